@@ -3,6 +3,10 @@
 use fib_kernels::{Algorithm, FibError, MAX_U64_N};
 
 /// F(0) ..= F(100), from the OEIS A000045 table.
+#[allow(
+    clippy::unreadable_literal,
+    reason = "a table copied from OEIS A000045"
+)]
 const TABLE: [u128; 101] = [
     0,
     1,
