@@ -1,0 +1,158 @@
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::Error;
+
+/// How calls get a WebAssembly instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Isolation {
+    /// A thread-safe pool of instances that are reused across calls. It grows
+    /// to the number of concurrent callers. An instance that traps or times out
+    /// is thrown away and replaced, never reused.
+    #[default]
+    Pooled,
+    /// A fresh `Store` and instance for every call, from a pre-linked
+    /// `InstancePre` on wasmtime's pooling allocator. Nothing survives a call.
+    PerCall,
+}
+
+impl Isolation {
+    /// The name used in settings and reports: `"pooled"` or `"per-call"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Pooled => "pooled",
+            Self::PerCall => "per-call",
+        }
+    }
+}
+
+impl FromStr for Isolation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "pooled" => Ok(Self::Pooled),
+            "per-call" | "per_call" => Ok(Self::PerCall),
+            _ => Err(Error::InvalidConfig {
+                setting: "isolation",
+                reason: format!("{s:?} is not one of \"pooled\", \"per-call\""),
+            }),
+        }
+    }
+}
+
+/// Where compiled modules are cached on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CacheDir {
+    /// `$FASTWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/fastwasm`, else
+    /// `~/.cache/fastwasm`.
+    #[default]
+    Default,
+    /// This directory. It is created with mode 0700 if missing.
+    Path(PathBuf),
+    /// No disk cache: every load compiles.
+    Disabled,
+}
+
+/// Everything a [`crate::Runtime`] can be told. Every limit is here, has a
+/// default, and is named in the error that enforces it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RuntimeConfig {
+    /// Wall-clock deadline of one call (`timeout_s`). Default 10 s.
+    pub timeout: Duration,
+    /// Cap on one instance's linear memory in bytes (`max_memory_mb`).
+    /// Default 64 MiB.
+    pub max_memory_bytes: usize,
+    /// Cap on the WebAssembly stack in bytes (`max_stack_bytes`). Default 512 KiB.
+    pub max_stack_bytes: usize,
+    /// Largest module file accepted (`max_module_bytes`). Default 16 MiB.
+    pub max_module_bytes: usize,
+    /// How calls get an instance. Default [`Isolation::Pooled`].
+    pub isolation: Isolation,
+    /// Instances created up front per module in pooled mode (`pool_size`).
+    /// The pool still grows to the number of concurrent callers.
+    /// Default: the number of CPUs.
+    pub pool_size: usize,
+    /// Most instances alive at once across the runtime (`max_instances`); the
+    /// size of wasmtime's pooling allocator. Default 256.
+    pub max_instances: u32,
+    /// The disk cache of compiled modules.
+    pub cache_dir: CacheDir,
+    /// How often the ticker thread advances the epoch, which is the
+    /// resolution of the deadline. Default 5 ms.
+    pub epoch_tick: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_memory_bytes: 64 << 20,
+            max_stack_bytes: 512 << 10,
+            max_module_bytes: 16 << 20,
+            isolation: Isolation::Pooled,
+            pool_size: std::thread::available_parallelism().map_or(2, usize::from),
+            max_instances: 256,
+            cache_dir: CacheDir::Default,
+            epoch_tick: Duration::from_millis(5),
+        }
+    }
+}
+
+/// A WebAssembly page is 64 KiB.
+pub(crate) const WASM_PAGE: usize = 64 << 10;
+
+impl RuntimeConfig {
+    /// Checks every setting, naming the one that is wrong.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a zero or out-of-range setting.
+    pub fn validate(&self) -> Result<(), Error> {
+        let invalid = |setting: &'static str, reason: String| Err(Error::InvalidConfig { setting, reason });
+        if self.timeout.is_zero() || self.timeout > Duration::from_secs(24 * 3600) {
+            return invalid("timeout_s", format!("{:?} is not in (0 s, 86400 s]", self.timeout));
+        }
+        if self.max_memory_bytes < WASM_PAGE || self.max_memory_bytes > 4 << 30 {
+            return invalid(
+                "max_memory_mb",
+                format!("{} bytes is not between one 64 KiB page and 4 GiB", self.max_memory_bytes),
+            );
+        }
+        if self.max_stack_bytes < 16 << 10 || self.max_stack_bytes > 64 << 20 {
+            return invalid(
+                "max_stack_bytes",
+                format!("{} bytes is not between 16 KiB and 64 MiB", self.max_stack_bytes),
+            );
+        }
+        if self.max_module_bytes == 0 {
+            return invalid("max_module_bytes", "must be at least 1".into());
+        }
+        if self.max_instances == 0 {
+            return invalid("max_instances", "must be at least 1".into());
+        }
+        if self.pool_size > self.max_instances as usize {
+            return invalid(
+                "pool_size",
+                format!("{} is more than max_instances ({})", self.pool_size, self.max_instances),
+            );
+        }
+        if self.epoch_tick.is_zero() || self.epoch_tick > self.timeout {
+            return invalid(
+                "epoch_tick",
+                format!("{:?} is not in (0, timeout]", self.epoch_tick),
+            );
+        }
+        Ok(())
+    }
+
+    /// The epoch deadline, in ticks, of one call. One tick more than the
+    /// timeout divided by the tick, so a call never stops early: the next tick
+    /// may come at once after the deadline is set.
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        let ticks = self.timeout.as_nanos().div_ceil(self.epoch_tick.as_nanos());
+        u64::try_from(ticks).unwrap_or(u64::MAX - 1) + 1
+    }
+}

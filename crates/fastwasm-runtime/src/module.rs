@@ -1,0 +1,361 @@
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::cache::CacheOutcome;
+use crate::error::trap_code;
+use crate::fibonacci::FibFuncs;
+use crate::value::{Export, Signature, Value, ValueType};
+use crate::{Error, Isolation, Runtime};
+
+/// How a module was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadInfo {
+    /// Whether the compiled code came from the disk cache.
+    pub cache: CacheOutcome,
+    /// Time to get compiled code: read from the cache, or compile (and write).
+    pub load_time: Duration,
+    /// The module's size in bytes.
+    pub size_bytes: usize,
+}
+
+/// The instance pool of a module, as [`Module::pool_stats`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Instances alive in the pool (idle or busy). Always 0 in per-call mode.
+    pub size: usize,
+    /// Calls running now.
+    pub busy: usize,
+    /// Calls made since load.
+    pub calls: u64,
+    /// Calls that trapped.
+    pub traps: u64,
+    /// Calls interrupted at their deadline.
+    pub timeouts: u64,
+    /// Calls stopped at the memory cap.
+    pub memory_limits: u64,
+}
+
+/// A compiled, linked module, ready to call from any number of threads.
+/// Cheap to clone: clones share the compiled code and the instance pool.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    runtime: Runtime,
+    pre: wasmtime::InstancePre<CallState>,
+    exports: Vec<Export>,
+    by_name: HashMap<String, usize>,
+    info: LoadInfo,
+    deadline_ticks: u64,
+    idle: Mutex<Vec<Slot>>,
+    size: AtomicUsize,
+    busy: AtomicUsize,
+    calls: AtomicU64,
+    traps: AtomicU64,
+    timeouts: AtomicU64,
+    memory_limits: AtomicU64,
+}
+
+/// Per-store state: the memory cap, and what the guest last asked for above it.
+pub(crate) struct CallState {
+    max_memory: usize,
+    refused_growth: Option<usize>,
+}
+
+impl wasmtime::ResourceLimiter for CallState {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max_memory {
+            self.refused_growth = Some(desired);
+            // Trap instead of returning -1 from memory.grow, so the caller gets
+            // a memory-limit error rather than whatever the guest makes of -1.
+            wasmtime::bail!("memory limit");
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// One instance and its store.
+pub(crate) struct Slot {
+    pub(crate) store: wasmtime::Store<CallState>,
+    pub(crate) instance: wasmtime::Instance,
+    funcs: Vec<Option<wasmtime::Func>>,
+    /// The Fibonacci facade's typed exports, resolved on its first use.
+    pub(crate) fib: Option<FibFuncs>,
+}
+
+impl Module {
+    pub(crate) fn new(runtime: Runtime, module: wasmtime::Module, info: LoadInfo) -> Result<Self, Error> {
+        let imports: Vec<String> = module.imports().map(|i| format!("{}::{}", i.module(), i.name())).collect();
+        if !imports.is_empty() {
+            return Err(Error::InvalidModule {
+                reason: format!("it imports {}, and fastwasm provides no imports", imports.join(", ")),
+            });
+        }
+        let exports: Vec<Export> = module
+            .exports()
+            .filter_map(|e| match e.ty() {
+                wasmtime::ExternType::Func(ty) => Some(Export { name: e.name().to_owned(), signature: signature_of(&ty) }),
+                _ => None,
+            })
+            .collect();
+        let by_name = exports.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        let linker = wasmtime::Linker::<CallState>::new(&runtime.shared.engine);
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| Error::InvalidModule { reason: format!("{e:#}") })?;
+        let deadline_ticks = runtime.shared.config.deadline_ticks();
+        let pool_size = match runtime.shared.config.isolation {
+            Isolation::Pooled => runtime.shared.config.pool_size,
+            Isolation::PerCall => 0,
+        };
+        let inner = Inner {
+            runtime,
+            pre,
+            exports,
+            by_name,
+            info,
+            deadline_ticks,
+            idle: Mutex::new(Vec::with_capacity(pool_size)),
+            size: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            calls: AtomicU64::new(0),
+            traps: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            memory_limits: AtomicU64::new(0),
+        };
+        for _ in 0..pool_size {
+            let slot = inner.instantiate("(instantiation)")?;
+            inner.size.fetch_add(1, Ordering::Relaxed);
+            inner.put(slot);
+        }
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// Every function export with its signature, in module order.
+    #[must_use]
+    pub fn exports(&self) -> &[Export] {
+        &self.inner.exports
+    }
+
+    /// How the module was loaded: cache outcome, time, size.
+    #[must_use]
+    pub fn load_info(&self) -> LoadInfo {
+        self.inner.info
+    }
+
+    /// The runtime this module belongs to.
+    #[must_use]
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    /// Pool size, busy calls, and counters of calls, traps, timeouts and
+    /// memory-limit stops.
+    #[must_use]
+    pub fn pool_stats(&self) -> PoolStats {
+        let inner = &self.inner;
+        PoolStats {
+            size: inner.size.load(Ordering::Relaxed),
+            busy: inner.busy.load(Ordering::Relaxed),
+            calls: inner.calls.load(Ordering::Relaxed),
+            traps: inner.traps.load(Ordering::Relaxed),
+            timeouts: inner.timeouts.load(Ordering::Relaxed),
+            memory_limits: inner.memory_limits.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The index and signature of a callable function export.
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] when there is no function of that name.
+    pub(crate) fn export(&self, name: &str) -> Result<(usize, Option<&Signature>), Error> {
+        let index = *self.inner.by_name.get(name).ok_or_else(|| Error::MissingExport { name: name.to_owned() })?;
+        Ok((index, self.inner.exports[index].signature.as_ref()))
+    }
+
+    /// Checks that export `name` has exactly `expected` as its type.
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] or [`Error::WrongSignature`].
+    pub fn require(&self, name: &str, expected: &Signature) -> Result<(), Error> {
+        match self.export(name)?.1 {
+            Some(actual) if actual == expected => Ok(()),
+            actual => Err(Error::WrongSignature {
+                name: name.to_owned(),
+                expected: expected.to_string(),
+                actual: actual.map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
+            }),
+        }
+    }
+
+    /// Calls a scalar export with `args`, checked against its type, under the
+    /// runtime's deadline and memory cap.
+    ///
+    /// ```
+    /// use fastwasm_runtime::{Runtime, RuntimeConfig, CacheDir, Value};
+    ///
+    /// let mut config = RuntimeConfig::default();
+    /// config.cache_dir = CacheDir::Disabled;
+    /// let runtime = Runtime::with_config(config)?;
+    /// let module = runtime.load_bytes(br#"(module
+    ///     (func (export "add") (param i32 i32) (result i32)
+    ///         local.get 0 local.get 1 i32.add))"#)?;
+    /// assert_eq!(module.call("add", &[Value::I32(2), Value::I32(40)])?, [Value::I32(42)]);
+    /// # Ok::<(), fastwasm_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`], [`Error::WrongSignature`] when the arguments
+    /// do not match, [`Error::Trap`], [`Error::Timeout`], [`Error::MemoryLimit`]
+    /// or [`Error::InstanceLimit`].
+    pub fn call(&self, export: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
+        let (index, signature) = self.export(export)?;
+        let given: Vec<ValueType> = args.iter().map(|a| a.ty()).collect();
+        let Some(signature) = signature.filter(|s| s.params == given) else {
+            return Err(Error::WrongSignature {
+                name: export.to_owned(),
+                expected: Signature::new(&given, &[]).to_string(),
+                actual: signature.map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
+            });
+        };
+        let params: Vec<wasmtime::Val> = args.iter().map(|a| a.to_wasmtime()).collect();
+        let mut results = vec![wasmtime::Val::I32(0); signature.results.len()];
+        self.with_slot(export, |slot| {
+            let func = slot.func(index, export);
+            func.call(&mut slot.store, &params, &mut results)
+        })?;
+        Ok(results.iter().filter_map(Value::from_wasmtime).collect())
+    }
+
+    /// Runs `body` on an instance under the deadline and the memory cap:
+    /// a pooled one (returned afterwards when the call succeeded), or a fresh
+    /// one in per-call mode. A failed call's instance is dropped and, in
+    /// pooled mode, replaced, so the pool never shrinks.
+    pub(crate) fn with_slot<R>(
+        &self,
+        export: &str,
+        body: impl FnOnce(&mut Slot) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        let inner = &*self.inner;
+        let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
+        let mut slot = if pooled { inner.take(export)? } else { inner.instantiate(export)? };
+        slot.store.set_epoch_deadline(inner.deadline_ticks);
+        inner.calls.fetch_add(1, Ordering::Relaxed);
+        inner.busy.fetch_add(1, Ordering::Relaxed);
+        let result = body(&mut slot);
+        inner.busy.fetch_sub(1, Ordering::Relaxed);
+        match result {
+            Ok(value) => {
+                if pooled {
+                    inner.put(slot);
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                let error = inner.classify(export, &slot, error);
+                drop(slot);
+                if pooled {
+                    inner.replace();
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Slot {
+    pub(crate) fn func(&mut self, index: usize, name: &str) -> wasmtime::Func {
+        if let Some(func) = self.funcs[index] {
+            return func;
+        }
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .expect("the export index comes from this module's own export list");
+        self.funcs[index] = Some(func);
+        func
+    }
+}
+
+impl Inner {
+    fn instantiate(&self, export: &str) -> Result<Slot, Error> {
+        let config = &self.runtime.shared.config;
+        let state = CallState { max_memory: config.max_memory_bytes, refused_growth: None };
+        let mut store = wasmtime::Store::new(&self.runtime.shared.engine, state);
+        store.limiter(|state| state);
+        // A start function runs during instantiation, so it gets a deadline too.
+        store.set_epoch_deadline(self.deadline_ticks);
+        match self.pre.instantiate(&mut store) {
+            Ok(instance) => Ok(Slot { store, instance, funcs: vec![None; self.exports.len()], fib: None }),
+            Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => {
+                Err(Error::InstanceLimit { limit: config.max_instances })
+            }
+            Err(error) => Err(self.classify_state(export, store.data(), error)),
+        }
+    }
+
+    fn take(&self, export: &str) -> Result<Slot, Error> {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match idle {
+            Some(slot) => Ok(slot),
+            None => {
+                // Every instance is busy: this caller gets a new one, and the
+                // pool keeps it, so the pool grows to the number of callers.
+                let slot = self.instantiate(export)?;
+                self.size.fetch_add(1, Ordering::Relaxed);
+                Ok(slot)
+            }
+        }
+    }
+
+    fn put(&self, slot: Slot) {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(slot);
+    }
+
+    /// Replaces an instance that was thrown away after a failure.
+    fn replace(&self) {
+        match self.instantiate("(instantiation)") {
+            Ok(slot) => self.put(slot),
+            Err(_) => {
+                self.size.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn classify(&self, export: &str, slot: &Slot, error: wasmtime::Error) -> Error {
+        self.classify_state(export, slot.store.data(), error)
+    }
+
+    fn classify_state(&self, export: &str, state: &CallState, error: wasmtime::Error) -> Error {
+        if let Some(requested) = state.refused_growth {
+            self.memory_limits.fetch_add(1, Ordering::Relaxed);
+            return Error::MemoryLimit { export: export.to_owned(), requested, limit: state.max_memory };
+        }
+        if let Some(&trap) = error.downcast_ref::<wasmtime::Trap>() {
+            if trap == wasmtime::Trap::Interrupt {
+                self.timeouts.fetch_add(1, Ordering::Relaxed);
+                return Error::Timeout { export: export.to_owned(), timeout: self.runtime.shared.config.timeout };
+            }
+            self.traps.fetch_add(1, Ordering::Relaxed);
+            return Error::Trap { export: export.to_owned(), code: trap_code(trap), message: trap.to_string() };
+        }
+        match error.downcast::<Error>() {
+            Ok(ours) => ours,
+            Err(other) => Error::Engine(format!("{other:#}")),
+        }
+    }
+}
+
+fn signature_of(ty: &wasmtime::FuncType) -> Option<Signature> {
+    let params = ty.params().map(|t| ValueType::from_wasmtime(&t)).collect::<Option<Vec<_>>>()?;
+    let results = ty.results().map(|t| ValueType::from_wasmtime(&t)).collect::<Option<Vec<_>>>()?;
+    Some(Signature { params, results })
+}

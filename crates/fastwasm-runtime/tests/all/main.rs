@@ -1,0 +1,57 @@
+//! Integration tests of fastwasm-runtime: one binary, one module per area.
+
+mod cache;
+mod calls;
+mod errors;
+mod fibonacci;
+mod pool;
+
+use std::time::Duration;
+
+use fastwasm_runtime::{CacheDir, Isolation, Module, Runtime, RuntimeConfig};
+
+/// A runtime with no disk cache and the given deadline and isolation.
+pub fn runtime(timeout: Duration, isolation: Isolation) -> Runtime {
+    let mut config = RuntimeConfig::default();
+    config.timeout = timeout;
+    config.isolation = isolation;
+    config.cache_dir = CacheDir::Disabled;
+    config.max_memory_bytes = 2 << 20;
+    Runtime::with_config(config).expect("runtime")
+}
+
+/// Small hand-written modules for every way a call can fail.
+pub const MISBEHAVING_WAT: &str = r#"(module
+    (memory 1)
+    (global $counter (mut i32) (i32.const 0))
+    (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+    (func (export "count") (result i32)
+        global.get $counter i32.const 1 i32.add global.set $counter global.get $counter)
+    (func (export "trap") (result i32) unreachable)
+    (func (export "divide") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+    (func (export "spin") (loop (br 0)))
+    (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+    (func $deep (export "deep") (param i64) (result i64)
+        local.get 0 i64.const 1 i64.add call $deep)
+    (func (export "mixed") (param i32 i64 f32 f64) (result f64)
+        local.get 3 local.get 2 f64.promote_f32 f64.add
+        local.get 1 f64.convert_i64_s f64.add
+        local.get 0 f64.convert_i32_s f64.add)
+    (func (export "takes_ref") (param externref)))"#;
+
+/// The misbehaving module, with a 300 ms deadline.
+pub fn misbehaving(isolation: Isolation) -> Module {
+    runtime(Duration::from_millis(300), isolation)
+        .load_bytes(MISBEHAVING_WAT.as_bytes())
+        .expect("the test module loads")
+}
+
+/// The built guest (`make wasm`), or `$FASTWASM_GUEST_WASM`.
+pub fn guest_path() -> String {
+    std::env::var("FASTWASM_GUEST_WASM").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/modules/fibonacci_wasm.wasm").into()
+    })
+}
+
+/// Both isolation modes.
+pub const BOTH: [Isolation; 2] = [Isolation::Pooled, Isolation::PerCall];
