@@ -1,0 +1,49 @@
+"""fastwasm: Rust kernels compiled to WebAssembly, called from Python fast and
+safely, with deadlines and memory caps on every call.
+
+>>> import fastwasm
+>>> fastwasm.fibonacci(100, method="wasm", algorithm="fast_doubling")
+354224848179261915075
+"""
+
+from fastwasm._native import (
+    ABI_VERSION,
+    ALGORITHMS,
+    MAX_U64_N,
+    Export,
+    FibonacciModule,
+    Module,
+    ModuleError,
+    Runtime,
+    WasmError,
+    WasmLimitError,
+    WasmTimeout,
+    WasmTrap,
+    default_fibonacci_module,
+    fibonacci,
+    fibonacci_digits,
+    int_to_decimal,
+)
+
+__all__ = [
+    "ABI_VERSION",
+    "ALGORITHMS",
+    "MAX_U64_N",
+    "METHODS",
+    "Export",
+    "FibonacciModule",
+    "Module",
+    "ModuleError",
+    "Runtime",
+    "WasmError",
+    "WasmLimitError",
+    "WasmTimeout",
+    "WasmTrap",
+    "default_fibonacci_module",
+    "fibonacci",
+    "fibonacci_digits",
+    "int_to_decimal",
+]
+
+#: Where F(n) can be computed.
+METHODS = ("wasm", "native", "python")
