@@ -518,7 +518,7 @@ impl Module {
         Ok(dict)
     }
 
-    /// Pool size, busy calls and counters of calls, traps, timeouts and memory-limit stops.
+    /// Pool size, busy instances and counters of traps, timeouts and memory-limit stops.
     fn pool_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         pool_stats_dict(py, self.inner.pool_stats())
     }
@@ -528,7 +528,6 @@ fn pool_stats_dict(py: Python<'_>, stats: runtime::PoolStats) -> PyResult<Bound<
     let dict = PyDict::new(py);
     dict.set_item("size", stats.size)?;
     dict.set_item("busy", stats.busy)?;
-    dict.set_item("calls", stats.calls)?;
     dict.set_item("traps", stats.traps)?;
     dict.set_item("timeouts", stats.timeouts)?;
     dict.set_item("memory_limits", stats.memory_limits)?;

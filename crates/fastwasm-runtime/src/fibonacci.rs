@@ -20,7 +20,6 @@ const UNKNOWN_ALGORITHM: u32 = 1;
 const U64_OVERFLOW: u32 = 2;
 
 /// The typed exports, resolved once per instance.
-#[derive(Clone)]
 pub(crate) struct FibFuncs {
     // The guest's u64 travels as a WASM i64; typing the result as u64 makes
     // wasmtime hand back the same bits as unsigned, so F(93) stays positive.
@@ -31,9 +30,12 @@ pub(crate) struct FibFuncs {
 }
 
 impl FibFuncs {
-    fn of(slot: &mut Slot) -> wasmtime::Result<Self> {
-        if let Some(funcs) = &slot.fib {
-            return Ok(funcs.clone());
+    /// Resolves the exports into `slot.fib` on the slot's first Fibonacci call.
+    /// (Cloning a `TypedFunc` touches wasmtime's type registry, so they are
+    /// borrowed from the slot, never cloned per call.)
+    fn ensure(slot: &mut Slot) -> wasmtime::Result<()> {
+        if slot.fib.is_some() {
+            return Ok(());
         }
         let (instance, store) = (slot.instance, &mut slot.store);
         let by_algorithm = [
@@ -41,16 +43,15 @@ impl FibFuncs {
             instance.get_typed_func(&mut *store, U64_EXPORTS[1])?,
             instance.get_typed_func(&mut *store, U64_EXPORTS[2])?,
         ];
-        let funcs = Self {
+        slot.fib = Some(Self {
             by_algorithm,
             decimal: instance.get_typed_func(&mut *store, DECIMAL)?,
             free: instance.get_typed_func(&mut *store, DECIMAL_FREE)?,
             memory: instance
                 .get_memory(&mut *store, "memory")
                 .ok_or_else(|| wasmtime::format_err!("no exported memory"))?,
-        };
-        slot.fib = Some(funcs.clone());
-        Ok(funcs)
+        });
+        Ok(())
     }
 }
 
@@ -134,7 +135,8 @@ impl FibonacciModule {
         }
         let export = U64_EXPORTS[algorithm.code() as usize];
         self.module.with_slot(export, |slot| {
-            let funcs = FibFuncs::of(slot)?;
+            FibFuncs::ensure(slot)?;
+            let funcs = slot.fib.as_ref().expect("just ensured");
             funcs.by_algorithm[algorithm.code() as usize].call(&mut slot.store, n)
         })
     }
@@ -146,7 +148,8 @@ impl FibonacciModule {
     /// [`Error::Abi`] if the guest returns a bad buffer; the call errors.
     pub fn decimal(&self, algorithm: Algorithm, n: u32) -> Result<String, Error> {
         self.module.with_slot(DECIMAL, |slot| {
-            let funcs = FibFuncs::of(slot)?;
+            FibFuncs::ensure(slot)?;
+            let funcs = slot.fib.as_ref().expect("just ensured");
             let packed = funcs.decimal.call(&mut slot.store, (algorithm.code(), n))?;
             let (ptr, len) = ((packed >> 32) as u32, packed as u32);
             if ptr == 0 {

@@ -1,6 +1,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+
+use crossbeam_queue::ArrayQueue;
 use std::time::Duration;
 
 use crate::cache::CacheOutcome;
@@ -27,8 +29,6 @@ pub struct PoolStats {
     pub size: usize,
     /// Calls running now.
     pub busy: usize,
-    /// Calls made since load.
-    pub calls: u64,
     /// Calls that trapped.
     pub traps: u64,
     /// Calls interrupted at their deadline.
@@ -51,10 +51,12 @@ pub(crate) struct Inner {
     by_name: HashMap<String, usize>,
     info: LoadInfo,
     deadline_ticks: u64,
-    idle: Mutex<Vec<Slot>>,
+    // Lock-free, sized to max_instances so a push never fails. Boxed: a slot
+    // is a few hundred bytes, and only the pointer should move.
+    idle: ArrayQueue<Box<Slot>>,
     size: AtomicUsize,
-    busy: AtomicUsize,
-    calls: AtomicU64,
+    /// Calls in flight in per-call mode (pooled mode derives it from the pool).
+    per_call_busy: AtomicUsize,
     traps: AtomicU64,
     timeouts: AtomicU64,
     memory_limits: AtomicU64,
@@ -116,6 +118,7 @@ impl Module {
             Isolation::Pooled => runtime.shared.config.pool_size,
             Isolation::PerCall => 0,
         };
+        let max_instances = runtime.shared.config.max_instances as usize;
         let inner = Inner {
             runtime,
             pre,
@@ -123,10 +126,9 @@ impl Module {
             by_name,
             info,
             deadline_ticks,
-            idle: Mutex::new(Vec::with_capacity(pool_size)),
+            idle: ArrayQueue::new(max_instances),
             size: AtomicUsize::new(0),
-            busy: AtomicUsize::new(0),
-            calls: AtomicU64::new(0),
+            per_call_busy: AtomicUsize::new(0),
             traps: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
             memory_limits: AtomicU64::new(0),
@@ -157,15 +159,18 @@ impl Module {
         &self.inner.runtime
     }
 
-    /// Pool size, busy calls, and counters of calls, traps, timeouts and
+    /// Pool size, busy instances, and counters of traps, timeouts and
     /// memory-limit stops.
     #[must_use]
     pub fn pool_stats(&self) -> PoolStats {
         let inner = &self.inner;
+        let idle = inner.idle.len();
+        let size = inner.size.load(Ordering::Relaxed);
         PoolStats {
-            size: inner.size.load(Ordering::Relaxed),
-            busy: inner.busy.load(Ordering::Relaxed),
-            calls: inner.calls.load(Ordering::Relaxed),
+            size,
+            // Pooled: every live instance not idle is in a call, so the hot
+            // path needs no shared counter.
+            busy: size.saturating_sub(idle) + inner.per_call_busy.load(Ordering::Relaxed),
             traps: inner.traps.load(Ordering::Relaxed),
             timeouts: inner.timeouts.load(Ordering::Relaxed),
             memory_limits: inner.memory_limits.load(Ordering::Relaxed),
@@ -226,13 +231,19 @@ impl Module {
                 actual: signature.map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
             });
         };
-        let params: Vec<wasmtime::Val> = args.iter().map(|a| a.to_wasmtime()).collect();
-        let mut results = vec![wasmtime::Val::I32(0); signature.results.len()];
+        // One buffer holds the parameters, then the results, as wasmtime's
+        // unchecked call wants it.
+        let mut raw: Vec<wasmtime::ValRaw> = args.iter().map(|a| a.to_raw()).collect();
+        raw.resize(signature.params.len().max(signature.results.len()), wasmtime::ValRaw::i32(0));
         self.with_slot(export, |slot| {
             let func = slot.func(index, export);
-            func.call(&mut slot.store, &params, &mut results)
+            // SAFETY: `func` is this module's export `export`, whose type is
+            // `signature` (scalars only, so no references to keep alive); the
+            // buffer holds exactly its parameter types, checked above, and has
+            // room for its results. The call is not made from async code.
+            unsafe { func.call_unchecked(&mut slot.store, &raw mut raw[..]) }
         })?;
-        Ok(results.iter().filter_map(Value::from_wasmtime).collect())
+        Ok(signature.results.iter().zip(&raw).map(|(&ty, raw)| Value::from_raw(ty, *raw)).collect())
     }
 
     /// Runs `body` on an instance under the deadline and the memory cap:
@@ -248,10 +259,14 @@ impl Module {
         let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
         let mut slot = if pooled { inner.take(export)? } else { inner.instantiate(export)? };
         slot.store.set_epoch_deadline(inner.deadline_ticks);
-        inner.calls.fetch_add(1, Ordering::Relaxed);
-        inner.busy.fetch_add(1, Ordering::Relaxed);
-        let result = body(&mut slot);
-        inner.busy.fetch_sub(1, Ordering::Relaxed);
+        let result = if pooled {
+            body(&mut slot)
+        } else {
+            inner.per_call_busy.fetch_add(1, Ordering::Relaxed);
+            let result = body(&mut slot);
+            inner.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+            result
+        };
         match result {
             Ok(value) => {
                 if pooled {
@@ -286,7 +301,7 @@ impl Slot {
 }
 
 impl Inner {
-    fn instantiate(&self, export: &str) -> Result<Slot, Error> {
+    fn instantiate(&self, export: &str) -> Result<Box<Slot>, Error> {
         let config = &self.runtime.shared.config;
         let state = CallState { max_memory: config.max_memory_bytes, refused_growth: None };
         let mut store = wasmtime::Store::new(&self.runtime.shared.engine, state);
@@ -294,7 +309,7 @@ impl Inner {
         // A start function runs during instantiation, so it gets a deadline too.
         store.set_epoch_deadline(self.deadline_ticks);
         match self.pre.instantiate(&mut store) {
-            Ok(instance) => Ok(Slot { store, instance, funcs: vec![None; self.exports.len()], fib: None }),
+            Ok(instance) => Ok(Box::new(Slot { store, instance, funcs: vec![None; self.exports.len()], fib: None })),
             Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => {
                 Err(Error::InstanceLimit { limit: config.max_instances })
             }
@@ -302,9 +317,8 @@ impl Inner {
         }
     }
 
-    fn take(&self, export: &str) -> Result<Slot, Error> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        match idle {
+    fn take(&self, export: &str) -> Result<Box<Slot>, Error> {
+        match self.idle.pop() {
             Some(slot) => Ok(slot),
             None => {
                 // Every instance is busy: this caller gets a new one, and the
@@ -316,8 +330,11 @@ impl Inner {
         }
     }
 
-    fn put(&self, slot: Slot) {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(slot);
+    fn put(&self, slot: Box<Slot>) {
+        // Cannot be full: at most max_instances slots exist at all.
+        if self.idle.push(slot).is_err() {
+            self.size.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Replaces an instance that was thrown away after a failure.

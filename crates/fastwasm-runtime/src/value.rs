@@ -67,22 +67,21 @@ impl Value {
         }
     }
 
-    pub(crate) fn to_wasmtime(self) -> wasmtime::Val {
+    pub(crate) fn to_raw(self) -> wasmtime::ValRaw {
         match self {
-            Self::I32(v) => wasmtime::Val::I32(v),
-            Self::I64(v) => wasmtime::Val::I64(v),
-            Self::F32(v) => wasmtime::Val::F32(v.to_bits()),
-            Self::F64(v) => wasmtime::Val::F64(v.to_bits()),
+            Self::I32(v) => wasmtime::ValRaw::i32(v),
+            Self::I64(v) => wasmtime::ValRaw::i64(v),
+            Self::F32(v) => wasmtime::ValRaw::f32(v.to_bits()),
+            Self::F64(v) => wasmtime::ValRaw::f64(v.to_bits()),
         }
     }
 
-    pub(crate) fn from_wasmtime(val: &wasmtime::Val) -> Option<Self> {
-        match *val {
-            wasmtime::Val::I32(v) => Some(Self::I32(v)),
-            wasmtime::Val::I64(v) => Some(Self::I64(v)),
-            wasmtime::Val::F32(bits) => Some(Self::F32(f32::from_bits(bits))),
-            wasmtime::Val::F64(bits) => Some(Self::F64(f64::from_bits(bits))),
-            _ => None,
+    pub(crate) fn from_raw(ty: ValueType, raw: wasmtime::ValRaw) -> Self {
+        match ty {
+            ValueType::I32 => Self::I32(raw.get_i32()),
+            ValueType::I64 => Self::I64(raw.get_i64()),
+            ValueType::F32 => Self::F32(f32::from_bits(raw.get_f32())),
+            ValueType::F64 => Self::F64(f64::from_bits(raw.get_f64())),
         }
     }
 }

@@ -39,10 +39,9 @@ fn arguments_are_checked_against_the_signature() {
 #[test]
 fn pooled_instances_keep_state_and_per_call_ones_do_not() {
     let pooled = misbehaving(fastwasm_runtime::Isolation::Pooled);
-    // A single caller reuses one instance, so its global keeps counting.
-    let first = pooled.call("count", &[]).unwrap();
-    let second = pooled.call("count", &[]).unwrap();
-    assert_ne!(first, second);
+    // Pooled instances are reused, so their globals keep counting.
+    let counts: Vec<_> = (0..10).map(|_| pooled.call("count", &[]).unwrap()).collect();
+    assert!(counts.iter().any(|c| c[0] != Value::I32(1)), "{counts:?}");
     let per_call = misbehaving(fastwasm_runtime::Isolation::PerCall);
     for _ in 0..3 {
         assert_eq!(per_call.call("count", &[]).unwrap(), [Value::I32(1)]);

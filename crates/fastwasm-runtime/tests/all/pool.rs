@@ -29,7 +29,6 @@ fn eight_threads_of_ten_thousand_calls_all_right() {
             thread.join().expect("no thread panicked");
         }
         let stats = fib.module().pool_stats();
-        assert_eq!(stats.calls, 8 * u64::from(calls) + 1); // + the ABI version check
         assert_eq!(stats.busy, 0);
         if isolation == Isolation::Pooled {
             assert!(stats.size >= 1 && stats.size <= 8 + 2, "{stats:?}");
