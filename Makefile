@@ -24,29 +24,57 @@ wasm: wasm-target
 	cp $(WASM_BUILT) $(WASM_MODULE)
 	@echo "$(WASM_MODULE): $$(stat -c %s $(WASM_MODULE)) bytes"
 
-.PHONY: build ## build the guest module and the native workspace (release)
-build: wasm
-	$(CARGO) build --locked --workspace --release
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed-requirements
 
-.PHONY: lint ## cargo fmt --check and clippy -D warnings on all targets
-lint:
+.PHONY: venv ## create .venv and install the pinned Python tools (requirements.lock)
+venv: $(VENV_STAMP)
+$(VENV_STAMP): requirements.lock
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+.PHONY: build ## the guest module, then the extension into .venv (maturin develop --release)
+build: wasm venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --locked
+
+.PHONY: lint ## cargo fmt --check, clippy -D warnings on all targets, ruff, mypy, stubtest
+lint: build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE) -- -D warnings
+	$(VENV)/bin/ruff check python tests bench
+	$(VENV)/bin/ruff format --check python tests bench
+	$(VENV)/bin/mypy
+	$(PYTHON) -m mypy.stubtest fastwasm._native
 
-.PHONY: test ## lint, then every test (the guest is tested as real WASM)
-test: wasm lint
+.PHONY: test ## lint, then every Rust and Python test (the guest is tested as real WASM)
+test: build lint
 	$(CARGO) test --locked --workspace --release
+	$(PYTHON) -m pytest
 
 .PHONY: bench-digits ## time F(10^5) and F(10^6) digits natively and as WASM, side by side
 bench-digits: wasm
 	$(CARGO) run --locked --release -p fib-guest --example digits_timing
 
-.PHONY: run ## start the service (the HTTP server arrives with a later issue)
-run: build
-	@echo "The HTTP service on 127.0.0.1:8000 comes with a later issue; for now: make test, make bench-digits."
+.PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, fastwasm wasm/native (one table)
+bench-micro: build
+	$(PYTHON) bench/micro.py
 
-.PHONY: clean ## remove build outputs
+.PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
+bench-runtime: wasm
+	$(CARGO) bench --locked -p fastwasm-runtime --bench calls
+
+.PHONY: lock ## re-pin requirements.lock from the current .venv
+lock:
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^fastwasm' | sed '1i # Exact pins for .venv (make venv installs these). Regenerate: make lock' > requirements.lock
+
+.PHONY: run ## start the service (the HTTP server arrives with the FastAPI issue)
+run: build
+	@echo "The HTTP service on 127.0.0.1:8000 comes with the FastAPI issue; for now: make test, make bench-micro."
+
+.PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -f $(WASM_MODULE)
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so

@@ -1,4 +1,4 @@
-//! `fastwasm._native`: the thin PyO3 binding over [`fastwasm_runtime`] and
+//! `fastwasm._native`: the thin `PyO3` binding over [`fastwasm_runtime`] and
 //! [`fib_kernels`]. All logic lives in those crates; this one converts
 //! arguments, releases the GIL around long calls, and maps errors to Python
 //! exceptions in exactly one place ([`Error`]'s `From` impl).
@@ -14,11 +14,36 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyTuple};
 
-pyo3::create_exception!(fastwasm, WasmError, PyException, "Base of every error fastwasm raises about WebAssembly.");
-pyo3::create_exception!(fastwasm, WasmTrap, WasmError, "The guest trapped; `.code` names the trap.");
-pyo3::create_exception!(fastwasm, WasmTimeout, WasmError, "The call ran past its deadline (`timeout_s`).");
-pyo3::create_exception!(fastwasm, WasmLimitError, WasmError, "The call hit a resource limit (memory, instances).");
-pyo3::create_exception!(fastwasm, ModuleError, WasmError, "The module cannot be loaded or does not fit the call.");
+pyo3::create_exception!(
+    fastwasm,
+    WasmError,
+    PyException,
+    "Base of every error fastwasm raises about WebAssembly."
+);
+pyo3::create_exception!(
+    fastwasm,
+    WasmTrap,
+    WasmError,
+    "The guest trapped; `.code` names the trap."
+);
+pyo3::create_exception!(
+    fastwasm,
+    WasmTimeout,
+    WasmError,
+    "The call ran past its deadline (`timeout_s`)."
+);
+pyo3::create_exception!(
+    fastwasm,
+    WasmLimitError,
+    WasmError,
+    "The call hit a resource limit (memory, instances)."
+);
+pyo3::create_exception!(
+    fastwasm,
+    ModuleError,
+    WasmError,
+    "The module cannot be loaded or does not fit the call."
+);
 
 /// Everything this binding can fail with, converted to a Python exception in
 /// one place.
@@ -48,21 +73,37 @@ impl From<Error> for PyErr {
             Error::Runtime(e) => e,
         };
         let (err, attributes): (PyErr, Vec<(&str, AttrValue)>) = match runtime_error {
-            E::Trap { export, code, .. } => {
-                (WasmTrap::new_err(message), vec![("code", code.into()), ("export", export.into())])
-            }
+            E::Trap { export, code, .. } => (
+                WasmTrap::new_err(message),
+                vec![("code", code.into()), ("export", export.into())],
+            ),
             E::Timeout { export, timeout } => (
                 WasmTimeout::new_err(message),
-                vec![("export", export.into()), ("timeout_s", timeout.as_secs_f64().into())],
+                vec![
+                    ("export", export.into()),
+                    ("timeout_s", timeout.as_secs_f64().into()),
+                ],
             ),
-            E::MemoryLimit { export, limit, requested } => (
+            E::MemoryLimit {
+                export,
+                limit,
+                requested,
+            } => (
                 WasmLimitError::new_err(message),
-                vec![("export", export.into()), ("limit", limit.into()), ("requested", requested.into())],
+                vec![
+                    ("export", export.into()),
+                    ("limit", limit.into()),
+                    ("requested", requested.into()),
+                ],
             ),
-            E::InstanceLimit { limit } => (WasmLimitError::new_err(message), vec![("limit", (limit as usize).into())]),
-            E::ModuleNotFound { .. } | E::InvalidModule { .. } | E::MissingExport { .. } | E::WrongSignature { .. } => {
-                (ModuleError::new_err(message), vec![])
-            }
+            E::InstanceLimit { limit } => (
+                WasmLimitError::new_err(message),
+                vec![("limit", (limit as usize).into())],
+            ),
+            E::ModuleNotFound { .. }
+            | E::InvalidModule { .. }
+            | E::MissingExport { .. }
+            | E::WrongSignature { .. } => (ModuleError::new_err(message), vec![]),
             E::InvalidConfig { .. } | E::Fib(_) => (PyValueError::new_err(message), vec![]),
             _ => (WasmError::new_err(message), vec![]),
         };
@@ -142,12 +183,19 @@ fn n_of(n: &Bound<'_, PyAny>) -> Result<u32> {
         return Ok(n);
     }
     if !n.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!("n must be an int, not {}", n.get_type().name()?)).into());
+        return Err(PyTypeError::new_err(format!(
+            "n must be an int, not {}",
+            n.get_type().name()?
+        ))
+        .into());
     }
     if n.lt(0)? {
         return Err(Error::InvalidArgument(format!("n must be >= 0, got {n}")));
     }
-    Err(Error::InvalidArgument(format!("n must be <= {} (u32, the guest ABI's n)", u32::MAX)))
+    Err(Error::InvalidArgument(format!(
+        "n must be <= {} (u32, the guest ABI's n)",
+        u32::MAX
+    )))
 }
 
 fn algorithm_of(name: &str) -> Result<Algorithm> {
@@ -171,7 +219,10 @@ fn is_long(algorithm: Algorithm, n: u32) -> bool {
 /// A `BigUint` as a Python `int`, through `int.from_bytes` (linear time).
 fn int_of(py: Python<'_>, value: &BigUint) -> PyResult<Py<PyAny>> {
     let bytes = PyBytes::new(py, &value.to_bytes_le());
-    Ok(py.get_type::<PyInt>().call_method1("from_bytes", (bytes, "little"))?.unbind())
+    Ok(py
+        .get_type::<PyInt>()
+        .call_method1("from_bytes", (bytes, "little"))?
+        .unbind())
 }
 
 /// A Python `int` (≥ 0) as a `BigUint`, through `int.to_bytes`.
@@ -182,11 +233,15 @@ fn big_of(value: &Bound<'_, PyAny>) -> PyResult<BigUint> {
 }
 
 fn u64_int(py: Python<'_>, value: u64) -> Py<PyAny> {
-    value.into_pyobject(py).expect("u64 converts").into_any().unbind()
+    value
+        .into_pyobject(py)
+        .expect("u64 converts")
+        .into_any()
+        .unbind()
 }
 
 /// The pure-Python kernels, `fastwasm.pure.fibonacci(n, algorithm)`.
-fn python_fibonacci<'py>(py: Python<'py>, n: u32, algorithm: Algorithm) -> PyResult<Bound<'py, PyAny>> {
+fn python_fibonacci(py: Python<'_>, n: u32, algorithm: Algorithm) -> PyResult<Bound<'_, PyAny>> {
     static PURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let pure = PURE.get_or_try_init(py, || {
         PyResult::Ok(py.import("fastwasm.pure")?.getattr("fibonacci")?.unbind())
@@ -220,16 +275,29 @@ fn guest_fibonacci(
     release_gil: bool,
 ) -> Result<Py<PyAny>> {
     if n <= MAX_U64_N {
-        let value = if release_gil { py.detach(|| guest.u64(algorithm, n)) } else { guest.u64(algorithm, n) }?;
+        let value = if release_gil {
+            py.detach(|| guest.u64(algorithm, n))
+        } else {
+            guest.u64(algorithm, n)
+        }?;
         return Ok(u64_int(py, value));
     }
     let big = py.detach(|| guest.big(algorithm, n))?;
     Ok(int_of(py, &big)?)
 }
 
-fn native_fibonacci(py: Python<'_>, n: u32, algorithm: Algorithm, release_gil: bool) -> Result<Py<PyAny>> {
+fn native_fibonacci(
+    py: Python<'_>,
+    n: u32,
+    algorithm: Algorithm,
+    release_gil: bool,
+) -> Result<Py<PyAny>> {
     if n <= MAX_U64_N {
-        let value = if release_gil { py.detach(|| algorithm.u64(n)) } else { algorithm.u64(n) }?;
+        let value = if release_gil {
+            py.detach(|| algorithm.u64(n))
+        } else {
+            algorithm.u64(n)
+        }?;
         return Ok(u64_int(py, value));
     }
     let big = py.detach(|| match algorithm {
@@ -263,7 +331,12 @@ fn fibonacci(
 /// F(n) exactly, as its decimal digits.
 #[pyfunction]
 #[pyo3(signature = (n, method = "wasm", algorithm = "iterative"))]
-fn fibonacci_digits(py: Python<'_>, n: &Bound<'_, PyAny>, method: &str, algorithm: &str) -> Result<String> {
+fn fibonacci_digits(
+    py: Python<'_>,
+    n: &Bound<'_, PyAny>,
+    method: &str,
+    algorithm: &str,
+) -> Result<String> {
     let n = n_of(n)?;
     let (method, algorithm) = (method.parse::<Method>()?, algorithm_of(algorithm)?);
     check_range(algorithm, n)?;
@@ -286,7 +359,9 @@ fn fibonacci_digits(py: Python<'_>, n: &Bound<'_, PyAny>, method: &str, algorith
 #[pyfunction]
 fn int_to_decimal(py: Python<'_>, value: &Bound<'_, PyInt>) -> Result<String> {
     if value.lt(0)? {
-        return Err(Error::InvalidArgument("int_to_decimal takes a non-negative int".into()));
+        return Err(Error::InvalidArgument(
+            "int_to_decimal takes a non-negative int".into(),
+        ));
     }
     let value = big_of(value)?;
     Ok(py.detach(|| value.to_string()))
@@ -320,8 +395,11 @@ impl Runtime {
         use_cache: bool,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
-        config.timeout = Duration::try_from_secs_f64(timeout_s)
-            .map_err(|_| Error::InvalidArgument(format!("timeout_s must be a positive number of seconds, got {timeout_s}")))?;
+        config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
+            Error::InvalidArgument(format!(
+                "timeout_s must be a positive number of seconds, got {timeout_s}"
+            ))
+        })?;
         config.max_memory_bytes = max_memory_mb.saturating_mul(1 << 20);
         config.max_stack_bytes = max_stack_kb.saturating_mul(1 << 10);
         config.max_module_bytes = max_module_mb.saturating_mul(1 << 20);
@@ -341,12 +419,16 @@ impl Runtime {
 
     /// Loads (compiling once, or from the disk cache) a module file.
     fn load(&self, py: Python<'_>, path: PathBuf) -> Result<Module> {
-        Ok(Module { inner: py.detach(|| self.inner.load(path))? })
+        Ok(Module {
+            inner: py.detach(|| self.inner.load(path))?,
+        })
     }
 
     /// Loads a module from bytes (binary or WAT text).
     fn load_bytes(&self, py: Python<'_>, wasm: &[u8]) -> Result<Module> {
-        Ok(Module { inner: py.detach(|| self.inner.load_bytes(wasm))? })
+        Ok(Module {
+            inner: py.detach(|| self.inner.load_bytes(wasm))?,
+        })
     }
 
     /// The Fibonacci guest: the bundled module unless a path is given.
@@ -356,7 +438,9 @@ impl Runtime {
             Some(path) => path,
             None => bundled_module_path(py)?,
         };
-        let inner = py.detach(|| -> Result<_> { Ok(runtime::FibonacciModule::new(self.inner.load(path)?)?) })?;
+        let inner = py.detach(|| -> Result<_> {
+            Ok(runtime::FibonacciModule::new(self.inner.load(path)?)?)
+        })?;
         Ok(FibonacciModule { inner })
     }
 
@@ -414,7 +498,9 @@ struct Module {
 
 fn to_value(arg: &Bound<'_, PyAny>, ty: ValueType, position: usize) -> Result<Value> {
     let out_of_range = |bits: u32| {
-        Error::InvalidArgument(format!("argument {position} does not fit in {bits} bits (signed or unsigned): {arg}"))
+        Error::InvalidArgument(format!(
+            "argument {position} does not fit in {bits} bits (signed or unsigned): {arg}"
+        ))
     };
     Ok(match ty {
         ValueType::I32 => match (arg.extract::<i32>(), arg.extract::<u32>()) {
@@ -430,21 +516,37 @@ fn to_value(arg: &Bound<'_, PyAny>, ty: ValueType, position: usize) -> Result<Va
             _ => return Err(type_error(arg, position, ty)),
         },
         #[allow(clippy::cast_possible_truncation)]
-        ValueType::F32 => Value::F32(arg.extract::<f64>().map_err(|_| type_error(arg, position, ty))? as f32),
-        ValueType::F64 => Value::F64(arg.extract::<f64>().map_err(|_| type_error(arg, position, ty))?),
+        ValueType::F32 => Value::F32(
+            arg.extract::<f64>()
+                .map_err(|_| type_error(arg, position, ty))? as f32,
+        ),
+        ValueType::F64 => Value::F64(
+            arg.extract::<f64>()
+                .map_err(|_| type_error(arg, position, ty))?,
+        ),
     })
 }
 
 fn type_error(arg: &Bound<'_, PyAny>, position: usize, ty: ValueType) -> Error {
-    let got = arg.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string());
-    PyTypeError::new_err(format!("argument {position} must be a number for {ty}, not {got}")).into()
+    let got = arg
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    PyTypeError::new_err(format!(
+        "argument {position} must be a number for {ty}, not {got}"
+    ))
+    .into()
 }
 
 fn value_to_py(py: Python<'_>, value: Value) -> Py<PyAny> {
     match value {
         Value::I32(v) => v.into_pyobject(py).expect("int").into_any().unbind(),
         Value::I64(v) => v.into_pyobject(py).expect("int").into_any().unbind(),
-        Value::F32(v) => f64::from(v).into_pyobject(py).expect("float").into_any().unbind(),
+        Value::F32(v) => f64::from(v)
+            .into_pyobject(py)
+            .expect("float")
+            .into_any()
+            .unbind(),
         Value::F64(v) => v.into_pyobject(py).expect("float").into_any().unbind(),
     }
 }
@@ -458,13 +560,23 @@ impl Module {
             .exports()
             .iter()
             .map(|e| {
-                let names = |types: &[ValueType]| PyTuple::new(py, types.iter().map(|t| t.name())).map(Bound::unbind);
+                let names = |types: &[ValueType]| {
+                    PyTuple::new(py, types.iter().map(|t| t.name())).map(Bound::unbind)
+                };
                 let (params, results) = match &e.signature {
                     Some(s) => (names(&s.params)?, names(&s.results)?),
                     None => (PyTuple::empty(py).unbind(), PyTuple::empty(py).unbind()),
                 };
-                let signature = e.signature.as_ref().map_or_else(|| "(non-scalar)".to_owned(), ToString::to_string);
-                Ok(Export { name: e.name.clone(), params, results, signature })
+                let signature = e
+                    .signature
+                    .as_ref()
+                    .map_or_else(|| "(non-scalar)".to_owned(), ToString::to_string);
+                Ok(Export {
+                    name: e.name.clone(),
+                    params,
+                    results,
+                    signature,
+                })
             })
             .collect()
     }
@@ -477,7 +589,9 @@ impl Module {
             .exports()
             .iter()
             .find(|e| e.name == export)
-            .ok_or_else(|| runtime::Error::MissingExport { name: export.to_owned() })?
+            .ok_or_else(|| runtime::Error::MissingExport {
+                name: export.to_owned(),
+            })?
             .signature
             .clone()
             .ok_or_else(|| runtime::Error::WrongSignature {
@@ -503,7 +617,9 @@ impl Module {
         Ok(match results.as_slice() {
             [] => py.None(),
             [one] => value_to_py(py, *one),
-            many => PyTuple::new(py, many.iter().map(|v| value_to_py(py, *v)))?.into_any().unbind(),
+            many => PyTuple::new(py, many.iter().map(|v| value_to_py(py, *v)))?
+                .into_any()
+                .unbind(),
         })
     }
 
@@ -544,11 +660,23 @@ struct FibonacciModule {
 impl FibonacciModule {
     /// F(n) exactly, as an int.
     #[pyo3(signature = (n, algorithm = "iterative", *, release_gil = None))]
-    fn compute(&self, py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str, release_gil: Option<bool>) -> Result<Py<PyAny>> {
+    fn compute(
+        &self,
+        py: Python<'_>,
+        n: &Bound<'_, PyAny>,
+        algorithm: &str,
+        release_gil: Option<bool>,
+    ) -> Result<Py<PyAny>> {
         let n = n_of(n)?;
         let algorithm = algorithm_of(algorithm)?;
         check_range(algorithm, n)?;
-        guest_fibonacci(py, &self.inner, n, algorithm, release_gil.unwrap_or_else(|| is_long(algorithm, n)))
+        guest_fibonacci(
+            py,
+            &self.inner,
+            n,
+            algorithm,
+            release_gil.unwrap_or_else(|| is_long(algorithm, n)),
+        )
     }
 
     /// F(n) exactly, as decimal digits.
@@ -563,7 +691,9 @@ impl FibonacciModule {
     /// The underlying module.
     #[getter]
     fn module(&self) -> Module {
-        Module { inner: self.inner.module().clone() }
+        Module {
+            inner: self.inner.module().clone(),
+        }
     }
 }
 
@@ -580,7 +710,9 @@ fn native_digits(py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Resul
 /// The default runtime's guest, creating it on first use.
 #[pyfunction]
 fn default_fibonacci_module(py: Python<'_>) -> Result<FibonacciModule> {
-    Ok(FibonacciModule { inner: default_guest(py)?.clone() })
+    Ok(FibonacciModule {
+        inner: default_guest(py)?.clone(),
+    })
 }
 
 #[pymodule]
@@ -593,7 +725,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ModuleError", py.get_type::<ModuleError>())?;
     m.add("MAX_U64_N", MAX_U64_N)?;
     m.add("ABI_VERSION", runtime::ABI_VERSION)?;
-    m.add("ALGORITHMS", PyTuple::new(py, Algorithm::ALL.map(Algorithm::name))?)?;
+    m.add(
+        "ALGORITHMS",
+        PyTuple::new(py, Algorithm::ALL.map(Algorithm::name))?,
+    )?;
     m.add_class::<Runtime>()?;
     m.add_class::<Module>()?;
     m.add_class::<Export>()?;

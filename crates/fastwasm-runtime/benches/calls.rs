@@ -5,11 +5,17 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fastwasm_runtime::{Algorithm, CacheDir, FibonacciModule, Isolation, Runtime, RuntimeConfig, Value};
+use fastwasm_runtime::{
+    Algorithm, CacheDir, FibonacciModule, Isolation, Runtime, RuntimeConfig, Value,
+};
 
 fn guest_path() -> String {
     std::env::var("FASTWASM_GUEST_WASM").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/modules/fibonacci_wasm.wasm").into()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../python/fastwasm/modules/fibonacci_wasm.wasm"
+        )
+        .into()
     })
 }
 
@@ -25,12 +31,22 @@ fn calls(c: &mut Criterion) {
     let pooled = fibonacci(Isolation::Pooled);
     let per_call = fibonacci(Isolation::PerCall);
     let mut group = c.benchmark_group("fib(39) iterative");
-    group.bench_function("native kernel", |b| b.iter(|| fib_kernels::iterative(black_box(39))));
-    group.bench_function("wasm pooled, facade", |b| b.iter(|| pooled.u64(Algorithm::Iterative, black_box(39))));
-    group.bench_function("wasm pooled, generic call", |b| {
-        b.iter(|| pooled.module().call("calculate_fibonacci", &[Value::I32(black_box(39))]));
+    group.bench_function("native kernel", |b| {
+        b.iter(|| fib_kernels::iterative(black_box(39)))
     });
-    group.bench_function("wasm per-call, facade", |b| b.iter(|| per_call.u64(Algorithm::Iterative, black_box(39))));
+    group.bench_function("wasm pooled, facade", |b| {
+        b.iter(|| pooled.u64(Algorithm::Iterative, black_box(39)))
+    });
+    group.bench_function("wasm pooled, generic call", |b| {
+        b.iter(|| {
+            pooled
+                .module()
+                .call("calculate_fibonacci", &[Value::I32(black_box(39))])
+        });
+    });
+    group.bench_function("wasm per-call, facade", |b| {
+        b.iter(|| per_call.u64(Algorithm::Iterative, black_box(39)))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("fib(10^5) digits, fast doubling");
@@ -38,7 +54,9 @@ fn calls(c: &mut Criterion) {
     group.bench_function("native kernel", |b| {
         b.iter(|| fib_kernels::decimal(Algorithm::FastDoubling, black_box(100_000)));
     });
-    group.bench_function("wasm pooled", |b| b.iter(|| pooled.decimal(Algorithm::FastDoubling, black_box(100_000))));
+    group.bench_function("wasm pooled", |b| {
+        b.iter(|| pooled.decimal(Algorithm::FastDoubling, black_box(100_000)))
+    });
     group.finish();
 }
 

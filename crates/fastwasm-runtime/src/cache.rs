@@ -1,6 +1,7 @@
 //! The disk cache of compiled modules: `Module::serialize` output, keyed by
 //! the module bytes and the engine's compatibility hash, in a private directory.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -68,7 +69,10 @@ impl DiskCache {
             CacheDir::Path(dir) => dir.clone(),
             CacheDir::Default => default_dir(),
         };
-        let invalid = |reason: String| Error::InvalidConfig { setting: "cache_dir", reason };
+        let invalid = |reason: String| Error::InvalidConfig {
+            setting: "cache_dir",
+            reason,
+        };
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -94,7 +98,12 @@ impl DiskCache {
         engine.precompile_compatibility_hash().hash(&mut hasher);
         hasher.0.update(wasm);
         let digest = hasher.0.finalize();
-        let key: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let key = digest
+            .iter()
+            .fold(String::with_capacity(64), |mut key, byte| {
+                let _ = write!(key, "{byte:02x}");
+                key
+            });
         self.dir.join(format!("{key}.cwasm"))
     }
 
@@ -108,12 +117,11 @@ impl DiskCache {
         // in `open`), under a name derived from the module bytes and the
         // engine's compatibility hash, and was written by `store` below from
         // `Module::serialize`. wasmtime still checks its header and version.
-        match unsafe { wasmtime::Module::deserialize_file(engine, path) } {
-            Ok(module) => Some(module),
-            Err(_) => {
-                let _ = fs::remove_file(path);
-                None
-            }
+        if let Ok(module) = unsafe { wasmtime::Module::deserialize_file(engine, path) } {
+            Some(module)
+        } else {
+            let _ = fs::remove_file(path);
+            None
         }
     }
 
@@ -126,14 +134,21 @@ impl DiskCache {
             std::thread::current().id()
         ));
         let write = || -> std::io::Result<()> {
-            let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
             file.write_all(&bytes)?;
             file.sync_all()?;
             fs::rename(&tmp, path)
         };
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            Error::Engine(format!("cannot write the compiled-module cache {}: {e}", path.display()))
+            Error::Engine(format!(
+                "cannot write the compiled-module cache {}: {e}",
+                path.display()
+            ))
         })
     }
 }

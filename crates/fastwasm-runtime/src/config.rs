@@ -111,20 +111,30 @@ impl RuntimeConfig {
     /// # Errors
     /// [`Error::InvalidConfig`] for a zero or out-of-range setting.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |setting: &'static str, reason: String| Err(Error::InvalidConfig { setting, reason });
-        if self.timeout.is_zero() || self.timeout > Duration::from_secs(24 * 3600) {
-            return invalid("timeout_s", format!("{:?} is not in (0 s, 86400 s]", self.timeout));
+        let invalid =
+            |setting: &'static str, reason: String| Err(Error::InvalidConfig { setting, reason });
+        if self.timeout.is_zero() || self.timeout > Duration::from_hours(24) {
+            return invalid(
+                "timeout_s",
+                format!("{:?} is not in (0 s, 86400 s]", self.timeout),
+            );
         }
         if self.max_memory_bytes < WASM_PAGE || self.max_memory_bytes > 4 << 30 {
             return invalid(
                 "max_memory_mb",
-                format!("{} bytes is not between one 64 KiB page and 4 GiB", self.max_memory_bytes),
+                format!(
+                    "{} bytes is not between one 64 KiB page and 4 GiB",
+                    self.max_memory_bytes
+                ),
             );
         }
         if self.max_stack_bytes < 16 << 10 || self.max_stack_bytes > 64 << 20 {
             return invalid(
                 "max_stack_bytes",
-                format!("{} bytes is not between 16 KiB and 64 MiB", self.max_stack_bytes),
+                format!(
+                    "{} bytes is not between 16 KiB and 64 MiB",
+                    self.max_stack_bytes
+                ),
             );
         }
         if self.max_module_bytes == 0 {
@@ -136,7 +146,10 @@ impl RuntimeConfig {
         if self.pool_size > self.max_instances as usize {
             return invalid(
                 "pool_size",
-                format!("{} is more than max_instances ({})", self.pool_size, self.max_instances),
+                format!(
+                    "{} is more than max_instances ({})",
+                    self.pool_size, self.max_instances
+                ),
             );
         }
         if self.epoch_tick.is_zero() || self.epoch_tick > self.timeout {

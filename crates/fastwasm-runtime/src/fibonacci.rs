@@ -3,7 +3,7 @@
 use fib_kernels::{Algorithm, FibError, MAX_U64_N};
 use num_bigint::BigUint;
 
-use crate::module::Slot;
+use crate::module::{CallState, Slot};
 use crate::value::{Signature, ValueType};
 use crate::{Error, Module};
 
@@ -33,25 +33,35 @@ impl FibFuncs {
     /// Resolves the exports into `slot.fib` on the slot's first Fibonacci call.
     /// (Cloning a `TypedFunc` touches wasmtime's type registry, so they are
     /// borrowed from the slot, never cloned per call.)
-    fn ensure(slot: &mut Slot) -> wasmtime::Result<()> {
-        if slot.fib.is_some() {
-            return Ok(());
+    fn ensure(slot: &mut Slot) -> wasmtime::Result<(&Self, &mut wasmtime::Store<CallState>)> {
+        if slot.fib.is_none() {
+            slot.fib = Some(Self::resolve(slot.instance, &mut slot.store)?);
         }
-        let (instance, store) = (slot.instance, &mut slot.store);
+        match (&slot.fib, &mut slot.store) {
+            (Some(funcs), store) => Ok((funcs, store)),
+            (None, _) => Err(wasmtime::format_err!(
+                "the Fibonacci exports were not resolved"
+            )),
+        }
+    }
+
+    fn resolve(
+        instance: wasmtime::Instance,
+        store: &mut wasmtime::Store<CallState>,
+    ) -> wasmtime::Result<Self> {
         let by_algorithm = [
             instance.get_typed_func(&mut *store, U64_EXPORTS[0])?,
             instance.get_typed_func(&mut *store, U64_EXPORTS[1])?,
             instance.get_typed_func(&mut *store, U64_EXPORTS[2])?,
         ];
-        slot.fib = Some(Self {
+        Ok(Self {
             by_algorithm,
             decimal: instance.get_typed_func(&mut *store, DECIMAL)?,
             free: instance.get_typed_func(&mut *store, DECIMAL_FREE)?,
             memory: instance
                 .get_memory(&mut *store, "memory")
                 .ok_or_else(|| wasmtime::format_err!("no exported memory"))?,
-        });
-        Ok(())
+        })
     }
 }
 
@@ -109,10 +119,12 @@ impl FibonacciModule {
         module.require(DECIMAL_FREE, &Signature::new(&[I32, I32], &[]))?;
         module.require("fastwasm_abi_version", &Signature::new(&[], &[I32]))?;
         let version = module.call("fastwasm_abi_version", &[])?;
-        if version != [crate::Value::I32(ABI_VERSION as i32)] {
+        if version != [crate::Value::I32(ABI_VERSION.cast_signed())] {
             return Err(Error::Abi {
                 export: "fastwasm_abi_version".into(),
-                reason: format!("the module speaks ABI {version:?}, this host speaks {ABI_VERSION}"),
+                reason: format!(
+                    "the module speaks ABI {version:?}, this host speaks {ABI_VERSION}"
+                ),
             });
         }
         Ok(Self { module })
@@ -135,9 +147,8 @@ impl FibonacciModule {
         }
         let export = U64_EXPORTS[algorithm.code() as usize];
         self.module.with_slot(export, |slot| {
-            FibFuncs::ensure(slot)?;
-            let funcs = slot.fib.as_ref().expect("just ensured");
-            funcs.by_algorithm[algorithm.code() as usize].call(&mut slot.store, n)
+            let (funcs, store) = FibFuncs::ensure(slot)?;
+            funcs.by_algorithm[algorithm.code() as usize].call(store, n)
         })
     }
 
@@ -148,27 +159,32 @@ impl FibonacciModule {
     /// [`Error::Abi`] if the guest returns a bad buffer; the call errors.
     pub fn decimal(&self, algorithm: Algorithm, n: u32) -> Result<String, Error> {
         self.module.with_slot(DECIMAL, |slot| {
-            FibFuncs::ensure(slot)?;
-            let funcs = slot.fib.as_ref().expect("just ensured");
-            let packed = funcs.decimal.call(&mut slot.store, (algorithm.code(), n))?;
+            let (funcs, store) = FibFuncs::ensure(slot)?;
+            let packed = funcs.decimal.call(&mut *store, (algorithm.code(), n))?;
             let (ptr, len) = ((packed >> 32) as u32, packed as u32);
             if ptr == 0 {
                 let error = match len {
                     U64_OVERFLOW => Error::Fib(FibError::U64Overflow { n }),
-                    UNKNOWN_ALGORITHM => Error::Fib(FibError::UnknownAlgorithm { name: algorithm.to_string() }),
+                    UNKNOWN_ALGORITHM => Error::Fib(FibError::UnknownAlgorithm {
+                        name: algorithm.to_string(),
+                    }),
                     code => abi_error(format!("unknown error code {code}")),
                 };
                 return Err(wasmtime::Error::new(error));
             }
-            let data = funcs.memory.data(&slot.store);
+            let data = funcs.memory.data(&*store);
             let digits = data
                 .get(ptr as usize..ptr as usize + len as usize)
-                .ok_or_else(|| wasmtime::Error::new(abi_error(format!("buffer {ptr}+{len} is outside memory"))))?;
+                .ok_or_else(|| {
+                    wasmtime::Error::new(abi_error(format!("buffer {ptr}+{len} is outside memory")))
+                })?;
             if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                return Err(wasmtime::Error::new(abi_error("the buffer is not decimal digits".into())));
+                return Err(wasmtime::Error::new(abi_error(
+                    "the buffer is not decimal digits".into(),
+                )));
             }
-            let digits = String::from_utf8(digits.to_vec()).expect("checked ASCII digits");
-            funcs.free.call(&mut slot.store, (ptr, len))?;
+            let digits = String::from_utf8_lossy(digits).into_owned();
+            funcs.free.call(store, (ptr, len))?;
             Ok(digits)
         })
     }
@@ -199,5 +215,8 @@ impl FibonacciModule {
 }
 
 fn abi_error(reason: String) -> Error {
-    Error::Abi { export: DECIMAL.into(), reason }
+    Error::Abi {
+        export: DECIMAL.into(),
+        reason,
+    }
 }

@@ -14,7 +14,7 @@
 //! - [`Module::call`] calls any scalar export of any module;
 //!   [`FibonacciModule`] speaks the fastwasm guest ABI (docs/guest-abi.md).
 //!
-//! No Python here: the PyO3 binding and the axum server both sit on top.
+//! No Python here: the `PyO3` binding and the axum server both sit on top.
 //!
 //! ```
 //! use std::time::Duration;

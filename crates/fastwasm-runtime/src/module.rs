@@ -1,6 +1,6 @@
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crossbeam_queue::ArrayQueue;
 use std::time::Duration;
@@ -69,7 +69,12 @@ pub(crate) struct CallState {
 }
 
 impl wasmtime::ResourceLimiter for CallState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.max_memory {
             self.refused_growth = Some(desired);
             // Trap instead of returning -1 from memory.grow, so the caller gets
@@ -79,7 +84,12 @@ impl wasmtime::ResourceLimiter for CallState {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -94,25 +104,44 @@ pub(crate) struct Slot {
 }
 
 impl Module {
-    pub(crate) fn new(runtime: Runtime, module: wasmtime::Module, info: LoadInfo) -> Result<Self, Error> {
-        let imports: Vec<String> = module.imports().map(|i| format!("{}::{}", i.module(), i.name())).collect();
+    pub(crate) fn new(
+        runtime: Runtime,
+        module: &wasmtime::Module,
+        info: LoadInfo,
+    ) -> Result<Self, Error> {
+        let imports: Vec<String> = module
+            .imports()
+            .map(|i| format!("{}::{}", i.module(), i.name()))
+            .collect();
         if !imports.is_empty() {
             return Err(Error::InvalidModule {
-                reason: format!("it imports {}, and fastwasm provides no imports", imports.join(", ")),
+                reason: format!(
+                    "it imports {}, and fastwasm provides no imports",
+                    imports.join(", ")
+                ),
             });
         }
         let exports: Vec<Export> = module
             .exports()
             .filter_map(|e| match e.ty() {
-                wasmtime::ExternType::Func(ty) => Some(Export { name: e.name().to_owned(), signature: signature_of(&ty) }),
+                wasmtime::ExternType::Func(ty) => Some(Export {
+                    name: e.name().to_owned(),
+                    signature: signature_of(&ty),
+                }),
                 _ => None,
             })
             .collect();
-        let by_name = exports.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        let by_name = exports
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
         let linker = wasmtime::Linker::<CallState>::new(&runtime.shared.engine);
         let pre = linker
-            .instantiate_pre(&module)
-            .map_err(|e| Error::InvalidModule { reason: format!("{e:#}") })?;
+            .instantiate_pre(module)
+            .map_err(|e| Error::InvalidModule {
+                reason: format!("{e:#}"),
+            })?;
         let deadline_ticks = runtime.shared.config.deadline_ticks();
         let pool_size = match runtime.shared.config.isolation {
             Isolation::Pooled => runtime.shared.config.pool_size,
@@ -138,7 +167,9 @@ impl Module {
             inner.size.fetch_add(1, Ordering::Relaxed);
             inner.put(slot);
         }
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Every function export with its signature, in module order.
@@ -182,7 +213,13 @@ impl Module {
     /// # Errors
     /// [`Error::MissingExport`] when there is no function of that name.
     pub(crate) fn export(&self, name: &str) -> Result<(usize, Option<&Signature>), Error> {
-        let index = *self.inner.by_name.get(name).ok_or_else(|| Error::MissingExport { name: name.to_owned() })?;
+        let index = *self
+            .inner
+            .by_name
+            .get(name)
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+            })?;
         Ok((index, self.inner.exports[index].signature.as_ref()))
     }
 
@@ -228,13 +265,17 @@ impl Module {
             return Err(Error::WrongSignature {
                 name: export.to_owned(),
                 expected: Signature::new(&given, &[]).to_string(),
-                actual: signature.map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
+                actual: signature
+                    .map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
             });
         };
         // One buffer holds the parameters, then the results, as wasmtime's
         // unchecked call wants it.
         let mut raw: Vec<wasmtime::ValRaw> = args.iter().map(|a| a.to_raw()).collect();
-        raw.resize(signature.params.len().max(signature.results.len()), wasmtime::ValRaw::i32(0));
+        raw.resize(
+            signature.params.len().max(signature.results.len()),
+            wasmtime::ValRaw::i32(0),
+        );
         self.with_slot(export, |slot| {
             let func = slot.func(index, export);
             // SAFETY: `func` is this module's export `export`, whose type is
@@ -243,7 +284,12 @@ impl Module {
             // room for its results. The call is not made from async code.
             unsafe { func.call_unchecked(&mut slot.store, &raw mut raw[..]) }
         })?;
-        Ok(signature.results.iter().zip(&raw).map(|(&ty, raw)| Value::from_raw(ty, *raw)).collect())
+        Ok(signature
+            .results
+            .iter()
+            .zip(&raw)
+            .map(|(&ty, raw)| Value::from_raw(ty, *raw))
+            .collect())
     }
 
     /// Runs `body` on an instance under the deadline and the memory cap:
@@ -257,7 +303,11 @@ impl Module {
     ) -> Result<R, Error> {
         let inner = &*self.inner;
         let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
-        let mut slot = if pooled { inner.take(export)? } else { inner.instantiate(export)? };
+        let mut slot = if pooled {
+            inner.take(export)?
+        } else {
+            inner.instantiate(export)?
+        };
         slot.store.set_epoch_deadline(inner.deadline_ticks);
         let result = if pooled {
             body(&mut slot)
@@ -303,31 +353,39 @@ impl Slot {
 impl Inner {
     fn instantiate(&self, export: &str) -> Result<Box<Slot>, Error> {
         let config = &self.runtime.shared.config;
-        let state = CallState { max_memory: config.max_memory_bytes, refused_growth: None };
+        let state = CallState {
+            max_memory: config.max_memory_bytes,
+            refused_growth: None,
+        };
         let mut store = wasmtime::Store::new(&self.runtime.shared.engine, state);
         store.limiter(|state| state);
         // A start function runs during instantiation, so it gets a deadline too.
         store.set_epoch_deadline(self.deadline_ticks);
         match self.pre.instantiate(&mut store) {
-            Ok(instance) => Ok(Box::new(Slot { store, instance, funcs: vec![None; self.exports.len()], fib: None })),
+            Ok(instance) => Ok(Box::new(Slot {
+                store,
+                instance,
+                funcs: vec![None; self.exports.len()],
+                fib: None,
+            })),
             Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => {
-                Err(Error::InstanceLimit { limit: config.max_instances })
+                Err(Error::InstanceLimit {
+                    limit: config.max_instances,
+                })
             }
             Err(error) => Err(self.classify_state(export, store.data(), error)),
         }
     }
 
     fn take(&self, export: &str) -> Result<Box<Slot>, Error> {
-        match self.idle.pop() {
-            Some(slot) => Ok(slot),
-            None => {
-                // Every instance is busy: this caller gets a new one, and the
-                // pool keeps it, so the pool grows to the number of callers.
-                let slot = self.instantiate(export)?;
-                self.size.fetch_add(1, Ordering::Relaxed);
-                Ok(slot)
-            }
+        if let Some(slot) = self.idle.pop() {
+            return Ok(slot);
         }
+        // Every instance is busy: this caller gets a new one, and the pool
+        // keeps it, so the pool grows to the number of callers.
+        let slot = self.instantiate(export)?;
+        self.size.fetch_add(1, Ordering::Relaxed);
+        Ok(slot)
     }
 
     fn put(&self, slot: Box<Slot>) {
@@ -354,15 +412,26 @@ impl Inner {
     fn classify_state(&self, export: &str, state: &CallState, error: wasmtime::Error) -> Error {
         if let Some(requested) = state.refused_growth {
             self.memory_limits.fetch_add(1, Ordering::Relaxed);
-            return Error::MemoryLimit { export: export.to_owned(), requested, limit: state.max_memory };
+            return Error::MemoryLimit {
+                export: export.to_owned(),
+                requested,
+                limit: state.max_memory,
+            };
         }
         if let Some(&trap) = error.downcast_ref::<wasmtime::Trap>() {
             if trap == wasmtime::Trap::Interrupt {
                 self.timeouts.fetch_add(1, Ordering::Relaxed);
-                return Error::Timeout { export: export.to_owned(), timeout: self.runtime.shared.config.timeout };
+                return Error::Timeout {
+                    export: export.to_owned(),
+                    timeout: self.runtime.shared.config.timeout,
+                };
             }
             self.traps.fetch_add(1, Ordering::Relaxed);
-            return Error::Trap { export: export.to_owned(), code: trap_code(trap), message: trap.to_string() };
+            return Error::Trap {
+                export: export.to_owned(),
+                code: trap_code(trap),
+                message: trap.to_string(),
+            };
         }
         match error.downcast::<Error>() {
             Ok(ours) => ours,
@@ -372,7 +441,13 @@ impl Inner {
 }
 
 fn signature_of(ty: &wasmtime::FuncType) -> Option<Signature> {
-    let params = ty.params().map(|t| ValueType::from_wasmtime(&t)).collect::<Option<Vec<_>>>()?;
-    let results = ty.results().map(|t| ValueType::from_wasmtime(&t)).collect::<Option<Vec<_>>>()?;
+    let params = ty
+        .params()
+        .map(|t| ValueType::from_wasmtime(&t))
+        .collect::<Option<Vec<_>>>()?;
+    let results = ty
+        .results()
+        .map(|t| ValueType::from_wasmtime(&t))
+        .collect::<Option<Vec<_>>>()?;
     Some(Signature { params, results })
 }

@@ -42,7 +42,10 @@ impl Ticker {
                 }
             })
             .map_err(|e| Error::Engine(format!("cannot start the epoch ticker thread: {e}")))?;
-        Ok(Self { stop: Some(stop), thread: Some(thread) })
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 }
 
@@ -94,7 +97,14 @@ impl Runtime {
         let engine = wasmtime::Engine::new(&wasm_config)?;
         let cache = DiskCache::open(&config.cache_dir)?;
         let ticker = Ticker::start(engine.clone(), config.epoch_tick)?;
-        Ok(Self { shared: Arc::new(Shared { engine, config, cache, ticker: Some(ticker) }) })
+        Ok(Self {
+            shared: Arc::new(Shared {
+                engine,
+                config,
+                cache,
+                ticker: Some(ticker),
+            }),
+        })
     }
 
     /// The configuration this runtime was built with.
@@ -112,13 +122,19 @@ impl Runtime {
         let path = path.as_ref();
         let limit = self.shared.config.max_module_bytes;
         let size = std::fs::metadata(path)
-            .map_err(|source| Error::ModuleNotFound { path: path.to_owned(), source })?
+            .map_err(|source| Error::ModuleNotFound {
+                path: path.to_owned(),
+                source,
+            })?
             .len();
         // Checked before reading, so an oversized file is never read in full.
         if size > limit as u64 {
             return Err(too_large(size, limit));
         }
-        let bytes = std::fs::read(path).map_err(|source| Error::ModuleNotFound { path: path.to_owned(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| Error::ModuleNotFound {
+            path: path.to_owned(),
+            source,
+        })?;
         self.load_bytes(&bytes)
     }
 
@@ -138,9 +154,14 @@ impl Runtime {
         }
         let started = Instant::now();
         let engine = &self.shared.engine;
-        let invalid = |e: wasmtime::Error| Error::InvalidModule { reason: format!("{e:#}") };
+        let invalid = |e: wasmtime::Error| Error::InvalidModule {
+            reason: format!("{e:#}"),
+        };
         let (module, cache) = match &self.shared.cache {
-            None => (wasmtime::Module::new(engine, wasm).map_err(invalid)?, CacheOutcome::Disabled),
+            None => (
+                wasmtime::Module::new(engine, wasm).map_err(invalid)?,
+                CacheOutcome::Disabled,
+            ),
             Some(cache) => {
                 let path = cache.path_for(engine, wasm);
                 if let Some(module) = DiskCache::load(engine, &path) {
@@ -156,11 +177,17 @@ impl Runtime {
                 }
             }
         };
-        let info = LoadInfo { cache, load_time: started.elapsed(), size_bytes: wasm.len() };
-        Module::new(self.clone(), module, info)
+        let info = LoadInfo {
+            cache,
+            load_time: started.elapsed(),
+            size_bytes: wasm.len(),
+        };
+        Module::new(self.clone(), &module, info)
     }
 }
 
 fn too_large(size: u64, limit: usize) -> Error {
-    Error::InvalidModule { reason: format!("{size} bytes is over the limit of {limit} bytes (max_module_bytes)") }
+    Error::InvalidModule {
+        reason: format!("{size} bytes is over the limit of {limit} bytes (max_module_bytes)"),
+    }
 }

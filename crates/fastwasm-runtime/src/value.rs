@@ -99,13 +99,22 @@ impl Signature {
     /// A signature from its parameter and result types.
     #[must_use]
     pub fn new(params: &[ValueType], results: &[ValueType]) -> Self {
-        Self { params: params.to_vec(), results: results.to_vec() }
+        Self {
+            params: params.to_vec(),
+            results: results.to_vec(),
+        }
     }
 }
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |types: &[ValueType]| types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        let list = |types: &[ValueType]| {
+            types
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         write!(f, "({})", list(&self.params))?;
         match self.results.as_slice() {
             [] => Ok(()),

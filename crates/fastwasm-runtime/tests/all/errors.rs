@@ -1,14 +1,21 @@
 use std::time::{Duration, Instant};
 
-use fastwasm_runtime::{CacheDir, Error, Isolation, RuntimeConfig, Runtime, Value};
+use fastwasm_runtime::{CacheDir, Error, Isolation, Runtime, RuntimeConfig, Value};
 
 use crate::{BOTH, misbehaving, runtime};
 
 #[test]
 fn a_missing_file_is_module_not_found() {
-    let error = runtime(Duration::from_secs(1), Isolation::Pooled).load("/nonexistent/fib.wasm").err().unwrap();
+    let error = runtime(Duration::from_secs(1), Isolation::Pooled)
+        .load("/nonexistent/fib.wasm")
+        .err()
+        .unwrap();
     assert!(matches!(error, Error::ModuleNotFound { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("module not found: /nonexistent/fib.wasm"));
+    assert!(
+        error
+            .to_string()
+            .starts_with("module not found: /nonexistent/fib.wasm")
+    );
 }
 
 #[test]
@@ -26,7 +33,10 @@ fn an_oversized_module_is_refused_naming_the_limit() {
     config.cache_dir = CacheDir::Disabled;
     config.max_module_bytes = 64;
     let rt = Runtime::with_config(config).unwrap();
-    let error = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).err().unwrap();
+    let error = rt
+        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .err()
+        .unwrap();
     assert!(matches!(error, Error::InvalidModule { .. }));
     assert!(error.to_string().contains("max_module_bytes"), "{error}");
     let error = rt.load(crate::guest_path()).err().unwrap();
@@ -36,7 +46,10 @@ fn an_oversized_module_is_refused_naming_the_limit() {
 #[test]
 fn a_module_with_imports_is_refused() {
     let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
-    let error = rt.load_bytes(br#"(module (import "env" "now" (func (result i64))))"#).err().unwrap();
+    let error = rt
+        .load_bytes(br#"(module (import "env" "now" (func (result i64))))"#)
+        .err()
+        .unwrap();
     assert!(matches!(error, Error::InvalidModule { .. }));
     assert!(error.to_string().contains("env::now"), "{error}");
 }
@@ -46,10 +59,27 @@ fn a_trap_reports_its_code_and_the_module_still_answers() {
     for isolation in BOTH {
         let module = misbehaving(isolation);
         let error = module.call("trap", &[]).unwrap_err();
-        assert!(matches!(&error, Error::Trap { code: "unreachable", export, .. } if export == "trap"), "{error:?}");
-        let error = module.call("divide", &[Value::I32(1), Value::I32(0)]).unwrap_err();
-        assert!(matches!(error, Error::Trap { code: "integer_division_by_zero", .. }), "{error:?}");
-        assert_eq!(module.call("add", &[Value::I32(1), Value::I32(2)]).unwrap(), [Value::I32(3)]);
+        assert!(
+            matches!(&error, Error::Trap { code: "unreachable", export, .. } if export == "trap"),
+            "{error:?}"
+        );
+        let error = module
+            .call("divide", &[Value::I32(1), Value::I32(0)])
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Trap {
+                    code: "integer_division_by_zero",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            module.call("add", &[Value::I32(1), Value::I32(2)]).unwrap(),
+            [Value::I32(3)]
+        );
         assert_eq!(module.pool_stats().traps, 2);
     }
 }
@@ -63,7 +93,10 @@ fn an_endless_loop_times_out_within_twice_the_deadline() {
         let elapsed = started.elapsed();
         assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
         assert!(error.to_string().contains("timeout_s"), "{error}");
-        assert!(elapsed >= Duration::from_millis(300), "stopped early: {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(300),
+            "stopped early: {elapsed:?}"
+        );
         assert!(elapsed < Duration::from_millis(600), "took {elapsed:?}");
         assert_eq!(module.pool_stats().timeouts, 1);
     }
@@ -77,14 +110,19 @@ fn growing_memory_past_the_cap_is_a_memory_limit_error() {
         assert_eq!(module.call("grow", &[Value::I32(3)]).unwrap().len(), 1);
         let error = module.call("grow", &[Value::I32(64)]).unwrap_err();
         match &error {
-            Error::MemoryLimit { requested, limit, .. } => {
+            Error::MemoryLimit {
+                requested, limit, ..
+            } => {
                 assert_eq!(*limit, 2 << 20);
                 assert!(*requested > *limit);
             }
             other => panic!("expected MemoryLimit, got {other:?}"),
         }
         assert!(error.to_string().contains("max_memory_mb"), "{error}");
-        assert_eq!(module.call("add", &[Value::I32(2), Value::I32(2)]).unwrap(), [Value::I32(4)]);
+        assert_eq!(
+            module.call("add", &[Value::I32(2), Value::I32(2)]).unwrap(),
+            [Value::I32(4)]
+        );
     }
 }
 
@@ -93,8 +131,20 @@ fn unbounded_recursion_is_a_stack_overflow_trap() {
     for isolation in BOTH {
         let module = misbehaving(isolation);
         let error = module.call("deep", &[Value::I64(0)]).unwrap_err();
-        assert!(matches!(error, Error::Trap { code: "stack_overflow", .. }), "{error:?}");
-        assert_eq!(module.call("add", &[Value::I32(2), Value::I32(3)]).unwrap(), [Value::I32(5)]);
+        assert!(
+            matches!(
+                error,
+                Error::Trap {
+                    code: "stack_overflow",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            module.call("add", &[Value::I32(2), Value::I32(3)]).unwrap(),
+            [Value::I32(5)]
+        );
     }
 }
 
@@ -108,7 +158,13 @@ fn settings_out_of_range_are_named() {
     config.max_memory_bytes = 1000;
     let error = Runtime::with_config(config).err().unwrap();
     assert!(error.to_string().contains("max_memory_mb"), "{error}");
-    assert!("sometimes".parse::<Isolation>().unwrap_err().to_string().contains("isolation"));
+    assert!(
+        "sometimes"
+            .parse::<Isolation>()
+            .unwrap_err()
+            .to_string()
+            .contains("isolation")
+    );
 }
 
 #[test]
@@ -120,8 +176,14 @@ fn the_instance_limit_is_an_error_not_a_hang() {
     let rt = Runtime::with_config(config).unwrap();
     let first = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
     // The first module's two warm instances fill the allocator.
-    let error = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).err().unwrap();
-    assert!(matches!(error, Error::InstanceLimit { limit: 2 }), "{error:?}");
+    let error = rt
+        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, Error::InstanceLimit { limit: 2 }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("max_instances"));
     drop(first);
     rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();

@@ -5,15 +5,29 @@ use fastwasm_runtime::{Algorithm, Error, FibError, FibValue, FibonacciModule, Va
 use crate::{BOTH, guest_path, runtime};
 
 fn guest(isolation: fastwasm_runtime::Isolation) -> FibonacciModule {
-    FibonacciModule::new(runtime(Duration::from_secs(10), isolation).load(guest_path()).unwrap()).unwrap()
+    FibonacciModule::new(
+        runtime(Duration::from_secs(10), isolation)
+            .load(guest_path())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
 fn f93_is_unsigned_through_the_facade_and_negative_through_the_generic_api() {
     let fib = guest(fastwasm_runtime::Isolation::Pooled);
-    assert_eq!(fib.u64(Algorithm::FastDoubling, 93).unwrap(), 12_200_160_415_121_876_738);
-    let raw = fib.module().call("calculate_fibonacci", &[Value::I32(93)]).unwrap();
-    assert_eq!(raw, [Value::I64(12_200_160_415_121_876_738_u64 as i64)]);
+    assert_eq!(
+        fib.u64(Algorithm::FastDoubling, 93).unwrap(),
+        12_200_160_415_121_876_738
+    );
+    let raw = fib
+        .module()
+        .call("calculate_fibonacci", &[Value::I32(93)])
+        .unwrap();
+    assert_eq!(
+        raw,
+        [Value::I64(12_200_160_415_121_876_738_u64.cast_signed())]
+    );
     assert!(matches!(raw[0], Value::I64(v) if v < 0));
 }
 
@@ -22,17 +36,31 @@ fn every_algorithm_matches_the_native_kernels() {
     for isolation in BOTH {
         let fib = guest(isolation);
         for algorithm in Algorithm::ALL {
-            let top = if algorithm == Algorithm::Recursive { 25 } else { 93 };
+            let top = if algorithm == Algorithm::Recursive {
+                25
+            } else {
+                93
+            };
             for n in 0..=top {
-                assert_eq!(fib.u64(algorithm, n).unwrap(), algorithm.u64(n).unwrap(), "{algorithm} {n}");
-                assert_eq!(fib.decimal(algorithm, n).unwrap(), fib_kernels::decimal(algorithm, n).unwrap());
+                assert_eq!(
+                    fib.u64(algorithm, n).unwrap(),
+                    algorithm.u64(n).unwrap(),
+                    "{algorithm} {n}"
+                );
+                assert_eq!(
+                    fib.decimal(algorithm, n).unwrap(),
+                    fib_kernels::decimal(algorithm, n).unwrap()
+                );
             }
         }
         for n in [94, 100, 1000, 20_000] {
             for algorithm in [Algorithm::Iterative, Algorithm::FastDoubling] {
                 let digits = fib.decimal(algorithm, n).unwrap();
                 assert_eq!(digits, fib_kernels::decimal(algorithm, n).unwrap());
-                assert_eq!(fib.compute(algorithm, n).unwrap(), FibValue::Digits(digits.clone()));
+                assert_eq!(
+                    fib.compute(algorithm, n).unwrap(),
+                    FibValue::Digits(digits.clone())
+                );
                 assert_eq!(fib.big(algorithm, n).unwrap().to_string(), digits);
             }
         }
@@ -43,12 +71,30 @@ fn every_algorithm_matches_the_native_kernels() {
 fn out_of_range_is_an_error_never_a_wrapped_number() {
     let fib = guest(fastwasm_runtime::Isolation::Pooled);
     for algorithm in Algorithm::ALL {
-        assert!(matches!(fib.u64(algorithm, 94), Err(Error::Fib(FibError::U64Overflow { n: 94 }))));
+        assert!(matches!(
+            fib.u64(algorithm, 94),
+            Err(Error::Fib(FibError::U64Overflow { n: 94 }))
+        ));
     }
-    assert!(matches!(fib.decimal(Algorithm::Recursive, 94), Err(Error::Fib(FibError::U64Overflow { n: 94 }))));
+    assert!(matches!(
+        fib.decimal(Algorithm::Recursive, 94),
+        Err(Error::Fib(FibError::U64Overflow { n: 94 }))
+    ));
     // The guest itself traps rather than wrap, if asked directly.
-    let error = fib.module().call("calculate_fibonacci", &[Value::I32(100)]).unwrap_err();
-    assert!(matches!(error, Error::Trap { code: "unreachable", .. }), "{error:?}");
+    let error = fib
+        .module()
+        .call("calculate_fibonacci", &[Value::I32(100)])
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Trap {
+                code: "unreachable",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -56,18 +102,31 @@ fn a_module_without_the_abi_is_refused() {
     let rt = runtime(Duration::from_secs(1), fastwasm_runtime::Isolation::Pooled);
     let module = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
     let error = FibonacciModule::new(module).err().unwrap();
-    assert!(matches!(&error, Error::MissingExport { name } if name == "fib_iterative"), "{error:?}");
+    assert!(
+        matches!(&error, Error::MissingExport { name } if name == "fib_iterative"),
+        "{error:?}"
+    );
     let wrong = rt
-        .load_bytes(br#"(module (func (export "fib_iterative") (param i64) (result i64) local.get 0))"#)
+        .load_bytes(
+            br#"(module (func (export "fib_iterative") (param i64) (result i64) local.get 0))"#,
+        )
         .unwrap();
     let error = FibonacciModule::new(wrong).err().unwrap();
-    assert_eq!(error.to_string(), "`fib_iterative` has signature (i64) -> i64, but the call needs (i32) -> i64");
+    assert_eq!(
+        error.to_string(),
+        "`fib_iterative` has signature (i64) -> i64, but the call needs (i32) -> i64"
+    );
 }
 
 #[test]
 fn a_slow_digits_call_times_out() {
     let fib = FibonacciModule::new(
-        runtime(Duration::from_millis(50), fastwasm_runtime::Isolation::Pooled).load(guest_path()).unwrap(),
+        runtime(
+            Duration::from_millis(50),
+            fastwasm_runtime::Isolation::Pooled,
+        )
+        .load(guest_path())
+        .unwrap(),
     )
     .unwrap();
     let error = fib.decimal(Algorithm::Iterative, 1_000_000).unwrap_err();

@@ -1,4 +1,5 @@
 //! Integration tests of fastwasm-runtime: one binary, one module per area.
+#![allow(clippy::missing_panics_doc, clippy::must_use_candidate)] // test helpers panic on purpose
 
 mod cache;
 mod calls;
@@ -49,7 +50,11 @@ pub fn misbehaving(isolation: Isolation) -> Module {
 /// The built guest (`make wasm`), or `$FASTWASM_GUEST_WASM`.
 pub fn guest_path() -> String {
     std::env::var("FASTWASM_GUEST_WASM").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/modules/fibonacci_wasm.wasm").into()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../python/fastwasm/modules/fibonacci_wasm.wasm"
+        )
+        .into()
     })
 }
 

@@ -9,9 +9,18 @@ use crate::{BOTH, guest_path, misbehaving, runtime};
 fn eight_threads_of_ten_thousand_calls_all_right() {
     for isolation in BOTH {
         let fib = Arc::new(
-            FibonacciModule::new(runtime(Duration::from_secs(10), isolation).load(guest_path()).unwrap()).unwrap(),
+            FibonacciModule::new(
+                runtime(Duration::from_secs(10), isolation)
+                    .load(guest_path())
+                    .unwrap(),
+            )
+            .unwrap(),
         );
-        let calls = if isolation == Isolation::Pooled { 10_000 } else { 2_000 };
+        let calls = if isolation == Isolation::Pooled {
+            10_000
+        } else {
+            2_000
+        };
         let threads: Vec<_> = (0..8_u32)
             .map(|t| {
                 let fib = Arc::clone(&fib);
@@ -19,8 +28,15 @@ fn eight_threads_of_ten_thousand_calls_all_right() {
                     for i in 0..calls {
                         let n = (i + t) % 94;
                         let algorithm = Algorithm::ALL[(i % 3) as usize];
-                        let n = if algorithm == Algorithm::Recursive { n % 16 } else { n };
-                        assert_eq!(fib.u64(algorithm, n).unwrap(), fib_kernels::iterative(n).unwrap());
+                        let n = if algorithm == Algorithm::Recursive {
+                            n % 16
+                        } else {
+                            n
+                        };
+                        assert_eq!(
+                            fib.u64(algorithm, n).unwrap(),
+                            fib_kernels::iterative(n).unwrap()
+                        );
                     }
                 })
             })
@@ -43,14 +59,20 @@ fn after_a_timeout_the_pool_serves_correct_results_at_the_same_size() {
     let module = misbehaving(Isolation::Pooled);
     let before = module.pool_stats().size;
     for _ in 0..2 {
-        assert!(matches!(module.call("spin", &[]), Err(Error::Timeout { .. })));
+        assert!(matches!(
+            module.call("spin", &[]),
+            Err(Error::Timeout { .. })
+        ));
     }
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let module = module.clone();
             std::thread::spawn(move || {
                 for i in 0..1000 {
-                    assert_eq!(module.call("add", &[Value::I32(i), Value::I32(t)]).unwrap(), [Value::I32(i + t)]);
+                    assert_eq!(
+                        module.call("add", &[Value::I32(i), Value::I32(t)]).unwrap(),
+                        [Value::I32(i + t)]
+                    );
                 }
             })
         })
@@ -59,7 +81,10 @@ fn after_a_timeout_the_pool_serves_correct_results_at_the_same_size() {
         thread.join().unwrap();
     }
     let after = module.pool_stats();
-    assert!(after.size >= before, "the pool shrank: {before} -> {after:?}");
+    assert!(
+        after.size >= before,
+        "the pool shrank: {before} -> {after:?}"
+    );
     assert_eq!(after.timeouts, 2);
 }
 
@@ -78,5 +103,9 @@ fn calls_run_in_parallel_not_behind_one_lock() {
     for thread in threads {
         assert!(matches!(thread.join().unwrap(), Err(Error::Timeout { .. })));
     }
-    assert!(started.elapsed() < Duration::from_millis(580), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(580),
+        "{:?}",
+        started.elapsed()
+    );
 }

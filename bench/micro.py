@@ -1,0 +1,309 @@
+"""Per-call cost of every way to compute Fibonacci from Python, side by side.
+
+Run: make bench-micro   (or: .venv/bin/python bench/micro.py)
+BENCH_QUICK=1 shortens every block (a smoke run, not numbers to quote).
+
+Every contender of a table runs in the same process, interleaved round by
+round, so they share the machine's state. Each figure is the median over the
+rounds of the mean time per call within a round; the spread is min-max over
+the rounds. Ratios are of medians. Results: a Markdown report on stdout and
+JSON in bench/results/micro.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import wasmtime
+
+import fastwasm
+from fastwasm import pure
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ROUNDS = 3 if QUICK else 7
+GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+RESULTS = Path(__file__).with_name("results")
+
+# Python's own int -> str refuses past 4300 digits; a user who wants the
+# digits lifts the limit, so the Python row does too.
+sys.set_int_max_str_digits(0)
+
+
+@dataclass
+class Row:
+    name: str
+    call: Callable[[], object]
+    calls_per_round: int
+    samples_us: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_us)
+
+
+def run_table(rows: list[Row]) -> list[Row]:
+    """Interleaves the rows round by round; each round times a block of calls."""
+    for row in rows:  # warm-up: caches, lazy runtimes, JIT-free but page-warm
+        row.call()
+    for _ in range(ROUNDS):
+        for row in rows:
+            n = row.calls_per_round
+            start = time.perf_counter()
+            for _ in range(n):
+                row.call()
+            row.samples_us.append((time.perf_counter() - start) / n * 1e6)
+    return rows
+
+
+def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    module = wasmtime.Module.from_file(engine, str(GUEST))
+    instance = wasmtime.Instance(store, module, [])
+    exports = instance.exports(store)
+    funcs = {}
+    for name in ("calculate_fibonacci", "fib_iterative", "fib_recursive"):
+        func = exports[name]
+        assert isinstance(func, wasmtime.Func)
+        funcs[name] = func
+    return store, funcs
+
+
+def tutorial_per_call(n: int) -> int:
+    """The tutorial's wasm_service.py: everything built on every call."""
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    wasm_bytes = GUEST.read_bytes()
+    module = wasmtime.Module(engine, wasm_bytes)
+    instance = wasmtime.Instance(store, module, [])
+    func = instance.exports(store)["calculate_fibonacci"]
+    assert isinstance(func, wasmtime.Func)
+    result = func(store, n)
+    assert isinstance(result, int)
+    return result
+
+
+def calls_for(seconds_per_call_guess: float, budget_s: float) -> int:
+    return max(1, int(budget_s / seconds_per_call_guess))
+
+
+def fib39_rows() -> list[Row]:
+    store, funcs = wasmtime_py_cached()
+    fast = funcs["calculate_fibonacci"]
+    module = fastwasm.default_fibonacci_module().module
+    per_call = fastwasm.Runtime(isolation="per-call").fibonacci_module()
+    k = 0.05 if QUICK else 0.3
+    rows = [
+        Row("pure Python iterative", lambda: pure.iterative(39), calls_for(1.5e-6, k)),
+        Row(
+            "wasmtime-py, tutorial pattern (new Engine+Module+Instance per call)",
+            lambda: tutorial_per_call(39),
+            3 if QUICK else 10,
+        ),
+        Row("wasmtime-py, cached instance", lambda: fast(store, 39), calls_for(15e-6, k)),
+        Row('fastwasm.fibonacci(39, "wasm")', lambda: fastwasm.fibonacci(39, "wasm"), calls_for(0.2e-6, k)),
+        Row(
+            'fastwasm.fibonacci(39, "wasm", release_gil=True)',
+            lambda: fastwasm.fibonacci(39, "wasm", release_gil=True),
+            calls_for(0.4e-6, k),
+        ),
+        Row(
+            'fastwasm.fibonacci(39, "native")', lambda: fastwasm.fibonacci(39, "native"), calls_for(0.1e-6, k)
+        ),
+        Row(
+            'Module.call("calculate_fibonacci", 39)',
+            lambda: module.call("calculate_fibonacci", 39),
+            calls_for(0.3e-6, k),
+        ),
+        Row(
+            'isolation="per-call": FibonacciModule.compute(39)',
+            lambda: per_call.compute(39),
+            calls_for(6e-6, k),
+        ),
+    ]
+    results = [tutorial_per_call(39), fast(store, 39), fastwasm.fibonacci(39, "wasm"), pure.iterative(39)]
+    assert len(set(results)) == 1, results
+    return run_table(rows)
+
+
+def recursive_rows(n: int) -> list[Row]:
+    store, funcs = wasmtime_py_cached()
+    rec = funcs["fib_recursive"]
+    expected = pure.recursive(n)
+    assert rec(store, n) == fastwasm.fibonacci(n, "wasm", "recursive") == expected
+    scale = 1.6 ** (n - 25)
+    k = 0.1 if QUICK else 0.5
+    return run_table(
+        [
+            Row(f"pure Python recursive fib({n})", lambda: pure.recursive(n), calls_for(25e-3 * scale, k)),
+            Row(
+                f"wasmtime-py cached, fib_recursive({n})", lambda: rec(store, n), calls_for(0.5e-3 * scale, k)
+            ),
+            Row(
+                f'fastwasm.fibonacci({n}, "wasm", "recursive")',
+                lambda: fastwasm.fibonacci(n, "wasm", "recursive"),
+                calls_for(0.5e-3 * scale, k),
+            ),
+            Row(
+                f'fastwasm.fibonacci({n}, "native", "recursive")',
+                lambda: fastwasm.fibonacci(n, "native", "recursive"),
+                calls_for(0.4e-3 * scale, k),
+            ),
+        ]
+    )
+
+
+def digits_rows(n: int) -> list[Row]:
+    expected = fastwasm.fibonacci_digits(n, "native", "fast_doubling")
+    assert fastwasm.fibonacci_digits(n, "wasm", "fast_doubling") == expected
+    assert str(pure.fast_doubling(n)) == expected
+    return run_table(
+        [
+            Row(f"pure Python fast doubling fib({n}) + str()", lambda: str(pure.fast_doubling(n)), 1),
+            Row(
+                f'fastwasm.fibonacci_digits({n}, "wasm", "fast_doubling")',
+                lambda: fastwasm.fibonacci_digits(n, "wasm", "fast_doubling"),
+                1,
+            ),
+            Row(
+                f'fastwasm.fibonacci_digits({n}, "native", "fast_doubling")',
+                lambda: fastwasm.fibonacci_digits(n, "native", "fast_doubling"),
+                1,
+            ),
+        ]
+    )
+
+
+def thread_scaling(n: int, seconds: float) -> dict[int, list[float]]:
+    """Calls per second of recursive fib(n) through WASM with 1 and 2 threads."""
+    out: dict[int, list[float]] = {1: [], 2: []}
+
+    def rate(threads: int) -> float:
+        stop = time.perf_counter() + seconds
+        counts = [0] * threads
+
+        def work(i: int) -> None:
+            while time.perf_counter() < stop:
+                fastwasm.fibonacci(n, "wasm", "recursive")
+                counts[i] += 1
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        start = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return sum(counts) / (time.perf_counter() - start)
+
+    for _ in range(3 if QUICK else 5):
+        for threads in (1, 2):
+            out[threads].append(rate(threads))
+    return out
+
+
+def fmt_us(us: float) -> str:
+    if us >= 1000:
+        return f"{us / 1000:,.2f} ms"
+    if us >= 10:
+        return f"{us:,.1f} µs"
+    return f"{us:.3f} µs"
+
+
+def table(title: str, rows: list[Row], baseline: int = 0) -> str:
+    base = rows[baseline]
+    lines = [
+        f"### {title}",
+        "",
+        f"| contender | median per call | spread (min–max) | vs {base.name.split(' (')[0]} |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = base.median / row.median
+        ratio_text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
+        spread = f"{fmt_us(min(row.samples_us))} – {fmt_us(max(row.samples_us))}"
+        lines.append(f"| {row.name} | {fmt_us(row.median)} | {spread} | {ratio_text} |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "fastwasm": metadata.version("fastwasm"),
+        "wasmtime-py": metadata.version("wasmtime"),
+        "wasmtime (fastwasm runtime)": "48.0.8",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
+        "rounds": str(ROUNDS),
+    }
+
+
+def main() -> None:
+    info = machine()
+    tables = {
+        "fib(39), iterative: per-call cost": fib39_rows(),
+        "recursive fib(25)": recursive_rows(25),
+        "recursive fib(30)": recursive_rows(22 if QUICK else 30),
+        "fast doubling fib(10^6) with its decimal digits": digits_rows(10**5 if QUICK else 10**6),
+    }
+    scaling_n = 25 if QUICK else 30
+    scaling = thread_scaling(scaling_n, 0.3 if QUICK else 2.0)
+    one, two = statistics.median(scaling[1]), statistics.median(scaling[2])
+
+    report = [
+        "## Micro benchmark: per-call cost from Python",
+        "",
+        "Command: `make bench-micro` (`bench/micro.py`). "
+        + ", ".join(f"{k}: {v}" for k, v in info.items())
+        + ".",
+        "Medians over rounds; contenders of a table interleaved in one process.",
+        "",
+    ]
+    for title, rows in tables.items():
+        report += [table(title, rows), ""]
+    report += [
+        f"### Threads: recursive fib({scaling_n}) through WASM",
+        "",
+        "| threads | calls/s (median) | spread (min–max) |",
+        "|---:|---:|---:|",
+        f"| 1 | {one:,.0f} | {min(scaling[1]):,.0f} – {max(scaling[1]):,.0f} |",
+        f"| 2 | {two:,.0f} | {min(scaling[2]):,.0f} – {max(scaling[2]):,.0f} |",
+        "",
+        f"2 threads / 1 thread: {two / one:.2f}×",
+    ]
+    print("\n".join(report))
+
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "machine": info,
+        "tables": {
+            title: [{"name": r.name, "median_us": r.median, "samples_us": r.samples_us} for r in rows]
+            for title, rows in tables.items()
+        },
+        "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
+    }
+    (RESULTS / "micro.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""fastwasm.Runtime and fastwasm.Module through the binding: calls, every
+error kind, and the GIL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import fastwasm
+
+GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+
+
+def test_exports_are_listed_with_their_signatures(misbehaving: fastwasm.Module) -> None:
+    exports = {e.name: e for e in misbehaving.exports}
+    assert exports["add"].params == ("i32", "i32")
+    assert exports["add"].results == ("i32",)
+    assert exports["add"].signature == "(i32, i32) -> i32"
+    assert exports["wide"].signature == "(i64, f32, f64) -> (i64, f64)"
+
+
+def test_scalar_calls(misbehaving: fastwasm.Module) -> None:
+    assert misbehaving.call("add", 40, 2) == 42
+    assert misbehaving.call("wide", -5, 0.5, 0.25) == (-5, 0.75)
+    assert misbehaving.call("nop") is None
+
+
+def test_the_guest_u64_is_an_i64_through_the_generic_api() -> None:
+    module = fastwasm.Runtime(use_cache=False).load(GUEST)
+    raw = module.call("calculate_fibonacci", 93)
+    assert raw == 12200160415121876738 - 2**64
+    assert fastwasm.fibonacci(93) == 12200160415121876738
+
+
+def test_a_trap_is_wasm_trap_with_its_code(misbehaving: fastwasm.Module) -> None:
+    with pytest.raises(fastwasm.WasmTrap, match=r"`trap` trapped \(unreachable\)") as info:
+        misbehaving.call("trap")
+    assert info.value.code == "unreachable"
+    assert info.value.export == "trap"
+    assert misbehaving.call("add", 1, 2) == 3
+
+
+def test_an_endless_loop_is_wasm_timeout(misbehaving: fastwasm.Module) -> None:
+    with pytest.raises(fastwasm.WasmTimeout, match="timeout_s") as info:
+        misbehaving.call("spin")
+    assert info.value.timeout_s == pytest.approx(0.3)
+    assert misbehaving.call("add", 2, 2) == 4
+    assert misbehaving.pool_stats()["timeouts"] == 1
+
+
+def test_memory_past_the_cap_is_wasm_limit_error(misbehaving: fastwasm.Module) -> None:
+    assert misbehaving.call("grow", 3) == 1  # the old size in pages
+    with pytest.raises(fastwasm.WasmLimitError, match="max_memory_mb") as info:
+        misbehaving.call("grow", 64)
+    assert info.value.limit == 2 << 20
+    assert misbehaving.call("add", 2, 3) == 5
+
+
+def test_unbounded_recursion_is_a_stack_overflow_trap(misbehaving: fastwasm.Module) -> None:
+    with pytest.raises(fastwasm.WasmTrap) as info:
+        misbehaving.call("deep", 0)
+    assert info.value.code == "stack_overflow"
+
+
+def test_every_wasm_error_derives_from_wasm_error() -> None:
+    for error in (fastwasm.WasmTrap, fastwasm.WasmTimeout, fastwasm.WasmLimitError, fastwasm.ModuleError):
+        assert issubclass(error, fastwasm.WasmError)
+    assert fastwasm.WasmTrap.__module__ == "fastwasm"
+
+
+def test_bad_modules_are_module_errors(runtime: fastwasm.Runtime, tmp_path: Path) -> None:
+    with pytest.raises(fastwasm.ModuleError, match="module not found"):
+        runtime.load(tmp_path / "missing.wasm")
+    with pytest.raises(fastwasm.ModuleError, match="invalid module"):
+        runtime.load_bytes(b"\0asm\x01\0\0\0\xff")
+    with pytest.raises(fastwasm.ModuleError, match="env::now"):
+        runtime.load_bytes(b'(module (import "env" "now" (func)))')
+
+
+def test_an_oversized_module_names_the_limit(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_module_bytes"):
+        fastwasm.Runtime(max_module_mb=0, use_cache=False)
+    path = tmp_path / "big.wasm"
+    path.write_bytes(b"\0" * (2 << 20))
+    with pytest.raises(fastwasm.ModuleError, match="max_module_bytes"):
+        fastwasm.Runtime(max_module_mb=1, use_cache=False).load(path)
+
+
+def test_call_arguments_are_checked(misbehaving: fastwasm.Module) -> None:
+    with pytest.raises(fastwasm.ModuleError, match="no exported function `nope`"):
+        misbehaving.call("nope")
+    with pytest.raises(TypeError, match="takes 2 arguments, got 1"):
+        misbehaving.call("add", 1)
+    with pytest.raises(TypeError, match="must be a number for i32"):
+        misbehaving.call("add", 1, "2")
+    with pytest.raises(ValueError, match="does not fit in 32 bits"):
+        misbehaving.call("add", 1, 2**32)
+
+
+def test_settings_are_validated_by_name() -> None:
+    with pytest.raises(ValueError, match="isolation"):
+        fastwasm.Runtime(isolation="sometimes")
+    with pytest.raises(ValueError, match="timeout_s"):
+        fastwasm.Runtime(timeout_s=-1)
+    with pytest.raises(ValueError, match="max_memory_mb"):
+        fastwasm.Runtime(max_memory_mb=0)
+
+
+def test_the_disk_cache_serves_a_second_runtime(tmp_path: Path) -> None:
+    cold = fastwasm.Runtime(cache_dir=tmp_path / "cache").load(GUEST)
+    warm = fastwasm.Runtime(cache_dir=tmp_path / "cache").load(GUEST)
+    assert cold.load_info["cache"] == "miss"
+    assert warm.load_info["cache"] == "hit"
+    assert warm.load_info["size_bytes"] == GUEST.stat().st_size
+
+
+def test_long_calls_release_the_gil(misbehaving: fastwasm.Module) -> None:
+    # While one thread spins in WASM (until the 0.3 s deadline), this thread
+    # must still run Python and see the call in flight. With the GIL held for
+    # the call it could only look after the call was over.
+    errors: list[BaseException] = []
+
+    def spin() -> None:
+        try:
+            misbehaving.call("spin")
+        except fastwasm.WasmTimeout as e:
+            errors.append(e)
+
+    before = misbehaving.pool_stats()["busy"]
+    thread = threading.Thread(target=spin)
+    thread.start()
+    seen_busy = False
+    while thread.is_alive():
+        seen_busy = seen_busy or misbehaving.pool_stats()["busy"] > before
+        time.sleep(0.001)
+    thread.join()
+    assert len(errors) == 1
+    assert seen_busy
+
+
+def test_threads_share_a_module_and_get_right_answers() -> None:
+    fib = fastwasm.Runtime(use_cache=False).fibonacci_module()
+    expected = [fastwasm.pure.iterative(n) for n in range(94)]
+    failures: list[str] = []
+
+    def work(offset: int) -> None:
+        for i in range(2000):
+            n = (i + offset) % 94
+            if fib.compute(n) != expected[n]:
+                failures.append(f"F({n})")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
