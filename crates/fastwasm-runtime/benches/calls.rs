@@ -32,10 +32,10 @@ fn calls(c: &mut Criterion) {
     let per_call = fibonacci(Isolation::PerCall);
     let mut group = c.benchmark_group("fib(39) iterative");
     group.bench_function("native kernel", |b| {
-        b.iter(|| fib_kernels::iterative(black_box(39)))
+        b.iter(|| fib_kernels::iterative(black_box(39)));
     });
     group.bench_function("wasm pooled, facade", |b| {
-        b.iter(|| pooled.u64(Algorithm::Iterative, black_box(39)))
+        b.iter(|| pooled.u64(Algorithm::Iterative, black_box(39)));
     });
     group.bench_function("wasm pooled, generic call", |b| {
         b.iter(|| {
@@ -45,7 +45,7 @@ fn calls(c: &mut Criterion) {
         });
     });
     group.bench_function("wasm per-call, facade", |b| {
-        b.iter(|| per_call.u64(Algorithm::Iterative, black_box(39)))
+        b.iter(|| per_call.u64(Algorithm::Iterative, black_box(39)));
     });
     group.finish();
 
@@ -55,7 +55,7 @@ fn calls(c: &mut Criterion) {
         b.iter(|| fib_kernels::decimal(Algorithm::FastDoubling, black_box(100_000)));
     });
     group.bench_function("wasm pooled", |b| {
-        b.iter(|| pooled.decimal(Algorithm::FastDoubling, black_box(100_000)))
+        b.iter(|| pooled.decimal(Algorithm::FastDoubling, black_box(100_000)));
     });
     group.finish();
 }

@@ -45,8 +45,14 @@ fn main() -> wasmtime::Result<()> {
     }
     let [on, off, native] = samples.map(median);
     println!("recursive fib(25), median of {rounds} rounds of {per_round} calls:");
-    println!("  wasm, epoch interruption on : {on:8.1} µs  ({:.2}× native)", on / native);
-    println!("  wasm, epoch interruption off: {off:8.1} µs  ({:.2}× native)", off / native);
+    println!(
+        "  wasm, epoch interruption on : {on:8.1} µs  ({:.2}× native)",
+        on / native
+    );
+    println!(
+        "  wasm, epoch interruption off: {off:8.1} µs  ({:.2}× native)",
+        off / native
+    );
     println!("  native kernel               : {native:8.1} µs");
     Ok(())
 }
