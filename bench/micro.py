@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -212,6 +215,32 @@ def thread_scaling(n: int, seconds: float) -> dict[int, list[float]]:
     return out
 
 
+LOAD_SNIPPET = """
+import sys, fastwasm
+module = fastwasm.Runtime(cache_dir=sys.argv[1]).load(sys.argv[2])
+info = module.load_info
+print(info["cache"], info["load_time_s"])
+"""
+
+
+def module_load(rounds: int) -> dict[str, list[float]]:
+    """Compiled-module load time in a fresh process: cache cold, then warm."""
+    out: dict[str, list[float]] = {"miss": [], "hit": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = Path(scratch) / "cache"
+        for _ in range(rounds):
+            shutil.rmtree(cache, ignore_errors=True)
+            for _expected in ("miss", "hit"):
+                line = subprocess.run(
+                    [sys.executable, "-c", LOAD_SNIPPET, str(cache), str(GUEST)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()
+                out[line[0]].append(float(line[1]) * 1e3)
+    return out
+
+
 def fmt_us(us: float) -> str:
     if us >= 1000:
         return f"{us / 1000:,.2f} ms"
@@ -269,6 +298,7 @@ def main() -> None:
     scaling_n = 25 if QUICK else 30
     scaling = thread_scaling(scaling_n, 0.3 if QUICK else 2.0)
     one, two = statistics.median(scaling[1]), statistics.median(scaling[2])
+    loads = module_load(2 if QUICK else 5)
 
     report = [
         "## Micro benchmark: per-call cost from Python",
@@ -290,7 +320,15 @@ def main() -> None:
         f"| 2 | {two:,.0f} | {min(scaling[2]):,.0f} – {max(scaling[2]):,.0f} |",
         "",
         f"2 threads / 1 thread: {two / one:.2f}×",
+        "",
+        f"### Loading the guest ({GUEST.stat().st_size} bytes) in a fresh process",
+        "",
+        "| compiled-module cache | median ms | spread (min–max) |",
+        "|---|---:|---:|",
     ]
+    for outcome, label in (("miss", "cold (compile + write)"), ("hit", "warm (deserialize)")):
+        ms = loads[outcome]
+        report.append(f"| {label} | {statistics.median(ms):.2f} | {min(ms):.2f} – {max(ms):.2f} |")
     print("\n".join(report))
 
     RESULTS.mkdir(exist_ok=True)
@@ -301,6 +339,7 @@ def main() -> None:
             for title, rows in tables.items()
         },
         "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
+        "module_load_ms": loads,
     }
     (RESULTS / "micro.json").write_text(json.dumps(payload, indent=2) + "\n")
 
