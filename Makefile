@@ -35,6 +35,12 @@ $(VENV_STAMP): requirements.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
+.PHONY: tools ## install hey (the load generator, Debian package) when it is missing
+tools:
+	@command -v hey >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq hey; }
+
 .PHONY: build ## the guest module, then the extension into .venv (maturin develop --release)
 build: wasm venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --locked
@@ -50,7 +56,7 @@ lint: build
 	$(PYTHON) -m mypy.stubtest fastwasm._native
 
 .PHONY: test ## lint, then every Rust and Python test (the guest is tested as real WASM)
-test: build lint
+test: build tools lint
 	$(CARGO) test --locked --workspace --release
 	$(PYTHON) -m pytest
 
@@ -62,6 +68,10 @@ bench-digits: wasm
 bench-micro: build
 	$(PYTHON) bench/micro.py
 
+.PHONY: bench-http ## req/s, p50, p99 of the HTTP endpoints and the tutorial's pattern (hey)
+bench-http: build tools
+	$(PYTHON) bench/http_bench.py
+
 .PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
 bench-runtime: wasm
 	$(CARGO) bench --locked -p fastwasm-runtime --bench calls
@@ -70,11 +80,11 @@ bench-runtime: wasm
 lock:
 	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^fastwasm' | sed '1i # Exact pins for .venv (make venv installs these). Regenerate: make lock' > requirements.lock
 
-.PHONY: run ## start the service (the HTTP server arrives with the FastAPI issue)
+.PHONY: run ## build everything, then serve the API on http://127.0.0.1:8000 (FASTWASM_* settings apply)
 run: build
-	@echo "The HTTP service on 127.0.0.1:8000 comes with the FastAPI issue; for now: make test, make bench-micro."
+	$(VENV)/bin/fastwasm serve --host 127.0.0.1 --port 8000
 
 .PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm

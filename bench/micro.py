@@ -32,6 +32,7 @@ import wasmtime
 
 import fastwasm
 from fastwasm import pure
+from tutorial.app import calculate_fibonacci_wasm
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = 3 if QUICK else 7
@@ -84,17 +85,9 @@ def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
 
 
 def tutorial_per_call(n: int) -> int:
-    """The tutorial's wasm_service.py: everything built on every call."""
-    engine = wasmtime.Engine()
-    store = wasmtime.Store(engine)
-    wasm_bytes = GUEST.read_bytes()
-    module = wasmtime.Module(engine, wasm_bytes)
-    instance = wasmtime.Instance(store, module, [])
-    func = instance.exports(store)["calculate_fibonacci"]
-    assert isinstance(func, wasmtime.Func)
-    result = func(store, n)
-    assert isinstance(result, int)
-    return result
+    """The tutorial's wasm_service.py: everything built on every call, on a
+    module the size of the tutorial's own (bench/tutorial/)."""
+    return calculate_fibonacci_wasm(n)
 
 
 def calls_for(seconds_per_call_guess: float, budget_s: float) -> int:
@@ -110,9 +103,9 @@ def fib39_rows() -> list[Row]:
     rows = [
         Row("pure Python iterative", lambda: pure.iterative(39), calls_for(1.5e-6, k)),
         Row(
-            "wasmtime-py, tutorial pattern (new Engine+Module+Instance per call)",
+            "wasmtime-py, tutorial pattern (new Engine+Module+Instance per call, tutorial-sized module)",
             lambda: tutorial_per_call(39),
-            3 if QUICK else 10,
+            20 if QUICK else 200,
         ),
         Row("wasmtime-py, cached instance", lambda: fast(store, 39), calls_for(15e-6, k)),
         Row('fastwasm.fibonacci(39, "wasm")', lambda: fastwasm.fibonacci(39, "wasm"), calls_for(0.2e-6, k)),
@@ -121,9 +114,7 @@ def fib39_rows() -> list[Row]:
             lambda: fastwasm.fibonacci(39, "wasm", release_gil=True),
             calls_for(0.4e-6, k),
         ),
-        Row(
-            'fastwasm.fibonacci(39, "native")', lambda: fastwasm.fibonacci(39, "native"), calls_for(0.1e-6, k)
-        ),
+        Row('fastwasm.fibonacci(39, "native")', lambda: fastwasm.fibonacci(39, "native"), calls_for(0.1e-6, k)),
         Row(
             'Module.call("calculate_fibonacci", 39)',
             lambda: module.call("calculate_fibonacci", 39),
@@ -150,9 +141,7 @@ def recursive_rows(n: int) -> list[Row]:
     return run_table(
         [
             Row(f"pure Python recursive fib({n})", lambda: pure.recursive(n), calls_for(25e-3 * scale, k)),
-            Row(
-                f"wasmtime-py cached, fib_recursive({n})", lambda: rec(store, n), calls_for(0.5e-3 * scale, k)
-            ),
+            Row(f"wasmtime-py cached, fib_recursive({n})", lambda: rec(store, n), calls_for(0.5e-3 * scale, k)),
             Row(
                 f'fastwasm.fibonacci({n}, "wasm", "recursive")',
                 lambda: fastwasm.fibonacci(n, "wasm", "recursive"),
@@ -303,9 +292,7 @@ def main() -> None:
     report = [
         "## Micro benchmark: per-call cost from Python",
         "",
-        "Command: `make bench-micro` (`bench/micro.py`). "
-        + ", ".join(f"{k}: {v}" for k, v in info.items())
-        + ".",
+        "Command: `make bench-micro` (`bench/micro.py`). " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
         "Medians over rounds; contenders of a table interleaved in one process.",
         "",
     ]
@@ -341,7 +328,7 @@ def main() -> None:
         "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
         "module_load_ms": loads,
     }
-    (RESULTS / "micro.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / ("micro-quick.json" if QUICK else "micro.json")).write_text(json.dumps(payload, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ __all__ = [
     "ABI_VERSION",
     "ALGORITHMS",
     "MAX_U64_N",
+    "WASMTIME_VERSION",
     "Export",
     "FibonacciModule",
     "Module",
@@ -26,6 +27,7 @@ __all__ = [
 
 MAX_U64_N: Final[int]
 ABI_VERSION: Final[int]
+WASMTIME_VERSION: Final[str]
 ALGORITHMS: Final[tuple[str, ...]]
 
 _Number = int | float

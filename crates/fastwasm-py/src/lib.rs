@@ -725,6 +725,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ModuleError", py.get_type::<ModuleError>())?;
     m.add("MAX_U64_N", MAX_U64_N)?;
     m.add("ABI_VERSION", runtime::ABI_VERSION)?;
+    m.add("WASMTIME_VERSION", runtime::WASMTIME_VERSION)?;
     m.add(
         "ALGORITHMS",
         PyTuple::new(py, Algorithm::ALL.map(Algorithm::name))?,

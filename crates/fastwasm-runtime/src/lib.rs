@@ -45,6 +45,9 @@ mod module;
 mod runtime;
 mod value;
 
+/// The wasmtime version this runtime was built with (from `Cargo.lock`).
+pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
+
 pub use cache::CacheOutcome;
 pub use config::{CacheDir, Isolation, RuntimeConfig};
 pub use error::Error;

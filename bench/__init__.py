@@ -1,0 +1,1 @@
+"""Benchmarks (not a package users import)."""

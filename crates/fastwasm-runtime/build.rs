@@ -1,0 +1,20 @@
+//! Records the wasmtime version from the workspace lock file, so `/health`
+//! and reports name the engine that actually runs.
+
+fn main() {
+    let lock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+    println!("cargo::rerun-if-changed={}", lock.display());
+    let version = std::fs::read_to_string(&lock)
+        .ok()
+        .and_then(|text| {
+            let mut lines = text.lines();
+            while let Some(line) = lines.next() {
+                if line == "name = \"wasmtime\"" {
+                    return lines.next()?.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned);
+                }
+            }
+            None
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    println!("cargo::rustc-env=FASTWASM_WASMTIME_VERSION={version}");
+}

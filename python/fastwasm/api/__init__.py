@@ -1,0 +1,9 @@
+"""The fastwasm HTTP service: the tutorial's API on FastAPI, exact and non-blocking.
+
+`create_app(settings)` builds an app; `fastwasm.api.app:app` is the one uvicorn serves.
+"""
+
+from fastwasm.api.app import create_app
+from fastwasm.api.settings import Settings
+
+__all__ = ["Settings", "create_app"]

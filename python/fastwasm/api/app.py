@@ -1,0 +1,74 @@
+"""The app factory. The runtime and the guest are created in `lifespan`, not
+at import, so importing this module is cheap."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+from pathlib import Path
+
+from fastapi import FastAPI
+
+import fastwasm
+from fastwasm.api import errors
+from fastwasm.api.routers import compare, fibonacci, health
+from fastwasm.api.settings import Settings
+
+DESCRIPTION = """
+Fibonacci computed three ways, exactly, for every allowed n:
+
+* **/fibonacci/{n}**: pure Python;
+* **/fibonacci-wasm/{n}**: Rust compiled to WebAssembly, in fastwasm's sandbox
+  (deadline, memory cap);
+* **/fibonacci-native/{n}**: the same Rust compiled into the extension.
+
+`algorithm` picks iterative (default), recursive or fast_doubling, the same in every method.
+`fibonacci` is a JSON number with every digit. Python clients decoding values over
+4300 digits need `sys.set_int_max_str_digits(0)` or `json.loads(..., parse_int=str)`.
+"""
+
+
+def bundled_module() -> Path:
+    return Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app with these settings (default: from FASTWASM_* variables)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = fastwasm.Runtime(
+            timeout_s=settings.wasm_timeout_s,
+            max_memory_mb=settings.wasm_max_memory_mb,
+            isolation=settings.wasm_isolation,
+            cache_dir=settings.cache_dir,
+        )
+        module_path = settings.wasm_module or bundled_module()
+        app.state.settings = settings
+        app.state.module_path = module_path
+        app.state.guest = runtime.fibonacci_module(module_path)
+        app.state.versions = {
+            "fastwasm": metadata.version("fastwasm"),
+            "wasmtime": fastwasm.WASMTIME_VERSION,
+            "python": platform.python_version(),
+            "fastapi": metadata.version("fastapi"),
+        }
+        yield
+
+    app = FastAPI(
+        title="fastwasm",
+        description=DESCRIPTION,
+        version=metadata.version("fastwasm"),
+        lifespan=lifespan,
+    )
+    app.include_router(fibonacci.router)
+    app.include_router(compare.router)
+    app.include_router(health.router)
+    errors.install(app)
+    return app
+
+
+app = create_app()

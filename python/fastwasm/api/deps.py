@@ -1,0 +1,63 @@
+"""Dependencies: what handlers receive, created once in the app's lifespan.
+
+All are `async def`: FastAPI runs a plain `def` dependency in the threadpool,
+which would cost a thread hop per request for no work at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+
+import fastwasm
+from fastwasm.api.models import Algorithm
+from fastwasm.api.settings import Settings
+
+NEGATIVE_MESSAGE = "Fibonacci is not defined for negative numbers"
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_guest(request: Request) -> fastwasm.FibonacciModule:
+    guest: fastwasm.FibonacciModule = request.app.state.guest
+    return guest
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+GuestDep = Annotated[fastwasm.FibonacciModule, Depends(get_guest)]
+AlgorithmQuery = Annotated[
+    Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])
+]
+NPath = Annotated[int, Path(description="n: F(n) is computed.", examples=[39])]
+
+
+@dataclass(frozen=True, slots=True)
+class FibonacciQuery:
+    n: int
+    algorithm: Algorithm
+
+
+async def fibonacci_query(
+    request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative
+) -> FibonacciQuery:
+    """n and the algorithm, refused with 400 when n is negative or above its algorithm's limit."""
+    # Settings straight from the app state, not through SettingsDep: one level
+    # of dependency less on the hottest path.
+    settings: Settings = request.app.state.settings
+    if n < 0:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, NEGATIVE_MESSAGE)
+    limit, setting = settings.max_n(algorithm)
+    if n > limit:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
+        )
+    return FibonacciQuery(n, algorithm)
+
+
+FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]

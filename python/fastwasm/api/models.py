@@ -1,0 +1,136 @@
+"""Request and response models: what OpenAPI shows is what the endpoints send."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Algorithm(StrEnum):
+    """The same algorithm runs in every method, so comparisons are fair."""
+
+    iterative = "iterative"
+    recursive = "recursive"
+    fast_doubling = "fast_doubling"
+
+
+class Method(StrEnum):
+    """Where F(n) is computed."""
+
+    python = "Python"
+    wasm = "WASM"
+    native = "Native"
+
+
+class FibonacciResponse(BaseModel):
+    """One F(n), exact. `fibonacci` is a JSON number with every digit, however long."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": 39,
+                    "fibonacci": 63245986,
+                    "method": "WASM",
+                    "algorithm": "iterative",
+                    "message": "Fibonacci of 39 is 63245986 (calculated using WASM)",
+                    "execution_time": 1.2e-07,
+                }
+            ]
+        }
+    )
+
+    number: int = Field(description="n.")
+    fibonacci: int = Field(description="F(n), exact, every digit (F(1000000) has 208,988).")
+    method: Method
+    algorithm: Algorithm
+    message: str = Field(description="A sentence; huge values shortened to first…last digits.")
+    execution_time: float = Field(description="Seconds spent in the computation alone.")
+
+
+class MethodResult(BaseModel):
+    """One method's answer inside a comparison."""
+
+    method: Method
+    fibonacci: int
+    execution_time: float
+
+
+class CompareResponse(BaseModel):
+    """All three methods on the same n and algorithm."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": 30,
+                    "algorithm": "recursive",
+                    "results": [
+                        {"method": "Python", "fibonacci": 832040, "execution_time": 0.11},
+                        {"method": "WASM", "fibonacci": 832040, "execution_time": 0.0045},
+                        {"method": "Native", "fibonacci": 832040, "execution_time": 0.0026},
+                    ],
+                    "agree": True,
+                    "speedup_wasm": 24.4,
+                    "speedup_native": 42.3,
+                    "message": "Fibonacci of 30 is 832040; all three methods agree",
+                }
+            ]
+        }
+    )
+
+    number: int
+    algorithm: Algorithm
+    results: list[MethodResult]
+    agree: bool = Field(description="Whether the three values are identical.")
+    speedup_wasm: float = Field(description="Python's time divided by WASM's.")
+    speedup_native: float = Field(description="Python's time divided by native's.")
+    message: str
+
+
+class ExportInfo(BaseModel):
+    name: str
+    signature: str
+
+
+class ModuleInfo(BaseModel):
+    path: str
+    size_bytes: int
+    cache: str = Field(description="Whether the compiled code came from the disk cache: hit, miss, disabled.")
+    load_time_s: float
+    isolation: str
+    exports: list[ExportInfo]
+    pool: dict[str, int] = Field(description="Instances alive and busy; traps, timeouts, memory-limit stops.")
+
+
+class HealthResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "versions": {"fastwasm": "0.1.0", "python": "3.11.7", "wasmtime": "48.0.8"},
+                    "module": {
+                        "path": ".../fastwasm/modules/fibonacci_wasm.wasm",
+                        "size_bytes": 74583,
+                        "cache": "hit",
+                        "load_time_s": 0.0004,
+                        "isolation": "pooled",
+                        "exports": [{"name": "calculate_fibonacci", "signature": "(i32) -> i64"}],
+                        "pool": {"size": 2, "busy": 0, "traps": 0, "timeouts": 0, "memory_limits": 0},
+                    },
+                }
+            ]
+        }
+    )
+
+    status: str
+    versions: dict[str, str]
+    module: ModuleInfo
+
+
+class ErrorResponse(BaseModel):
+    """Every error: FastAPI's shape."""
+
+    detail: str

@@ -1,0 +1,73 @@
+"""JSON bodies with F(n) as a plain JSON number of any length.
+
+The stdlib encoder refuses ints past 4300 digits, and re-encoding digits we
+already have would waste time, so the digits are spliced in as they are.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.responses import Response
+
+from fastwasm.api.compute import Computation
+from fastwasm.api.models import Algorithm
+
+#: Values with more digits than this are shortened in `message`.
+MESSAGE_MAX_DIGITS = 50
+#: Digits kept at each end of a shortened value.
+MESSAGE_EDGE_DIGITS = 10
+
+
+def shorten(digits: str) -> str:
+    if len(digits) <= MESSAGE_MAX_DIGITS:
+        return digits
+    edge = MESSAGE_EDGE_DIGITS
+    return f"{digits[:edge]}…{digits[-edge:]} ({len(digits):,} digits)"
+
+
+def _number(digits: str) -> str:
+    # The digits come from the kernels; checking them keeps the body valid JSON
+    # even if a bug ever slipped something else through.
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError("F(n) digits are not a decimal number")
+    return digits
+
+
+class JSONBody(Response):
+    media_type = "application/json"
+
+
+def fibonacci_body(result: Computation) -> JSONBody:
+    label = result.method.value
+    message = f"Fibonacci of {result.n} is {shorten(result.digits)} (calculated using {label})"
+    body = (
+        f'{{"number":{result.n},"fibonacci":{_number(result.digits)},"method":{json.dumps(label)},'
+        f'"algorithm":{json.dumps(result.algorithm.value)},"message":{json.dumps(message, ensure_ascii=False)},'
+        f'"execution_time":{json.dumps(result.seconds)}}}'
+    )
+    return JSONBody(body)
+
+
+def compare_body(n: int, algorithm: Algorithm, results: list[Computation]) -> JSONBody:
+    python, wasm, native = results
+    agree = python.digits == wasm.digits == native.digits
+
+    def speedup(other: Computation) -> float:
+        return python.seconds / other.seconds if other.seconds > 0 else 0.0
+
+    if agree:
+        message = f"Fibonacci of {n} is {shorten(python.digits)}; all three methods agree"
+    else:
+        message = f"Fibonacci of {n}: the methods DISAGREE"
+    items = ",".join(
+        f'{{"method":{json.dumps(r.method.value)},"fibonacci":{_number(r.digits)},'
+        f'"execution_time":{json.dumps(r.seconds)}}}'
+        for r in results
+    )
+    body = (
+        f'{{"number":{n},"algorithm":{json.dumps(algorithm.value)},"results":[{items}],'
+        f'"agree":{json.dumps(agree)},"speedup_wasm":{json.dumps(speedup(wasm))},'
+        f'"speedup_native":{json.dumps(speedup(native))},"message":{json.dumps(message, ensure_ascii=False)}}}'
+    )
+    return JSONBody(body)

@@ -1,0 +1,27 @@
+"""/compare/{n}: the three methods side by side."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from fastwasm.api.compute import compute
+from fastwasm.api.deps import FibonacciQueryDep, GuestDep
+from fastwasm.api.models import CompareResponse, Method
+from fastwasm.api.render import compare_body
+from fastwasm.api.routers.fibonacci import WASM_ERRORS
+
+router = APIRouter(tags=["compare"])
+
+
+@router.get(
+    "/compare/{n}",
+    response_model=CompareResponse,
+    responses=WASM_ERRORS,
+    summary="Python, WASM and native on the same n and algorithm",
+    description="Runs the three methods one after another, and reports each value and time, "
+    "whether they agree, and the speed-ups of WASM and native over Python.",
+)
+async def compare(query: FibonacciQueryDep, guest: GuestDep) -> Response:
+    results = [await compute(method, query.n, query.algorithm, guest) for method in Method]
+    return compare_body(query.n, query.algorithm, results)

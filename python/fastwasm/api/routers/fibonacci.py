@@ -1,0 +1,60 @@
+"""F(n) by one method: /fibonacci (Python), /fibonacci-wasm, /fibonacci-native."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from fastwasm.api.compute import compute
+from fastwasm.api.deps import FibonacciQueryDep, GuestDep
+from fastwasm.api.models import ErrorResponse, FibonacciResponse, Method
+from fastwasm.api.render import fibonacci_body
+
+router = APIRouter(tags=["fibonacci"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},
+    422: {"description": "n is not an integer, or the algorithm is unknown"},
+}
+WASM_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    502: {"model": ErrorResponse, "description": "the WASM guest trapped"},
+    503: {"model": ErrorResponse, "description": "the WASM call hit a resource limit"},
+    504: {"model": ErrorResponse, "description": "the WASM call ran past FASTWASM_WASM_TIMEOUT_S"},
+}
+
+
+@router.get(
+    "/fibonacci/{n}",
+    response_model=FibonacciResponse,
+    responses=ERRORS,
+    summary="F(n) in pure Python",
+    description="The same algorithm as the other methods, written in Python.",
+)
+async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Response:
+    return fibonacci_body(await compute(Method.python, query.n, query.algorithm, guest))
+
+
+@router.get(
+    "/fibonacci-wasm/{n}",
+    response_model=FibonacciResponse,
+    responses=WASM_ERRORS,
+    summary="F(n) in the WASM sandbox",
+    description="The Rust kernels compiled to WebAssembly, run by fastwasm's runtime under a deadline "
+    "and a memory cap. The tutorial's endpoint, exact for every n.",
+)
+async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
+    return fibonacci_body(await compute(Method.wasm, query.n, query.algorithm, guest))
+
+
+@router.get(
+    "/fibonacci-native/{n}",
+    response_model=FibonacciResponse,
+    responses=ERRORS,
+    summary="F(n) in native Rust",
+    description="The same Rust kernels compiled into the extension: no sandbox, no deadline.",
+)
+async def fibonacci_native(query: FibonacciQueryDep, guest: GuestDep) -> Response:
+    return fibonacci_body(await compute(Method.native, query.n, query.algorithm, guest))

@@ -1,0 +1,35 @@
+"""/health: liveness, versions, and the loaded module. Also the no-op baseline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from fastwasm.api.deps import GuestDep, SettingsDep
+from fastwasm.api.models import ExportInfo, HealthResponse, ModuleInfo
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/health",
+    response_model=HealthResponse,
+    summary="Liveness, versions and the loaded module",
+    description="Answers without computing anything: the baseline for HTTP benchmarks.",
+)
+async def health(request: Request, guest: GuestDep, settings: SettingsDep) -> HealthResponse:
+    module = guest.module
+    info = module.load_info
+    state = request.app.state
+    return HealthResponse(
+        status="ok",
+        versions=state.versions,
+        module=ModuleInfo(
+            path=str(state.module_path),
+            size_bytes=int(info["size_bytes"]),
+            cache=str(info["cache"]),
+            load_time_s=float(info["load_time_s"]),
+            isolation=settings.wasm_isolation,
+            exports=[ExportInfo(name=e.name, signature=e.signature) for e in module.exports],
+            pool=module.pool_stats(),
+        ),
+    )

@@ -1,0 +1,39 @@
+"""The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import uvicorn
+
+from fastwasm.api.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(prog="fastwasm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host", default=defaults.host, help="default: FASTWASM_HOST or %(default)s")
+    serve.add_argument("--port", type=int, default=defaults.port, help="default: FASTWASM_PORT or %(default)s")
+    serve.add_argument(
+        "--workers", type=int, default=defaults.workers, help="processes; default: FASTWASM_WORKERS or 1"
+    )
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        uvicorn.run(
+            "fastwasm.api.app:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=False,
+        )
+
+
+if __name__ == "__main__":
+    main()
