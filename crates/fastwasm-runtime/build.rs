@@ -10,7 +10,11 @@ fn main() {
             let mut lines = text.lines();
             while let Some(line) = lines.next() {
                 if line == "name = \"wasmtime\"" {
-                    return lines.next()?.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned);
+                    return lines
+                        .next()?
+                        .strip_prefix("version = \"")?
+                        .strip_suffix('"')
+                        .map(str::to_owned);
                 }
             }
             None
