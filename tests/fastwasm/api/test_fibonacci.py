@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import fastwasm
 from fastwasm.api import Settings, create_app
+from fastwasm.api.deps import get_guest
 
 ROUTES = {"Python": "/fibonacci", "WASM": "/fibonacci-wasm", "Native": "/fibonacci-native"}
 
@@ -183,3 +185,18 @@ def test_a_wasm_timeout_is_504_and_the_server_stays_healthy() -> None:
         assert "FASTWASM_WASM_TIMEOUT_S" in response.json()["detail"]
         assert c.get("/fibonacci-wasm/39").json()["fibonacci"] == 63245986
         assert c.get("/health").json()["module"]["pool"]["timeouts"] == 1
+
+
+def test_the_guest_dependency_can_be_overridden() -> None:
+    # A guest with a 20 ms deadline, swapped in through dependency_overrides.
+    impatient = fastwasm.Runtime(timeout_s=0.02, use_cache=False).fibonacci_module()
+    app = create_app(Settings(max_n_recursive=60))
+
+    async def impatient_guest() -> fastwasm.FibonacciModule:
+        return impatient
+
+    app.dependency_overrides[get_guest] = impatient_guest
+    with TestClient(app) as c:
+        assert c.get("/fibonacci-wasm/60", params={"algorithm": "recursive"}).status_code == 504
+        assert c.get("/fibonacci-wasm/20").json()["fibonacci"] == 6765
+    assert impatient.module.pool_stats()["timeouts"] == 1
