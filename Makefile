@@ -59,16 +59,38 @@ lint: build
 test: build tools lint
 	$(CARGO) test --locked --workspace --release
 	$(PYTHON) -m pytest
+	$(MAKE) bench-quick
 
 .PHONY: bench-digits ## time F(10^5) and F(10^6) digits natively and as WASM, side by side
 bench-digits: wasm
 	$(CARGO) run --locked --release -p fib-guest --example digits_timing
 
-.PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, fastwasm wasm/native (one table)
-bench-micro: build
+PEER_PLUGIN := bench/peers/extism_fib.wasm
+
+.PHONY: peers ## build the Extism plug-in of the same kernels (bench/peers/extism-fib)
+peers: wasm-target
+	$(CARGO) build --locked --release --target $(WASM_TARGET) --manifest-path bench/peers/extism-fib/Cargo.toml --target-dir target/peers
+	cp target/peers/$(WASM_TARGET)/release/extism_fib.wasm $(PEER_PLUGIN)
+
+.PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native
+bench-micro: build peers
 	$(PYTHON) bench/micro.py
 
-.PHONY: bench-http ## req/s, p50, p99 of the HTTP endpoints and the tutorial's pattern (hey)
+.PHONY: bench ## the whole suite (~10 min): micro, sweep, HTTP; JSON in bench/results, report in docs/
+bench: build tools peers
+	$(PYTHON) bench/micro.py
+	$(PYTHON) bench/sweep.py
+	$(PYTHON) bench/http_bench.py
+	$(PYTHON) bench/report.py
+
+.PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
+bench-quick: build tools peers
+	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
+	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
+	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
+	BENCH_QUICK=1 $(PYTHON) bench/report.py
+
+.PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern), scaling, start-up, memory
 bench-http: build tools
 	$(PYTHON) bench/http_bench.py
 
@@ -87,4 +109,4 @@ run: build
 .PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN)

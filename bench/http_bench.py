@@ -1,182 +1,182 @@
-"""HTTP throughput and latency of fastwasm's FastAPI service, with the tutorial's
-per-request pattern in the same run.
+"""HTTP benchmarks of fastwasm's FastAPI service: throughput and latency per
+endpoint (with the tutorial's per-request pattern in the same run), scaling
+with threads and workers, start-up time, and peak memory.
 
-Run: make bench-http   (BENCH_QUICK=1: 1 s per endpoint, one round; a smoke run)
+Run: make bench-http   (BENCH_QUICK=1: short blocks, one round; a smoke run)
 
-`fastwasm serve --workers 1` and the tutorial app (bench/tutorial/app.py) each
-run pinned to CPU 0; `hey` runs pinned to CPU 1, so the load generator does not
-take the server's core (when `taskset` exists and there are two CPUs). Every
-endpoint gets a `hey -z <seconds> -c 20` block per round, endpoints interleaved
-across rounds. Reported: req/s (median over rounds), p50 and p99 latency (over
-all requests of all rounds), and non-2xx responses.
+Throughput table: `fastwasm serve --workers 1` and the tutorial app
+(bench/tutorial/app.py) each run pinned to CPU 0 and `hey` to CPU 1, so the
+load generator does not take the server's core. Endpoints are interleaved
+across rounds. Scaling needs both cores for the server, so there nothing is
+pinned and hey runs with few connections.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
+import tempfile
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-QUICK = os.environ.get("BENCH_QUICK") == "1"
+from common import (
+    QUICK,
+    fastwasm_server,
+    free_port,
+    hey,
+    machine,
+    percentile_ms,
+    pinned,
+    rate_of,
+    serving,
+    wait_until_up,
+    write_results,
+)
+
 SECONDS = 1 if QUICK else 5
 ROUNDS = 1 if QUICK else 3
 CONNECTIONS = 20
-RESULTS = Path(__file__).with_name("results")
+
+HEAVY = "/fibonacci-wasm/30?algorithm=recursive"
+CHEAP = "/fibonacci-wasm/39"
+TABLE = [
+    "/health",
+    CHEAP,
+    "/fibonacci-native/39",
+    "/fibonacci/39",
+    HEAVY,
+    "/fibonacci/30?algorithm=recursive",
+]
+MEMORY = [
+    "/health",
+    CHEAP,
+    "/fibonacci-native/39",
+    "/fibonacci/39",
+    HEAVY,
+    "/fibonacci-native/30?algorithm=recursive",
+    "/fibonacci-wasm/1000000?algorithm=fast_doubling",
+    "/fibonacci-native/1000000?algorithm=fast_doubling",
+]
+TUTORIAL = "tutorial app: /fibonacci-wasm/39"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def pinned(cpu: int) -> list[str]:
-    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        return ["taskset", "-c", str(cpu)]
-    return []
-
-
-@contextmanager
-def serving(command: list[str], health_url: str) -> Iterator[None]:
-    process = subprocess.Popen(pinned(0) + command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(health_url, timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command} did not come up") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@dataclass
-class Endpoint:
-    name: str
-    url: str
-    rates: list[float] = field(default_factory=list)
-    latencies_s: list[float] = field(default_factory=list)
-    non_2xx: int = 0
-
-    def run(self, hey: str) -> None:
-        out = subprocess.run(
-            [*pinned(1), hey, "-z", f"{SECONDS}s", "-c", str(CONNECTIONS), "-o", "csv", self.url],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        rows = list(csv.DictReader(io.StringIO(out)))
-        # offset = seconds since the start at which the request was sent
-        span = max(float(r["offset"]) + float(r["response-time"]) for r in rows) if rows else SECONDS
-        self.rates.append(len(rows) / span)
-        self.latencies_s += [float(r["response-time"]) for r in rows]
-        self.non_2xx += sum(1 for r in rows if not r["status-code"].startswith("2"))
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_s)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1e3
-
-
-def main() -> None:
-    hey = shutil.which("hey")
-    if not hey:
-        sys.exit("hey is missing: `make tools` installs it")
+def throughput() -> dict[str, Any]:
     port, tutorial_port = free_port(), free_port()
     base, tutorial = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{tutorial_port}"
-    fastwasm_bin = str(Path(sys.executable).with_name("fastwasm"))
-    endpoints = [
-        Endpoint("/health", f"{base}/health"),
-        Endpoint("/fibonacci-wasm/39", f"{base}/fibonacci-wasm/39"),
-        Endpoint("/fibonacci-native/39", f"{base}/fibonacci-native/39"),
-        Endpoint("/fibonacci/39", f"{base}/fibonacci/39"),
-        Endpoint("/fibonacci-wasm/30?algorithm=recursive", f"{base}/fibonacci-wasm/30?algorithm=recursive"),
-        Endpoint("/fibonacci/30?algorithm=recursive", f"{base}/fibonacci/30?algorithm=recursive"),
-    ]
-    tutorial_endpoint = Endpoint("tutorial app: /fibonacci-wasm/39", f"{tutorial}/fibonacci-wasm/39")
-    server = [fastwasm_bin, "serve", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    urls = {path: base + path for path in TABLE} | {TUTORIAL: f"{tutorial}/fibonacci-wasm/39"}
+    rates: dict[str, list[float]] = {name: [] for name in urls}
+    latencies: dict[str, list[float]] = {name: [] for name in urls}
+    non_2xx = dict.fromkeys(urls, 0)
     tutorial_server = [
         sys.executable, "-m", "uvicorn", "bench.tutorial.app:app", "--port", str(tutorial_port),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    with serving(server, f"{base}/health"), serving(tutorial_server, f"{tutorial}/fibonacci-wasm/1"):
+    with (
+        serving(pinned(0) + fastwasm_server(port), f"{base}/health"),
+        serving(pinned(0) + tutorial_server, f"{tutorial}/fibonacci-wasm/1"),
+    ):
         for _ in range(ROUNDS):
-            for endpoint in [*endpoints, tutorial_endpoint]:
-                endpoint.run(hey)
-    all_endpoints = [*endpoints, tutorial_endpoint]
-    rate = {e.name: statistics.median(e.rates) for e in all_endpoints}
-    ratios = {
-        "/fibonacci-wasm/39 vs /health": rate["/fibonacci-wasm/39"] / rate["/health"],
-        "/fibonacci-wasm/39 vs the tutorial pattern": rate["/fibonacci-wasm/39"] / rate[tutorial_endpoint.name],
-        "recursive fib(30): WASM vs Python": rate["/fibonacci-wasm/30?algorithm=recursive"]
-        / rate["/fibonacci/30?algorithm=recursive"],
-    }
-    info = {
-        "cpu": next(
-            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-             if line.startswith("model name")), "unknown"),
-        "cores": str(os.cpu_count()),
-        "fastwasm": metadata.version("fastwasm"),
-        "uvicorn": metadata.version("uvicorn"),
-        "fastapi": metadata.version("fastapi"),
-        "load generator": f"hey -z {SECONDS}s -c {CONNECTIONS}",
-        "pinning": "server on CPU 0, hey on CPU 1" if pinned(0) else "none",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
-        "rounds": str(ROUNDS),
-    }  # fmt: skip
-    lines = [
-        "## HTTP benchmark: one uvicorn worker",
-        "",
-        "Command: `make bench-http` (`bench/http_bench.py`). " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
-        "",
-        "| endpoint | req/s (median) | spread (min–max) | p50 ms | p99 ms | non-2xx |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for e in all_endpoints:
-        lines.append(
-            f"| {e.name} | {rate[e.name]:,.0f} | {min(e.rates):,.0f} – {max(e.rates):,.0f} | "
-            f"{e.percentile(0.50):.2f} | {e.percentile(0.99):.2f} | {e.non_2xx} |"
-        )
-    lines += ["", "| ratio of req/s | value |", "|---|---:|"]
-    lines += [f"| {k} | {v:.2f}× |" for k, v in ratios.items()]
-    print("\n".join(lines))
-    RESULTS.mkdir(exist_ok=True)
-    payload = {
-        "machine": info,
+            for name, url in urls.items():
+                rows = hey(url, SECONDS, CONNECTIONS, cpu=1)
+                rates[name].append(rate_of(rows, SECONDS))
+                latencies[name] += [float(r["response-time"]) for r in rows]
+                non_2xx[name] += sum(1 for r in rows if not r["status-code"].startswith("2"))
+    return {
         "endpoints": [
             {
-                "name": e.name,
-                "req_per_s": e.rates,
-                "p50_ms": e.percentile(0.5),
-                "p99_ms": e.percentile(0.99),
-                "non_2xx": e.non_2xx,
+                "name": name,
+                "req_per_s": rates[name],
+                "req_per_s_median": statistics.median(rates[name]),
+                "p50_ms": percentile_ms(latencies[name], 0.50),
+                "p99_ms": percentile_ms(latencies[name], 0.99),
+                "requests": len(latencies[name]),
+                "non_2xx": non_2xx[name],
             }
-            for e in all_endpoints
+            for name in urls
         ],
-        "ratios": ratios,
+        "conditions": f"hey -z {SECONDS}s -c {CONNECTIONS}, {ROUNDS} rounds interleaved; "
+        + ("server on CPU 0, hey on CPU 1" if pinned(0) else "no pinning"),
     }
-    (RESULTS / ("http-quick.json" if QUICK else "http.json")).write_text(json.dumps(payload, indent=2) + "\n")
+
+
+def scaling() -> dict[str, Any]:
+    """req/s of a heavy and a cheap endpoint: 1 vs 2 threadpool threads in one
+    worker, and 1 vs 2 worker processes."""
+    configs = {
+        "1 worker, 1 thread": (1, {"FASTWASM_THREADPOOL_SIZE": "1"}),
+        "1 worker, 2 threads": (1, {"FASTWASM_THREADPOOL_SIZE": "2"}),
+        "1 worker (default threadpool)": (1, {}),
+        "2 workers": (2, {}),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for name, (workers, env) in configs.items():
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        out[name] = {}
+        with serving(fastwasm_server(port, workers), f"{base}/health", env):
+            for path, connections in ((HEAVY, 4), (CHEAP, 8)):
+                rows = hey(base + path, SECONDS, connections, cpu=None)
+                bad = sum(1 for r in rows if not r["status-code"].startswith("2"))
+                if bad:
+                    raise RuntimeError(f"{bad} non-2xx responses from {path} ({name})")
+                out[name][path] = rate_of(rows, SECONDS)
+    return {"req_per_s": out, "conditions": f"hey -z {SECONDS}s, -c 4 (heavy) / -c 8 (cheap), no pinning"}
+
+
+def startup() -> dict[str, Any]:
+    """Process start to the first answered /fibonacci-wasm/39, cache cold then warm."""
+    times: dict[str, list[float]] = {"cold": [], "warm": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = Path(scratch) / "cache"
+        for _ in range(1 if QUICK else 3):
+            shutil.rmtree(cache, ignore_errors=True)
+            for state in ("cold", "warm"):
+                port = free_port()
+                env = {"FASTWASM_CACHE_DIR": str(cache)}
+                process = subprocess.Popen(fastwasm_server(port), stdout=subprocess.DEVNULL, env={**os.environ, **env})
+                try:
+                    times[state].append(wait_until_up(f"http://127.0.0.1:{port}{CHEAP}", process))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+    return {"seconds": times}
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory() -> dict[str, Any]:
+    """Peak RSS of a fresh one-worker server after load on one endpoint."""
+    out: dict[str, dict[str, float]] = {}
+    for path in MEMORY:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with serving(fastwasm_server(port), f"{base}/health") as process:
+            idle = peak_rss_mb(process.pid)
+            rows = hey(base + path, SECONDS, CONNECTIONS, cpu=None)
+            out[path] = {"idle_mb": idle, "peak_mb": peak_rss_mb(process.pid), "requests": len(rows)}
+    return {"rss": out, "conditions": f"fresh server per endpoint, hey -z {SECONDS}s -c {CONNECTIONS}, VmHWM"}
+
+
+def main() -> None:
+    payload = {
+        "machine": machine("make bench-http"),
+        "throughput": throughput(),
+        "scaling": scaling(),
+        "startup": startup(),
+        "memory": memory(),
+    }
+    path = write_results("http", payload)
+    for row in payload["throughput"]["endpoints"]:
+        print(f"{row['name']}: {row['req_per_s_median']:,.0f} req/s, p99 {row['p99_ms']:.1f} ms")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

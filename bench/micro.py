@@ -12,9 +12,6 @@ JSON in bench/results/micro.json.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,20 +21,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
+import extism
 import wasmtime
 
 import fastwasm
+from common import EXTISM_PLUGIN, QUICK, machine, write_results
 from fastwasm import pure
 from tutorial.app import calculate_fibonacci_wasm
 
-QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = 3 if QUICK else 7
+BIG_RECURSIVE_N = 22 if QUICK else 30
+DIGITS_N = 10**5 if QUICK else 10**6
 GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
-RESULTS = Path(__file__).with_name("results")
 
 # Python's own int -> str refuses past 4300 digits; a user who wants the
 # digits lifts the limit, so the Python row does too.
@@ -84,6 +81,11 @@ def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
     return store, funcs
 
 
+def extism_plugin() -> extism.Plugin:
+    """The same kernels built with extism-pdk (bench/peers/extism-fib, `make peers`)."""
+    return extism.Plugin(EXTISM_PLUGIN.read_bytes(), wasi=False)
+
+
 def tutorial_per_call(n: int) -> int:
     """The tutorial's wasm_service.py: everything built on every call, on a
     module the size of the tutorial's own (bench/tutorial/)."""
@@ -99,15 +101,22 @@ def fib39_rows() -> list[Row]:
     fast = funcs["calculate_fibonacci"]
     module = fastwasm.default_fibonacci_module().module
     per_call = fastwasm.Runtime(isolation="per-call").fibonacci_module()
+    plugin = extism_plugin()
+    assert plugin.call("fib_iterative", b"39") == b"63245986"
     k = 0.05 if QUICK else 0.3
     rows = [
         Row("pure Python iterative", lambda: pure.iterative(39), calls_for(1.5e-6, k)),
         Row(
-            "wasmtime-py, tutorial pattern (new Engine+Module+Instance per call, tutorial-sized module)",
+            "wasmtime-py, tutorial pattern (new Engine+Module+Instance per call)",
             lambda: tutorial_per_call(39),
             20 if QUICK else 200,
         ),
         Row("wasmtime-py, cached instance", lambda: fast(store, 39), calls_for(15e-6, k)),
+        Row(
+            'Extism Python SDK, plugin.call("fib_iterative", b"39")',
+            lambda: plugin.call("fib_iterative", b"39"),
+            calls_for(15e-6, k),
+        ),
         Row('fastwasm.fibonacci(39, "wasm")', lambda: fastwasm.fibonacci(39, "wasm"), calls_for(0.2e-6, k)),
         Row(
             'fastwasm.fibonacci(39, "wasm", release_gil=True)',
@@ -134,7 +143,9 @@ def fib39_rows() -> list[Row]:
 def recursive_rows(n: int) -> list[Row]:
     store, funcs = wasmtime_py_cached()
     rec = funcs["fib_recursive"]
+    plugin = extism_plugin()
     expected = pure.recursive(n)
+    assert plugin.call("fib_recursive", str(n).encode()) == str(expected).encode()
     assert rec(store, n) == fastwasm.fibonacci(n, "wasm", "recursive") == expected
     scale = 1.6 ** (n - 25)
     k = 0.1 if QUICK else 0.5
@@ -142,6 +153,11 @@ def recursive_rows(n: int) -> list[Row]:
         [
             Row(f"pure Python recursive fib({n})", lambda: pure.recursive(n), calls_for(25e-3 * scale, k)),
             Row(f"wasmtime-py cached, fib_recursive({n})", lambda: rec(store, n), calls_for(0.5e-3 * scale, k)),
+            Row(
+                f'Extism plugin.call("fib_recursive", b"{n}")',
+                lambda: plugin.call("fib_recursive", str(n).encode()),
+                calls_for(0.5e-3 * scale, k),
+            ),
             Row(
                 f'fastwasm.fibonacci({n}, "wasm", "recursive")',
                 lambda: fastwasm.fibonacci(n, "wasm", "recursive"),
@@ -160,9 +176,16 @@ def digits_rows(n: int) -> list[Row]:
     expected = fastwasm.fibonacci_digits(n, "native", "fast_doubling")
     assert fastwasm.fibonacci_digits(n, "wasm", "fast_doubling") == expected
     assert str(pure.fast_doubling(n)) == expected
+    plugin = extism_plugin()
+    assert plugin.call("fib_fast_doubling", str(n).encode()) == expected.encode()
     return run_table(
         [
             Row(f"pure Python fast doubling fib({n}) + str()", lambda: str(pure.fast_doubling(n)), 1),
+            Row(
+                f'Extism plugin.call("fib_fast_doubling", b"{n}")',
+                lambda: plugin.call("fib_fast_doubling", str(n).encode()),
+                1,
+            ),
             Row(
                 f'fastwasm.fibonacci_digits({n}, "wasm", "fast_doubling")',
                 lambda: fastwasm.fibonacci_digits(n, "wasm", "fast_doubling"),
@@ -254,35 +277,13 @@ def table(title: str, rows: list[Row], baseline: int = 0) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "fastwasm": metadata.version("fastwasm"),
-        "wasmtime-py": metadata.version("wasmtime"),
-        "wasmtime (fastwasm runtime)": "48.0.8",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
-        "rounds": str(ROUNDS),
-    }
-
-
 def main() -> None:
-    info = machine()
+    info = machine("make bench-micro")
     tables = {
         "fib(39), iterative: per-call cost": fib39_rows(),
         "recursive fib(25)": recursive_rows(25),
-        "recursive fib(30)": recursive_rows(22 if QUICK else 30),
-        "fast doubling fib(10^6) with its decimal digits": digits_rows(10**5 if QUICK else 10**6),
+        f"recursive fib({BIG_RECURSIVE_N})": recursive_rows(BIG_RECURSIVE_N),
+        f"fast doubling fib({DIGITS_N:,}) with its decimal digits": digits_rows(DIGITS_N),
     }
     scaling_n = 25 if QUICK else 30
     scaling = thread_scaling(scaling_n, 0.3 if QUICK else 2.0)
@@ -318,9 +319,9 @@ def main() -> None:
         report.append(f"| {label} | {statistics.median(ms):.2f} | {min(ms):.2f} – {max(ms):.2f} |")
     print("\n".join(report))
 
-    RESULTS.mkdir(exist_ok=True)
     payload = {
         "machine": info,
+        "params": {"big_recursive_n": BIG_RECURSIVE_N, "digits_n": DIGITS_N},
         "tables": {
             title: [{"name": r.name, "median_us": r.median, "samples_us": r.samples_us} for r in rows]
             for title, rows in tables.items()
@@ -328,7 +329,7 @@ def main() -> None:
         "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
         "module_load_ms": loads,
     }
-    (RESULTS / ("micro-quick.json" if QUICK else "micro.json")).write_text(json.dumps(payload, indent=2) + "\n")
+    write_results("micro", payload)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 import fastwasm
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.threadpool_size is not None:
+            # run_in_threadpool draws on anyio's default limiter.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         runtime = fastwasm.Runtime(
             timeout_s=settings.wasm_timeout_s,
             max_memory_mb=settings.wasm_max_memory_mb,

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         40, ge=0, le=93, description="Largest n for recursive (at most 93: F(94) exceeds a u64)."
     )
 
+    threadpool_size: int | None = Field(
+        None, ge=1, le=1024, description="Threads for heavy work; default: anyio's (40)."
+    )
+
     wasm_timeout_s: float = Field(10.0, gt=0, le=86400, description="Deadline of one WASM call, seconds.")
     wasm_max_memory_mb: int = Field(64, ge=1, le=4096, description="Linear-memory cap of one instance.")
     wasm_isolation: Literal["pooled", "per-call"] = Field(

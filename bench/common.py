@@ -1,0 +1,132 @@
+"""What every benchmark script shares: the mode, the machine, servers and hey."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+RESULTS = ROOT / "bench" / "results"
+FASTWASM_BIN = str(Path(sys.executable).with_name("fastwasm"))
+EXTISM_PLUGIN = ROOT / "bench" / "peers" / "extism_fib.wasm"
+
+
+def machine(command: str) -> dict[str, str]:
+    """The conditions every table and chart names."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    import fastwasm
+
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "fastwasm": metadata.version("fastwasm"),
+        "wasmtime (fastwasm)": fastwasm.WASMTIME_VERSION,
+        "wasmtime-py": metadata.version("wasmtime"),
+        "extism (Python SDK)": metadata.version("extism"),
+        "fastapi": metadata.version("fastapi"),
+        "uvicorn": metadata.version("uvicorn"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
+    }
+
+
+def write_results(name: str, payload: Mapping[str, Any]) -> Path:
+    """bench/results/<name>.json, or <name>-quick.json in quick mode."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / (f"{name}-quick.json" if QUICK else f"{name}.json")
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pinned(cpu: int) -> list[str]:
+    """`taskset -c cpu`, when there is a CPU to spare for the load generator."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", str(cpu)]
+    return []
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> float:
+    """Polls `url` until it answers; returns the seconds that took."""
+    start = time.perf_counter()
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return time.perf_counter() - start
+        except OSError:
+            if process.poll() is not None or time.perf_counter() - start > timeout_s:
+                raise RuntimeError(f"{process.args} did not come up") from None
+            time.sleep(0.005)
+
+
+@contextmanager
+def serving(
+    command: list[str], health_url: str, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    try:
+        wait_until_up(health_url, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def fastwasm_server(port: int, workers: int = 1) -> list[str]:
+    return [FASTWASM_BIN, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+
+
+def hey(url: str, seconds: float, connections: int, cpu: int | None = 1) -> list[dict[str, str]]:
+    """One `hey -z` block; every request as a CSV row (response-time, status-code, offset...)."""
+    binary = shutil.which("hey")
+    if not binary:
+        sys.exit("hey is missing: `make tools` installs it")
+    prefix = pinned(cpu) if cpu is not None else []
+    out = subprocess.run(
+        [*prefix, binary, "-z", f"{seconds}s", "-c", str(connections), "-o", "csv", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def rate_of(rows: list[dict[str, str]], seconds: float) -> float:
+    span = max((float(r["offset"]) + float(r["response-time"]) for r in rows), default=seconds)
+    return len(rows) / span if span > 0 else 0.0
+
+
+def percentile_ms(latencies_s: list[float], p: float) -> float:
+    ordered = sorted(latencies_s)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1e3

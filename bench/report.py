@@ -1,0 +1,414 @@
+"""Turns bench/results/*.json into docs/benchmarks.md and the PNG charts in docs/img/.
+
+Run: make bench (after the measurements), or .venv/bin/python bench/report.py.
+With BENCH_QUICK=1 it reads the *-quick.json files and writes to
+bench/results/quick/ instead, so a smoke run never touches the docs.
+Every number in the report comes from the JSON; nothing is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from common import QUICK, RESULTS, ROOT
+
+SUFFIX = "-quick" if QUICK else ""
+OUT_DIR = RESULTS / "quick" if QUICK else ROOT / "docs"
+IMG_DIR = OUT_DIR / "img"
+METHOD_COLORS = {"Python": "#3776ab", "WASM": "#654ff0", "native": "#dea584"}
+
+
+def load(name: str, required: tuple[str, ...]) -> dict[str, Any]:
+    path = RESULTS / f"{name}{SUFFIX}.json"
+    data: dict[str, Any] = json.loads(path.read_text())
+    missing = [key for key in ("machine", *required) if key not in data]
+    if missing:
+        raise SystemExit(f"{path}: malformed, missing {missing}")
+    return data
+
+
+def conditions(machine: dict[str, str]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in machine.items())
+
+
+def footnote(fig: Any, machine: dict[str, str]) -> None:
+    text = (
+        f"{machine['cpu']}, {machine['cores']} cores · Python {machine['python']} · "
+        f"fastwasm {machine['fastwasm']} (wasmtime {machine['wasmtime (fastwasm)']}) · "
+        f"{machine['date']} · `{machine['command']}` · {machine['mode']}"
+    )
+    fig.text(0.01, 0.005, text, fontsize=7, color="#555555", ha="left", va="bottom")
+
+
+def save(fig: Any, name: str) -> str:
+    IMG_DIR.mkdir(parents=True, exist_ok=True)
+    fig.savefig(IMG_DIR / name, dpi=110)
+    plt.close(fig)
+    return f"img/{name}"
+
+
+def fmt_time(seconds: float) -> str:
+    us = seconds * 1e6
+    if us >= 1e6:
+        return f"{us / 1e6:.2f} s"
+    if us >= 1000:
+        return f"{us / 1000:.2f} ms"
+    return f"{us:.3f} µs" if us < 10 else f"{us:.1f} µs"
+
+
+def rows_of(micro: dict[str, Any], title_start: str) -> list[dict[str, Any]]:
+    for title, rows in micro["tables"].items():
+        if title.startswith(title_start):
+            return list(rows)
+    raise SystemExit(f"micro results have no table starting {title_start!r}")
+
+
+def find(rows: list[dict[str, Any]], *needles: str) -> float:
+    for row in rows:
+        if all(needle in row["name"] for needle in needles):
+            return float(row["median_us"])
+    raise SystemExit(f"no row with {needles}")
+
+
+def spread(row: dict[str, Any]) -> str:
+    samples = row["samples_us"]
+    return f"{fmt_time(min(samples) / 1e6)} – {fmt_time(max(samples) / 1e6)}"
+
+
+def peers_section(micro: dict[str, Any]) -> list[str]:
+    machine = micro["machine"]
+    rows = rows_of(micro, "fib(39)")
+    python = find(rows, "pure Python")
+    fig, ax = plt.subplots(figsize=(11, 4.6))
+    names = [r["name"] for r in rows]
+    values = [r["median_us"] for r in rows]
+    colors = ["#654ff0" if "fastwasm" in n or "per-call" in n or "Module.call" in n else "#999999" for n in names]
+    ax.barh(names, values, color=colors)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("µs per call (median, log scale)")
+    ax.set_title("fib(39), iterative: the cost of one call from Python")
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {fmt_time(v / 1e6)}", va="center", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    footnote(fig, machine)
+    chart = save(fig, "peers.png")
+    lines = [
+        "## 1. Peers: the cost of one call",
+        "",
+        f"![µs per call for every peer]({chart})",
+        "",
+        f"Conditions: {conditions(machine)}. Contenders of each table interleaved round by round in one process;"
+        " medians over the rounds, spread min–max.",
+        "",
+    ]
+    for title, table in micro["tables"].items():
+        base = float(table[0]["median_us"])
+        lines += [f"### {title}", "", "| contender | median | spread | vs the first row |", "|---|---:|---:|---:|"]
+        for row in table:
+            ratio = base / row["median_us"]
+            text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
+            lines.append(f"| {row['name']} | {fmt_time(row['median_us'] / 1e6)} | {spread(row)} | {text} |")
+        lines.append("")
+    lines.append(f"Pure Python's iterative fib(39) took {fmt_time(python / 1e6)} in this run.")
+    lines.append("")
+    return lines
+
+
+def sweep_section(sweep: dict[str, Any]) -> list[str]:
+    machine = sweep["machine"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+    lines = [
+        "## 2. Crossover sweep: time against n",
+        "",
+        "Each point: one method producing the decimal digits of F(n). Python is the pure-Python kernel plus"
+        " `str()`; WASM and native are `fastwasm.fibonacci_digits`. Methods interleaved at each n; medians.",
+        "",
+    ]
+    crossover_lines = ["| algorithm | WASM first beats Python at n | WASM faster at n = |", "|---|---:|---|"]
+    for ax, (algorithm, result) in zip(axes, sweep["sweeps"].items(), strict=True):
+        points = result["points"]
+        ns = [p["n"] for p in points]
+        for method, color in METHOD_COLORS.items():
+            ax.plot(ns, [p["seconds"][method] for p in points], marker="o", ms=3, label=method, color=color)
+        first = result["wasm_beats_python_from_n"]
+        if first is not None:
+            ax.axvline(first, color="#654ff0", ls=":", lw=1)
+            ax.annotate(f"WASM < Python\nfrom n={first}", (first, ax.get_ylim()[0]), fontsize=7, color="#654ff0")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(algorithm)
+        ax.set_xlabel("n")
+        ax.set_ylabel("seconds per call")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8)
+        wins = ", ".join(str(n) for n in result["wasm_faster_at_n"]) or "none"
+        crossover_lines.append(f"| {algorithm} | {first if first is not None else 'never, in this range'} | {wins} |")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    footnote(fig, machine)
+    chart = save(fig, "sweep.png")
+    lines += [f"![time against n, log-log]({chart})", "", *crossover_lines, ""]
+    lines += ["| algorithm | n | Python | WASM | native | WASM/Python |", "|---|---:|---:|---:|---:|---:|"]
+    for algorithm, result in sweep["sweeps"].items():
+        for p in result["points"]:
+            s = p["seconds"]
+            lines.append(
+                f"| {algorithm} | {p['n']:,} | {fmt_time(s['Python'])} | {fmt_time(s['WASM'])} | "
+                f"{fmt_time(s['native'])} | {s['WASM'] / s['Python']:.2f} |"
+            )
+    lines += ["", f"Conditions: {conditions(machine)}.", ""]
+    return lines
+
+
+def scaling_section(http: dict[str, Any], micro: dict[str, Any]) -> list[str]:
+    machine = http["machine"]
+    data = http["scaling"]["req_per_s"]
+    configs = list(data)
+    paths = list(next(iter(data.values())))
+    fig, axes = plt.subplots(1, len(paths), figsize=(11, 4))
+    for ax, path in zip(axes, paths, strict=True):
+        values = [data[c][path] for c in configs]
+        ax.bar(range(len(configs)), values, color="#654ff0")
+        ax.set_xticks(range(len(configs)), configs, rotation=15, fontsize=7)
+        ax.set_title(path, fontsize=9)
+        ax.set_ylabel("req/s")
+        for i, v in enumerate(values):
+            ax.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    footnote(fig, machine)
+    chart = save(fig, "scaling.png")
+    lines = [
+        "## 3. Scaling: threads and workers",
+        "",
+        f"![req/s by threads and workers]({chart})",
+        "",
+        "| configuration | " + " | ".join(paths) + " |",
+        "|---|" + "---:|" * len(paths),
+    ]
+    for config in configs:
+        lines.append(f"| {config} | " + " | ".join(f"{data[config][p]:,.0f}" for p in paths) + " |")
+    threads = micro["thread_scaling"]
+    one, two = (statistics.median(threads["calls_per_s"][k]) for k in ("1", "2"))
+    lines += [
+        "",
+        f"`FASTWASM_THREADPOOL_SIZE` sets the threads of one worker. {http['scaling']['conditions']}.",
+        f"In-process, without HTTP (`make bench-micro`): 2 Python threads calling recursive fib({threads['n']})"
+        f" through WASM made {two / one:.2f}× the calls per second of 1 thread ({one:,.0f} against {two:,.0f}).",
+        "",
+    ]
+    return lines
+
+
+def startup_section(http: dict[str, Any], micro: dict[str, Any]) -> list[str]:
+    machine = http["machine"]
+    serve = {k: statistics.median(v) for k, v in http["startup"]["seconds"].items()}
+    load = {k: statistics.median(v) / 1e3 for k, v in micro["module_load_ms"].items()}
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    labels = [
+        "fastwasm serve → first answer, cache cold",
+        "fastwasm serve → first answer, cache warm",
+        "module load in a fresh process, cold",
+        "module load in a fresh process, warm",
+    ]
+    values = [serve["cold"], serve["warm"], load["miss"], load["hit"]]
+    ax.barh(labels, values, color=["#999999", "#654ff0", "#999999", "#654ff0"])
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds (median, log scale)")
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {fmt_time(v)}", va="center", fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    footnote(fig, machine)
+    chart = save(fig, "startup.png")
+    return [
+        "## 4. Start-up: compiled-module cache cold and warm",
+        "",
+        f"![start-up times]({chart})",
+        "",
+        "| what | cache cold | cache warm |",
+        "|---|---:|---:|",
+        f"| process start to the first answered `/fibonacci-wasm/39` | {fmt_time(serve['cold'])} |"
+        f" {fmt_time(serve['warm'])} |",
+        f"| loading the guest in a fresh Python process (compile + write, or deserialize) | {fmt_time(load['miss'])} |"
+        f" {fmt_time(load['hit'])} |",
+        "",
+        "Most of a server's start-up is importing Python and starting uvicorn; the cache removes the compile.",
+        "",
+    ]
+
+
+def memory_section(http: dict[str, Any]) -> list[str]:
+    machine = http["machine"]
+    rss = http["memory"]["rss"]
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    names = list(rss)
+    ax.barh(names, [rss[n]["peak_mb"] for n in names], color="#654ff0", label="peak under load")
+    ax.barh(names, [rss[n]["idle_mb"] for n in names], color="#bbbbbb", label="after start-up")
+    ax.invert_yaxis()
+    ax.set_xlabel("RSS, MiB")
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    footnote(fig, machine)
+    chart = save(fig, "memory.png")
+    lines = [
+        "## 5. Memory: peak RSS under load",
+        "",
+        f"![peak RSS per endpoint]({chart})",
+        "",
+        "| endpoint | RSS after start-up | peak RSS under load | requests |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in names:
+        r = rss[name]
+        lines.append(f"| {name} | {r['idle_mb']:.1f} MiB | {r['peak_mb']:.1f} MiB | {r['requests']:,} |")
+    lines += ["", f"{http['memory']['conditions']}.", ""]
+    return lines
+
+
+def http_section(http: dict[str, Any]) -> list[str]:
+    rows = http["throughput"]["endpoints"]
+    lines = [
+        "## The HTTP endpoints, one worker",
+        "",
+        f"{http['throughput']['conditions']}. The tutorial app (bench/tutorial/app.py) compiles a module the size of"
+        " the tutorial's own on every request, as the tutorial did.",
+        "",
+        "| endpoint | req/s (median) | spread | p50 ms | p99 ms | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        rates = r["req_per_s"]
+        lines.append(
+            f"| {r['name']} | {r['req_per_s_median']:,.0f} | {min(rates):,.0f} – {max(rates):,.0f} | "
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |"
+        )
+    return [*lines, ""]
+
+
+#: (what, headline key, comparison, threshold): the targets the issues set.
+TARGETS = [
+    ('`fastwasm.fibonacci(39, "wasm")` ≤ 0.2 µs', "wasm_us", "<=", 0.2),
+    ("… ≥ 75× faster than wasmtime-py with a cached instance", "vs_wasmtime_py", ">=", 75),
+    ("… faster than pure Python's iterative fib(39)", "vs_python", ">", 1),
+    ("recursive fib(30): WASM within 1.4× of native", "rec_vs_native", "<=", 1.4),
+    ("recursive fib(30): WASM ≥ 20× faster than Python", "rec_vs_python", ">=", 20),
+    ("2 threads ≥ 1.7× the calls/s of 1 (recursive fib(30), WASM)", "threads", ">=", 1.7),
+    ("fib(10^6) with digits: WASM ≥ 3× faster than Python", "digits_vs_python", ">=", 3),
+    ("HTTP `/fibonacci-wasm/39` ≥ 0.9× the req/s of `/health`", "http_vs_health", ">=", 0.9),
+    ("HTTP `/fibonacci-wasm/39` ≥ 5× the tutorial pattern", "http_vs_tutorial", ">=", 5),
+    ("HTTP recursive fib(30): WASM ≥ 10× Python's req/s", "http_rec_vs_python", ">=", 10),
+]
+
+
+def targets(micro: dict[str, Any], http: dict[str, Any]) -> tuple[list[str], dict[str, float]]:
+    fib39 = rows_of(micro, "fib(39)")
+    big_n = micro["params"]["big_recursive_n"]
+    rec30 = rows_of(micro, f"recursive fib({big_n})")
+    digits = rows_of(micro, "fast doubling")
+    wasm39 = find(fib39, 'fastwasm.fibonacci(39, "wasm")')
+    rate = {r["name"]: r["req_per_s_median"] for r in http["throughput"]["endpoints"]}
+    threads = micro["thread_scaling"]["calls_per_s"]
+    headline = {
+        "wasm_us": wasm39,
+        "vs_python": find(fib39, "pure Python") / wasm39,
+        "vs_wasmtime_py": find(fib39, "wasmtime-py, cached") / wasm39,
+        "vs_extism": find(fib39, "Extism") / wasm39,
+        "vs_native": wasm39 / find(fib39, '"native"'),
+        "rec_vs_native": find(rec30, '"wasm"') / find(rec30, '"native"'),
+        "rec_vs_python": find(rec30, "pure Python") / find(rec30, '"wasm"'),
+        "rec_vs_extism": find(rec30, "Extism") / find(rec30, '"wasm"'),
+        "threads": statistics.median(threads["2"]) / statistics.median(threads["1"]),
+        "digits_vs_python": find(digits, "pure Python") / find(digits, '"wasm"'),
+        "http_vs_health": rate["/fibonacci-wasm/39"] / rate["/health"],
+        "http_vs_tutorial": rate["/fibonacci-wasm/39"] / rate["tutorial app: /fibonacci-wasm/39"],
+        "http_rec_vs_python": rate["/fibonacci-wasm/30?algorithm=recursive"]
+        / rate["/fibonacci/30?algorithm=recursive"],
+    }
+    checks = []
+    for what, key, op, threshold in TARGETS:
+        value = headline[key]
+        ok = value <= threshold if op == "<=" else value >= threshold if op == ">=" else value > threshold
+        shown = f"{value:.3f} µs" if key == "wasm_us" else f"{value:.2f}×"
+        checks.append((what, shown, ok))
+    lines = ["## Targets of the earlier issues, from this run", "", "| target | measured | met? |", "|---|---:|---|"]
+    lines += [f"| {what} | {value} | {'yes' if ok else '**no**'} |" for what, value, ok in checks]
+    return [*lines, ""], headline
+
+
+NOTES = """## Why some targets are missed
+
+- **fib(39) at 0.2 µs.** The floor is the Python call itself: the `"native"` row, which runs no
+  WASM at all, is in the same table. In Rust alone a pooled WASM call costs about 0.1 µs
+  (`make bench-runtime`).
+- **Recursion within 1.4× of native.** Every call runs under a deadline, enforced by
+  wasmtime's epoch interruption. Cranelift then checks the epoch at every function entry and
+  loop back-edge, and naive recursion makes one call per step. `cargo run --release -p
+  fastwasm-runtime --example deadline_cost` measures the cost with epochs on and off; its
+  results are in [runtime.md](runtime.md). We keep the deadline.
+- **5× the tutorial pattern over HTTP.** No endpoint can be faster than `/health`, which
+  computes nothing. On this core, one FastAPI worker's own cost per request caps the ratio
+  below 5× whatever the computation costs. Compare `/health` with the tutorial row in the HTTP table below.
+- **Big n in WASM.** On wasm32, num-bigint works in 32-bit limbs with no wide multiply, so
+  for mid-sized n WASM's digits are no faster than CPython's. The sweep shows where each wins.
+"""
+
+
+def main() -> None:
+    micro = load("micro", ("tables", "thread_scaling", "module_load_ms", "params"))
+    big_n, digits_n = micro["params"]["big_recursive_n"], micro["params"]["digits_n"]
+    sweep = load("sweep", ("sweeps",))
+    http = load("http", ("throughput", "scaling", "startup", "memory"))
+    target_lines, h = targets(micro, http)
+    crossovers = ", ".join(f"{a} from n = {r['wasm_beats_python_from_n']}" for a, r in sweep["sweeps"].items())
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`bench/report.py`) from `bench/results/*.json`; do not edit by hand.",
+        "This machine is a shared 2-core VM and noisy: compare ratios within a table, not absolute numbers"
+        " across runs. Every comparison runs its contenders side by side in one run.",
+        "",
+        "## Headline",
+        "",
+        f'- `fastwasm.fibonacci(39, "wasm")`: {h["wasm_us"]:.3f} µs a call; **{h["vs_python"]:.1f}×** faster than'
+        f" pure Python, **{h['vs_wasmtime_py']:.0f}×** faster than wasmtime-py with a cached instance,"
+        f" **{h['vs_extism']:.0f}×** faster than Extism's Python SDK, and {h['vs_native']:.1f}× the time of native.",
+        f"- Recursive fib({big_n}): WASM is **{h['rec_vs_python']:.1f}×** faster than Python,"
+        f" {h['rec_vs_extism']:.2f}× faster than Extism, and {h['rec_vs_native']:.2f}× the time of native.",
+        f"- fib({digits_n:,}) with its digits: WASM is **{h['digits_vs_python']:.1f}×** faster than Python.",
+        f"- Over HTTP: `/fibonacci-wasm/39` serves {h['http_vs_health']:.2f}× the req/s of `/health` and"
+        f" {h['http_vs_tutorial']:.1f}× the tutorial's pattern; recursive fib(30) {h['http_rec_vs_python']:.1f}×"
+        " Python's.",
+        f"- WASM first beats Python: {crossovers}.",
+        "",
+        *target_lines,
+        NOTES,
+        *peers_section(micro),
+        *sweep_section(sweep),
+        *scaling_section(http, micro),
+        *startup_section(http, micro),
+        *memory_section(http),
+        *http_section(http),
+        "## Also",
+        "",
+        "- The Rust runtime alone: `make bench-runtime` (criterion), discussed in [runtime.md](runtime.md).",
+        "- Digits natively and as WASM, and the bigint crate: [bigint-choice.md](bigint-choice.md).",
+        "",
+    ]
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / "benchmarks.md"
+    out.write_text("\n".join(lines))
+    print(f"wrote {out} and {len(list(IMG_DIR.glob('*.png')))} charts in {IMG_DIR}")
+
+
+if __name__ == "__main__":
+    main()
