@@ -380,6 +380,7 @@ impl Runtime {
     #[pyo3(signature = (
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
         *, max_stack_kb = 512, max_module_mb = 16, pool_size = None, max_instances = 256, use_cache = true,
+        max_module_bytes = None,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -393,6 +394,7 @@ impl Runtime {
         pool_size: Option<usize>,
         max_instances: u32,
         use_cache: bool,
+        max_module_bytes: Option<usize>,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -402,7 +404,9 @@ impl Runtime {
         })?;
         config.max_memory_bytes = max_memory_mb.saturating_mul(1 << 20);
         config.max_stack_bytes = max_stack_kb.saturating_mul(1 << 10);
-        config.max_module_bytes = max_module_mb.saturating_mul(1 << 20);
+        // Exact bytes, when given, win over the MiB setting.
+        config.max_module_bytes =
+            max_module_bytes.unwrap_or_else(|| max_module_mb.saturating_mul(1 << 20));
         config.isolation = isolation.parse()?;
         if let Some(pool_size) = pool_size {
             config.pool_size = pool_size;

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 import fastwasm
 from fastwasm.api import errors
+from fastwasm.api.admission import Admission
 from fastwasm.api.routers import compare, fibonacci, health
 from fastwasm.api.settings import Settings
 
@@ -49,11 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_memory_mb=settings.wasm_max_memory_mb,
             isolation=settings.wasm_isolation,
             cache_dir=settings.cache_dir,
+            max_module_bytes=settings.max_module_bytes,
         )
         module_path = settings.wasm_module or bundled_module()
         app.state.settings = settings
         app.state.module_path = module_path
         app.state.guest = runtime.fibonacci_module(module_path)
+        app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.versions = {
             "fastwasm": metadata.version("fastwasm"),
             "wasmtime": fastwasm.WASMTIME_VERSION,

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 import fastwasm
 from fastwasm import pure
+from fastwasm.api.admission import Admission
 from fastwasm.api.models import Algorithm, Method
 
 #: Cheap enough to run on the event loop: u64 results with a linear or
@@ -70,8 +71,12 @@ def compute_sync(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.F
     return Computation(method, n, algorithm, digits, seconds)
 
 
-async def compute(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.FibonacciModule) -> Computation:
-    """As `compute_sync`, off the event loop unless the work is cheap."""
+async def compute(
+    method: Method, n: int, algorithm: Algorithm, guest: fastwasm.FibonacciModule, admission: Admission
+) -> Computation:
+    """As `compute_sync`: inline when cheap; otherwise with a slot from
+    admission control, in the threadpool."""
     if is_cheap(n, algorithm):
         return compute_sync(method, n, algorithm, guest)
-    return await run_in_threadpool(compute_sync, method, n, algorithm, guest)
+    async with admission.slot():
+        return await run_in_threadpool(compute_sync, method, n, algorithm, guest)

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 
 import fastwasm
+from fastwasm.api.admission import Admission
 from fastwasm.api.models import Algorithm
 from fastwasm.api.settings import Settings
 
@@ -40,6 +41,9 @@ NPath = Annotated[int, Path(description="n: F(n) is computed.", examples=[39])]
 class FibonacciQuery:
     n: int
     algorithm: Algorithm
+    # Carried here rather than as its own dependency: one dependency less on
+    # the hottest path.
+    admission: Admission
 
 
 async def fibonacci_query(
@@ -57,7 +61,7 @@ async def fibonacci_query(
             status.HTTP_400_BAD_REQUEST,
             f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
         )
-    return FibonacciQuery(n, algorithm)
+    return FibonacciQuery(n, algorithm, request.app.state.admission)
 
 
 FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]

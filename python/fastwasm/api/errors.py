@@ -6,9 +6,18 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 import fastwasm
+from fastwasm.api.admission import Overloaded
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(Overloaded)
+    async def overloaded(_: Request, error: Overloaded) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error)},
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(error.retry_after_s)},
+        )
+
     @app.exception_handler(fastwasm.WasmTimeout)
     async def timeout(_: Request, error: fastwasm.WasmTimeout) -> JSONResponse:
         return JSONResponse({"detail": f"{error} (set by FASTWASM_WASM_TIMEOUT_S)"}, status.HTTP_504_GATEWAY_TIMEOUT)

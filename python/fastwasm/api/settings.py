@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +29,16 @@ class Settings(BaseSettings):
         40, ge=0, le=93, description="Largest n for recursive (at most 93: F(94) exceeds a u64)."
     )
 
+    max_concurrent_heavy: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        le=4096,
+        description="Heavy computations (recursive, or n > 93) running at once; default 2 × cores.",
+    )
+    queue_timeout_s: float = Field(
+        2.0, gt=0, le=3600, description="How long a heavy request waits for a slot before 503."
+    )
+    max_module_bytes: int = Field(16 << 20, ge=1, description="Largest WASM module file loaded.")
     threadpool_size: int | None = Field(
         None, ge=1, le=1024, description="Threads for heavy work; default: anyio's (40)."
     )

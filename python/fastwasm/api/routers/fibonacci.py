@@ -17,11 +17,15 @@ router = APIRouter(tags=["fibonacci"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},
     422: {"description": "n is not an integer, or the algorithm is unknown"},
+    503: {
+        "model": ErrorResponse,
+        "description": "heavy work is at FASTWASM_MAX_CONCURRENT_HEAVY; retry after Retry-After seconds "
+        "(for WASM also: a resource limit was hit)",
+    },
 }
 WASM_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     502: {"model": ErrorResponse, "description": "the WASM guest trapped"},
-    503: {"model": ErrorResponse, "description": "the WASM call hit a resource limit"},
     504: {"model": ErrorResponse, "description": "the WASM call ran past FASTWASM_WASM_TIMEOUT_S"},
 }
 
@@ -34,7 +38,7 @@ WASM_ERRORS: dict[int | str, dict[str, Any]] = {
     description="The same algorithm as the other methods, written in Python.",
 )
 async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.python, query.n, query.algorithm, guest))
+    return fibonacci_body(await compute(Method.python, query.n, query.algorithm, guest, query.admission))
 
 
 @router.get(
@@ -46,7 +50,7 @@ async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Respons
     "and a memory cap. The tutorial's endpoint, exact for every n.",
 )
 async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.wasm, query.n, query.algorithm, guest))
+    return fibonacci_body(await compute(Method.wasm, query.n, query.algorithm, guest, query.admission))
 
 
 @router.get(
@@ -57,4 +61,4 @@ async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
     description="The same Rust kernels compiled into the extension: no sandbox, no deadline.",
 )
 async def fibonacci_native(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.native, query.n, query.algorithm, guest))
+    return fibonacci_body(await compute(Method.native, query.n, query.algorithm, guest, query.admission))
