@@ -15,7 +15,9 @@ from fastapi import FastAPI
 import fastwasm
 from fastwasm.api import errors
 from fastwasm.api.admission import Admission
+from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.routers import compare, fibonacci, health
+from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
 
 DESCRIPTION = """
@@ -39,6 +41,7 @@ def bundled_module() -> Path:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app with these settings (default: from FASTWASM_* variables)."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.module_path = module_path
         app.state.guest = runtime.fibonacci_module(module_path)
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
+        app.state.metrics = metrics
+        metrics.watch(app.state.guest, app.state.admission)
         app.state.versions = {
             "fastwasm": metadata.version("fastwasm"),
             "wasmtime": fastwasm.WASMTIME_VERSION,
@@ -74,7 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fibonacci.router)
     app.include_router(compare.router)
     app.include_router(health.router)
+    app.include_router(metrics_router.router)
     errors.install(app)
+    configure_logging()
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app
 
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 import fastwasm
 from fastwasm import pure
-from fastwasm.api.admission import Admission
+from fastwasm.api.deps import FibonacciQuery
 from fastwasm.api.models import Algorithm, Method
 
 #: Cheap enough to run on the event loop: u64 results with a linear or
@@ -71,12 +71,14 @@ def compute_sync(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.F
     return Computation(method, n, algorithm, digits, seconds)
 
 
-async def compute(
-    method: Method, n: int, algorithm: Algorithm, guest: fastwasm.FibonacciModule, admission: Admission
-) -> Computation:
+async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
     """As `compute_sync`: inline when cheap; otherwise with a slot from
-    admission control, in the threadpool."""
+    admission control, in the threadpool. The time goes to the histogram."""
+    n, algorithm = query.n, query.algorithm
     if is_cheap(n, algorithm):
-        return compute_sync(method, n, algorithm, guest)
-    async with admission.slot():
-        return await run_in_threadpool(compute_sync, method, n, algorithm, guest)
+        result = compute_sync(method, n, algorithm, guest)
+    else:
+        async with query.admission.slot():
+            result = await run_in_threadpool(compute_sync, method, n, algorithm, guest)
+    query.metrics.compute_seconds.labels(method.value, algorithm.value).observe(result.seconds)
+    return result

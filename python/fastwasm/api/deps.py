@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Path, Query, Request, status
 import fastwasm
 from fastwasm.api.admission import Admission
 from fastwasm.api.models import Algorithm
+from fastwasm.api.observability import Metrics
 from fastwasm.api.settings import Settings
 
 NEGATIVE_MESSAGE = "Fibonacci is not defined for negative numbers"
@@ -44,6 +45,7 @@ class FibonacciQuery:
     # Carried here rather than as its own dependency: one dependency less on
     # the hottest path.
     admission: Admission
+    metrics: Metrics
 
 
 async def fibonacci_query(
@@ -61,7 +63,8 @@ async def fibonacci_query(
             status.HTTP_400_BAD_REQUEST,
             f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
         )
-    return FibonacciQuery(n, algorithm, request.app.state.admission)
+    state = request.app.state
+    return FibonacciQuery(n, algorithm, state.admission, state.metrics)
 
 
 FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]

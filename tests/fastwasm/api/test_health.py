@@ -27,11 +27,15 @@ def test_every_endpoint_is_documented_with_an_example(client: TestClient) -> Non
         "/fibonacci-native/{n}",
         "/compare/{n}",
         "/health",
+        "/metrics",
     }
     schemas = spec["components"]["schemas"]
     for path, item in spec["paths"].items():
         operation = item["get"]
         assert operation["description"], path
+        if path == "/metrics":
+            assert "text/plain" in operation["responses"]["200"]["content"]
+            continue
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert schemas[ok.rsplit("/", 1)[1]].get("examples"), path
     for page in ("/docs", "/redoc"):

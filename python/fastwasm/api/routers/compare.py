@@ -23,5 +23,5 @@ router = APIRouter(tags=["compare"])
     "whether they agree, and the speed-ups of WASM and native over Python.",
 )
 async def compare(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    results = [await compute(method, query.n, query.algorithm, guest, query.admission) for method in Method]
+    results = [await compute(method, query, guest) for method in Method]
     return compare_body(query.n, query.algorithm, results)

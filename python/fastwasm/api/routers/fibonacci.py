@@ -38,7 +38,7 @@ WASM_ERRORS: dict[int | str, dict[str, Any]] = {
     description="The same algorithm as the other methods, written in Python.",
 )
 async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.python, query.n, query.algorithm, guest, query.admission))
+    return fibonacci_body(await compute(Method.python, query, guest))
 
 
 @router.get(
@@ -50,7 +50,7 @@ async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Respons
     "and a memory cap. The tutorial's endpoint, exact for every n.",
 )
 async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.wasm, query.n, query.algorithm, guest, query.admission))
+    return fibonacci_body(await compute(Method.wasm, query, guest))
 
 
 @router.get(
@@ -61,4 +61,4 @@ async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
     description="The same Rust kernels compiled into the extension: no sandbox, no deadline.",
 )
 async def fibonacci_native(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.native, query.n, query.algorithm, guest, query.admission))
+    return fibonacci_body(await compute(Method.native, query, guest))

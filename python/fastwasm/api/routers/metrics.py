@@ -1,0 +1,21 @@
+"""/metrics: Prometheus text format."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
+    summary="Prometheus metrics",
+    description="Requests by route and status, compute time by method and algorithm, the WASM pool "
+    "(instances, busy, timeouts, traps, memory-limit stops) and admission control. Per worker process.",
+)
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
