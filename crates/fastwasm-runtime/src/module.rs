@@ -433,6 +433,14 @@ impl Inner {
                 message: trap.to_string(),
             };
         }
+        if error.is::<wasmtime::ThrownException>() {
+            self.traps.fetch_add(1, Ordering::Relaxed);
+            return Error::Trap {
+                export: export.to_owned(),
+                code: "uncaught_exception",
+                message: "a Wasm exception was thrown and not caught".into(),
+            };
+        }
         match error.downcast::<Error>() {
             Ok(ours) => ours,
             Err(other) => Error::Engine(format!("{other:#}")),

@@ -5,6 +5,7 @@ mod cache;
 mod calls;
 mod errors;
 mod fibonacci;
+mod fuzz;
 mod pool;
 
 use std::time::Duration;
