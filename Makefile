@@ -94,6 +94,10 @@ bench-quick: build tools peers
 bench-http: build tools
 	$(PYTHON) bench/http_bench.py
 
+.PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness (a benchmark)
+soak: build tools
+	$(PYTHON) bench/soak.py
+
 .PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
 bench-runtime: wasm
 	$(CARGO) bench --locked -p fastwasm-runtime --bench calls

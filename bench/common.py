@@ -89,7 +89,11 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 def serving(
     command: list[str], health_url: str, env: Mapping[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    # The access log (one JSON line per request on stderr) is still written, as in
+    # production; only its destination is discarded.
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     try:
         wait_until_up(health_url, process)
         yield process
