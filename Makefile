@@ -97,6 +97,7 @@ bench-http: build tools
 .PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness (a benchmark)
 soak: build tools
 	$(PYTHON) bench/soak.py
+	$(PYTHON) bench/cheap_under_heavy.py
 
 .PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
 bench-runtime: wasm
