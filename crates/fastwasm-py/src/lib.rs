@@ -202,6 +202,13 @@ fn algorithm_of(name: &str) -> Result<Algorithm> {
     Ok(name.parse::<Algorithm>()?)
 }
 
+/// n and the algorithm, parsed and checked against the algorithm's range.
+fn request_of(n: &Bound<'_, PyAny>, algorithm: &str) -> Result<(u32, Algorithm)> {
+    let (n, algorithm) = (n_of(n)?, algorithm_of(algorithm)?);
+    check_range(algorithm, n)?;
+    Ok((n, algorithm))
+}
+
 /// The recursive kernels stop at F(93): beyond, the naive recursion could not
 /// finish anyway, and the u64 it returns would overflow.
 fn check_range(algorithm: Algorithm, n: u32) -> Result<()> {
@@ -267,6 +274,27 @@ fn bundled_module_path(py: Python<'_>) -> Result<PathBuf> {
     Ok(file.with_file_name("modules").join("fibonacci_wasm.wasm"))
 }
 
+/// F(n) as an int: the u64 kernel when it fits (GIL released only on request),
+/// else the big integer with the GIL released.
+fn exact_int(
+    py: Python<'_>,
+    n: u32,
+    release_gil: bool,
+    small: impl FnOnce() -> Result<u64> + Send,
+    big: impl FnOnce() -> Result<BigUint> + Send,
+) -> Result<Py<PyAny>> {
+    if n <= MAX_U64_N {
+        let value = if release_gil {
+            py.detach(small)
+        } else {
+            small()
+        }?;
+        return Ok(u64_int(py, value));
+    }
+    let value = py.detach(big)?;
+    Ok(int_of(py, &value)?)
+}
+
 fn guest_fibonacci(
     py: Python<'_>,
     guest: &runtime::FibonacciModule,
@@ -274,16 +302,13 @@ fn guest_fibonacci(
     algorithm: Algorithm,
     release_gil: bool,
 ) -> Result<Py<PyAny>> {
-    if n <= MAX_U64_N {
-        let value = if release_gil {
-            py.detach(|| guest.u64(algorithm, n))
-        } else {
-            guest.u64(algorithm, n)
-        }?;
-        return Ok(u64_int(py, value));
-    }
-    let big = py.detach(|| guest.big(algorithm, n))?;
-    Ok(int_of(py, &big)?)
+    exact_int(
+        py,
+        n,
+        release_gil,
+        || Ok(guest.u64(algorithm, n)?),
+        || Ok(guest.big(algorithm, n)?),
+    )
 }
 
 fn native_fibonacci(
@@ -292,19 +317,13 @@ fn native_fibonacci(
     algorithm: Algorithm,
     release_gil: bool,
 ) -> Result<Py<PyAny>> {
-    if n <= MAX_U64_N {
-        let value = if release_gil {
-            py.detach(|| algorithm.u64(n))
-        } else {
-            algorithm.u64(n)
-        }?;
-        return Ok(u64_int(py, value));
-    }
-    let big = py.detach(|| match algorithm {
-        Algorithm::FastDoubling => fib_kernels::big::fast_doubling(n),
-        _ => fib_kernels::big::iterative(n),
-    });
-    Ok(int_of(py, &big)?)
+    let big = move || {
+        Ok(match algorithm {
+            Algorithm::FastDoubling => fib_kernels::big::fast_doubling(n),
+            _ => fib_kernels::big::iterative(n),
+        })
+    };
+    exact_int(py, n, release_gil, || Ok(algorithm.u64(n)?), big)
 }
 
 /// F(n) exactly, as an int.
@@ -317,9 +336,8 @@ fn fibonacci(
     algorithm: &str,
     release_gil: Option<bool>,
 ) -> Result<Py<PyAny>> {
-    let n = n_of(n)?;
-    let (method, algorithm) = (method.parse::<Method>()?, algorithm_of(algorithm)?);
-    check_range(algorithm, n)?;
+    let method = method.parse::<Method>()?;
+    let (n, algorithm) = request_of(n, algorithm)?;
     let release_gil = release_gil.unwrap_or_else(|| is_long(algorithm, n));
     match method {
         Method::Wasm => guest_fibonacci(py, default_guest(py)?, n, algorithm, release_gil),
@@ -337,9 +355,8 @@ fn fibonacci_digits(
     method: &str,
     algorithm: &str,
 ) -> Result<String> {
-    let n = n_of(n)?;
-    let (method, algorithm) = (method.parse::<Method>()?, algorithm_of(algorithm)?);
-    check_range(algorithm, n)?;
+    let method = method.parse::<Method>()?;
+    let (n, algorithm) = request_of(n, algorithm)?;
     match method {
         Method::Wasm => {
             let guest = default_guest(py)?;
@@ -588,21 +605,7 @@ impl Module {
     /// Calls a scalar export. Returns None, one number, or a tuple.
     #[pyo3(signature = (export, *args))]
     fn call(&self, py: Python<'_>, export: &str, args: &Bound<'_, PyTuple>) -> Result<Py<PyAny>> {
-        let signature = self
-            .inner
-            .exports()
-            .iter()
-            .find(|e| e.name == export)
-            .ok_or_else(|| runtime::Error::MissingExport {
-                name: export.to_owned(),
-            })?
-            .signature
-            .clone()
-            .ok_or_else(|| runtime::Error::WrongSignature {
-                name: export.to_owned(),
-                expected: "scalar parameters and results".into(),
-                actual: "a non-scalar type".into(),
-            })?;
+        let signature = self.inner.signature(export)?.clone();
         if args.len() != signature.params.len() {
             return Err(PyTypeError::new_err(format!(
                 "{export}{signature} takes {} arguments, got {}",
@@ -671,9 +674,7 @@ impl FibonacciModule {
         algorithm: &str,
         release_gil: Option<bool>,
     ) -> Result<Py<PyAny>> {
-        let n = n_of(n)?;
-        let algorithm = algorithm_of(algorithm)?;
-        check_range(algorithm, n)?;
+        let (n, algorithm) = request_of(n, algorithm)?;
         guest_fibonacci(
             py,
             &self.inner,
@@ -686,9 +687,7 @@ impl FibonacciModule {
     /// F(n) exactly, as decimal digits.
     #[pyo3(signature = (n, algorithm = "iterative"))]
     fn digits(&self, py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<String> {
-        let n = n_of(n)?;
-        let algorithm = algorithm_of(algorithm)?;
-        check_range(algorithm, n)?;
+        let (n, algorithm) = request_of(n, algorithm)?;
         Ok(py.detach(|| self.inner.decimal(algorithm, n))?)
     }
 
@@ -705,9 +704,7 @@ impl FibonacciModule {
 #[pyfunction]
 #[pyo3(signature = (n, algorithm = "iterative"))]
 fn native_digits(py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<String> {
-    let n = n_of(n)?;
-    let algorithm = algorithm_of(algorithm)?;
-    check_range(algorithm, n)?;
+    let (n, algorithm) = request_of(n, algorithm)?;
     Ok(py.detach(|| fib_kernels::decimal(algorithm, n))?)
 }
 

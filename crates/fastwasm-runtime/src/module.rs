@@ -223,6 +223,19 @@ impl Module {
         Ok((index, self.inner.exports[index].signature.as_ref()))
     }
 
+    /// The scalar signature of function export `name`.
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`], or [`Error::WrongSignature`] when the export
+    /// uses types outside the scalar API.
+    pub fn signature(&self, name: &str) -> Result<&Signature, Error> {
+        self.export(name)?.1.ok_or_else(|| Error::WrongSignature {
+            name: name.to_owned(),
+            expected: "scalar parameters and results".into(),
+            actual: "a non-scalar type".into(),
+        })
+    }
+
     /// Checks that export `name` has exactly `expected` as its type.
     ///
     /// # Errors

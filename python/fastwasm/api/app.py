@@ -15,6 +15,7 @@ from fastapi import FastAPI
 import fastwasm
 from fastwasm.api import errors
 from fastwasm.api.admission import Admission
+from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.routers import compare, fibonacci, health
 from fastwasm.api.routers import metrics as metrics_router
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.module_path = module_path
         app.state.guest = runtime.fibonacci_module(module_path)
+        # The export list never changes: built once here, not on every /health.
+        app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in app.state.guest.module.exports]
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.metrics = metrics
         metrics.watch(app.state.guest, app.state.admission)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from fastwasm.api.deps import GuestDep, SettingsDep
-from fastwasm.api.models import ExportInfo, HealthResponse, ModuleInfo
+from fastwasm.api.models import HealthResponse, ModuleInfo
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +29,7 @@ async def health(request: Request, guest: GuestDep, settings: SettingsDep) -> He
             cache=str(info["cache"]),
             load_time_s=float(info["load_time_s"]),
             isolation=settings.wasm_isolation,
-            exports=[ExportInfo(name=e.name, signature=e.signature) for e in module.exports],
+            exports=state.exports,
             pool=module.pool_stats(),
         ),
     )
