@@ -9,11 +9,13 @@ __all__ = [
     "ALGORITHMS",
     "MAX_U64_N",
     "WASMTIME_VERSION",
+    "CancelToken",
     "Export",
     "FibonacciModule",
     "Module",
     "ModuleError",
     "Runtime",
+    "WasmCancelled",
     "WasmError",
     "WasmLimitError",
     "WasmTimeout",
@@ -52,6 +54,11 @@ class WasmLimitError(WasmError):
 
     limit: int
 
+class WasmCancelled(WasmError):
+    """The call was stopped by its `CancelToken`."""
+
+    export: str
+
 class ModuleError(WasmError):
     """The module cannot be loaded or does not fit the call."""
 
@@ -67,18 +74,37 @@ class Export:
     def signature(self) -> str: ...
 
 @final
+class CancelToken:
+    """Stops WASM calls made with it, from any thread: `cancel()` makes them raise
+    `WasmCancelled` within about one epoch tick."""
+
+    def __new__(cls) -> CancelToken: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+@final
 class Module:
     @property
     def exports(self) -> list[Export]: ...
-    def call(self, export: str, *args: _Number) -> _Number | tuple[_Number, ...] | None: ...
+    def call(
+        self, export: str, *args: _Number, cancel: CancelToken | None = None
+    ) -> _Number | tuple[_Number, ...] | None: ...
     @property
     def load_info(self) -> dict[str, str | float | int]: ...
     def pool_stats(self) -> dict[str, int]: ...
 
 @final
 class FibonacciModule:
-    def compute(self, n: int, algorithm: str = "iterative", *, release_gil: bool | None = None) -> int: ...
-    def digits(self, n: int, algorithm: str = "iterative") -> str: ...
+    def compute(
+        self,
+        n: int,
+        algorithm: str = "iterative",
+        *,
+        release_gil: bool | None = None,
+        cancel: CancelToken | None = None,
+    ) -> int: ...
+    def digits(self, n: int, algorithm: str = "iterative", *, cancel: CancelToken | None = None) -> str: ...
     @property
     def module(self) -> Module: ...
 

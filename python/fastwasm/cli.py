@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from collections.abc import Sequence
 
 import uvicorn
@@ -25,14 +27,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "serve":
         if args.workers < 1:
             parser.error("--workers must be at least 1")
-        uvicorn.run(
-            "fastwasm.api.app:app",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            access_log=False,
-        )
+        if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            # Workers share their metrics through files here; /metrics sums them.
+            with tempfile.TemporaryDirectory(prefix="fastwasm-metrics-") as directory:
+                os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+                serve_with_uvicorn(args)
+        else:
+            serve_with_uvicorn(args)
+
+
+def serve_with_uvicorn(args: argparse.Namespace) -> None:
+    uvicorn.run(
+        "fastwasm.api.app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -37,13 +38,13 @@ def get(url: str) -> tuple[int, Any]:
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextlib.contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """`fastwasm serve` on a free port, until it answers /health."""
     port = free_port()
-    env = {**os.environ, "FASTWASM_MAX_N_RECURSIVE": "45"}
     process = subprocess.Popen(
-        [str(FASTWASM), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
+        [str(FASTWASM), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args],
+        env={**os.environ, **env},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -61,6 +62,12 @@ def server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with serving({"FASTWASM_MAX_N_RECURSIVE": "45"}) as base:
+        yield base
 
 
 def test_every_endpoint_over_http(server: str) -> None:
@@ -107,6 +114,38 @@ def test_a_heavy_request_does_not_block_the_event_loop(server: str) -> None:
     assert busy >= 1
 
 
+def metric(base: str, line_start: str) -> float:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=60) as response:
+        text = response.read().decode()
+    values = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(line_start + " ")]
+    return float(values[0]) if values else 0.0
+
+
+def wait_for(condition: Any, what: str, within_s: float = 10) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {within_s} s: {what}"
+        time.sleep(0.05)
+
+
+def test_a_client_that_disconnects_cancels_its_wasm_call(server: str) -> None:
+    cancelled = "fastwasm_wasm_cancelled_total"
+    closed = 'fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="499"}'
+    before = metric(server, cancelled), metric(server, closed)
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        # Recursive F(45) in WASM runs for seconds, far below the 10 s deadline.
+        client.sendall(b"GET /fibonacci-wasm/45?algorithm=recursive HTTP/1.1\r\nHost: fastwasm\r\n\r\n")
+        wait_for(lambda: int(get(f"{server}/health")[1]["module"]["pool"]["busy"]) >= 1, "the call started")
+    # The client is gone: the call is cancelled, not left to run out its seconds.
+    wait_for(lambda: metric(server, cancelled) == before[0] + 1, "the WASM call was cancelled")
+    wait_for(lambda: metric(server, closed) == before[1] + 1, "the request was counted as 499")
+    assert int(get(f"{server}/health")[1]["module"]["pool"]["busy"]) == 0
+    assert metric(server, "fastwasm_heavy_busy") == 0
+    status, data = get(f"{server}/fibonacci-wasm/30?algorithm=recursive")
+    assert (status, data["fibonacci"]) == (200, "832040")
+
+
 def test_a_short_load_with_hey_has_no_errors(server: str) -> None:
     hey = shutil.which("hey")
     assert hey, "hey is missing: `make tools` installs it"
@@ -138,3 +177,16 @@ def test_the_readme_curl_commands_work(server: str) -> None:
             assert data["agree"] is True
         else:
             assert data["fibonacci"].isdigit()
+
+
+def test_metrics_sum_over_every_worker() -> None:
+    with serving({"FASTWASM_MAX_CONCURRENT_HEAVY": "3"}, "--workers", "2") as base:
+        for _ in range(30):
+            # A new connection each time, so both workers take requests.
+            assert get(f"{base}/fibonacci-wasm/39")[0] == 200
+        ok = 'fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="200"}'
+        for _ in range(6):
+            # Whichever worker answers the scrape, the count is every worker's.
+            assert metric(base, ok) == 30
+        # 3 slots per worker: the sum is 6 once both workers have synced.
+        wait_for(lambda: metric(base, "fastwasm_heavy_slots") == 6, "both workers' slots are summed")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import fastwasm
+from fastwasm import pure
 
 GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
 
@@ -51,6 +52,33 @@ def test_an_endless_loop_is_wasm_timeout(misbehaving: fastwasm.Module) -> None:
     assert misbehaving.pool_stats()["timeouts"] == 1
 
 
+def test_a_cancelled_call_is_wasm_cancelled(misbehaving: fastwasm.Module) -> None:
+    cancel = fastwasm.CancelToken()
+    timer = threading.Timer(0.03, cancel.cancel)
+    timer.start()
+    with pytest.raises(fastwasm.WasmCancelled, match="cancelled") as info:
+        misbehaving.call("spin", cancel=cancel)
+    timer.join()
+    assert info.value.export == "spin"
+    assert cancel.cancelled
+    assert misbehaving.pool_stats()["cancelled"] == 1
+    assert misbehaving.pool_stats()["timeouts"] == 0
+    assert misbehaving.call("add", 2, 2, cancel=fastwasm.CancelToken()) == 4
+
+
+def test_the_guest_takes_a_cancel_token() -> None:
+    guest = fastwasm.default_fibonacci_module()
+    fresh = fastwasm.CancelToken()
+    assert guest.compute(100, "fast_doubling", cancel=fresh) == 354224848179261915075
+    assert guest.digits(100, "iterative", cancel=fresh) == "354224848179261915075"
+    assert guest.compute(93, cancel=fresh) == 12200160415121876738
+    done = fastwasm.CancelToken()
+    done.cancel()
+    for call in (lambda: guest.compute(30, "recursive", cancel=done), lambda: guest.digits(500, cancel=done)):
+        with pytest.raises(fastwasm.WasmCancelled):
+            call()
+
+
 def test_memory_past_the_cap_is_wasm_limit_error(misbehaving: fastwasm.Module) -> None:
     assert misbehaving.call("grow", 3) == 1  # the old size in pages
     with pytest.raises(fastwasm.WasmLimitError, match="max_memory_mb") as info:
@@ -66,7 +94,13 @@ def test_unbounded_recursion_is_a_stack_overflow_trap(misbehaving: fastwasm.Modu
 
 
 def test_every_wasm_error_derives_from_wasm_error() -> None:
-    for error in (fastwasm.WasmTrap, fastwasm.WasmTimeout, fastwasm.WasmLimitError, fastwasm.ModuleError):
+    for error in (
+        fastwasm.WasmTrap,
+        fastwasm.WasmTimeout,
+        fastwasm.WasmLimitError,
+        fastwasm.ModuleError,
+        fastwasm.WasmCancelled,
+    ):
         assert issubclass(error, fastwasm.WasmError)
     assert fastwasm.WasmTrap.__module__ == "fastwasm"
 
@@ -143,7 +177,7 @@ def test_long_calls_release_the_gil(misbehaving: fastwasm.Module) -> None:
 
 def test_threads_share_a_module_and_get_right_answers() -> None:
     fib = fastwasm.Runtime(use_cache=False).fibonacci_module()
-    expected = [fastwasm.pure.iterative(n) for n in range(94)]
+    expected = [pure.iterative(n) for n in range(94)]
     failures: list[str] = []
 
     def work(offset: int) -> None:

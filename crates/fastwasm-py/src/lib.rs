@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use fastwasm_runtime::{self as runtime, Algorithm, FibError, MAX_U64_N, Value, ValueType};
+use fastwasm_runtime::{
+    self as runtime, Algorithm, FibError, FibValue, MAX_U64_N, Value, ValueType,
+};
 use num_bigint::BigUint;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -31,6 +33,12 @@ pyo3::create_exception!(
     WasmTimeout,
     WasmError,
     "The call ran past its deadline (`timeout_s`)."
+);
+pyo3::create_exception!(
+    fastwasm,
+    WasmCancelled,
+    WasmError,
+    "The call was stopped by its `CancelToken`."
 );
 pyo3::create_exception!(
     fastwasm,
@@ -83,6 +91,10 @@ impl From<Error> for PyErr {
                     ("export", export.into()),
                     ("timeout_s", timeout.as_secs_f64().into()),
                 ],
+            ),
+            E::Cancelled { export } => (
+                WasmCancelled::new_err(message),
+                vec![("export", export.into())],
             ),
             E::MemoryLimit {
                 export,
@@ -301,13 +313,30 @@ fn guest_fibonacci(
     n: u32,
     algorithm: Algorithm,
     release_gil: bool,
+    cancel: Option<&runtime::CancelToken>,
 ) -> Result<Py<PyAny>> {
+    let Some(cancel) = cancel else {
+        return exact_int(
+            py,
+            n,
+            release_gil,
+            || Ok(guest.u64(algorithm, n)?),
+            || Ok(guest.big(algorithm, n)?),
+        );
+    };
+    let value = || guest.compute_cancellable(algorithm, n, cancel);
     exact_int(
         py,
         n,
         release_gil,
-        || Ok(guest.u64(algorithm, n)?),
-        || Ok(guest.big(algorithm, n)?),
+        || match value()? {
+            FibValue::U64(v) => Ok(v),
+            digits @ FibValue::Digits(_) => Err(Error::InvalidArgument(format!(
+                "F({n}) = {} does not fit in 64 bits",
+                digits.to_digits()
+            ))),
+        },
+        || Ok(value()?.into_big()?),
     )
 }
 
@@ -340,7 +369,7 @@ fn fibonacci(
     let (n, algorithm) = request_of(n, algorithm)?;
     let release_gil = release_gil.unwrap_or_else(|| is_long(algorithm, n));
     match method {
-        Method::Wasm => guest_fibonacci(py, default_guest(py)?, n, algorithm, release_gil),
+        Method::Wasm => guest_fibonacci(py, default_guest(py)?, n, algorithm, release_gil, None),
         Method::Native => native_fibonacci(py, n, algorithm, release_gil),
         Method::Python => Ok(python_fibonacci(py, n, algorithm)?.unbind()),
     }
@@ -603,8 +632,14 @@ impl Module {
     }
 
     /// Calls a scalar export. Returns None, one number, or a tuple.
-    #[pyo3(signature = (export, *args))]
-    fn call(&self, py: Python<'_>, export: &str, args: &Bound<'_, PyTuple>) -> Result<Py<PyAny>> {
+    #[pyo3(signature = (export, *args, cancel = None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        export: &str,
+        args: &Bound<'_, PyTuple>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Py<PyAny>> {
         let signature = self.inner.signature(export)?.clone();
         if args.len() != signature.params.len() {
             return Err(PyTypeError::new_err(format!(
@@ -620,7 +655,10 @@ impl Module {
             .enumerate()
             .map(|(i, (arg, &ty))| to_value(&arg, ty, i))
             .collect::<Result<Vec<_>>>()?;
-        let results = py.detach(|| self.inner.call(export, &values))?;
+        let results = py.detach(|| match cancel {
+            Some(cancel) => self.inner.call_cancellable(export, &values, &cancel.inner),
+            None => self.inner.call(export, &values),
+        })?;
         Ok(match results.as_slice() {
             [] => py.None(),
             [one] => value_to_py(py, *one),
@@ -654,7 +692,40 @@ fn pool_stats_dict(py: Python<'_>, stats: runtime::PoolStats) -> PyResult<Bound<
     dict.set_item("traps", stats.traps)?;
     dict.set_item("timeouts", stats.timeouts)?;
     dict.set_item("memory_limits", stats.memory_limits)?;
+    dict.set_item("cancelled", stats.cancelled)?;
     Ok(dict)
+}
+
+/// Stops WASM calls made with it, from any thread: `cancel()` makes them raise
+/// `WasmCancelled` within about one epoch tick.
+#[pyclass(frozen, module = "fastwasm")]
+struct CancelToken {
+    inner: runtime::CancelToken,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    fn new() -> Self {
+        Self {
+            inner: runtime::CancelToken::new(),
+        }
+    }
+
+    /// Cancels every call made with this token, now and later.
+    fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether `cancel()` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CancelToken(cancelled={})", self.inner.is_cancelled())
+    }
 }
 
 /// The Fibonacci guest, checked against the fastwasm ABI.
@@ -666,13 +737,14 @@ struct FibonacciModule {
 #[pymethods]
 impl FibonacciModule {
     /// F(n) exactly, as an int.
-    #[pyo3(signature = (n, algorithm = "iterative", *, release_gil = None))]
+    #[pyo3(signature = (n, algorithm = "iterative", *, release_gil = None, cancel = None))]
     fn compute(
         &self,
         py: Python<'_>,
         n: &Bound<'_, PyAny>,
         algorithm: &str,
         release_gil: Option<bool>,
+        cancel: Option<&CancelToken>,
     ) -> Result<Py<PyAny>> {
         let (n, algorithm) = request_of(n, algorithm)?;
         guest_fibonacci(
@@ -681,14 +753,24 @@ impl FibonacciModule {
             n,
             algorithm,
             release_gil.unwrap_or_else(|| is_long(algorithm, n)),
+            cancel.map(|c| &c.inner),
         )
     }
 
     /// F(n) exactly, as decimal digits.
-    #[pyo3(signature = (n, algorithm = "iterative"))]
-    fn digits(&self, py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<String> {
+    #[pyo3(signature = (n, algorithm = "iterative", *, cancel = None))]
+    fn digits(
+        &self,
+        py: Python<'_>,
+        n: &Bound<'_, PyAny>,
+        algorithm: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String> {
         let (n, algorithm) = request_of(n, algorithm)?;
-        Ok(py.detach(|| self.inner.decimal(algorithm, n))?)
+        Ok(py.detach(|| match cancel {
+            Some(cancel) => self.inner.decimal_cancellable(algorithm, n, &cancel.inner),
+            None => self.inner.decimal(algorithm, n),
+        })?)
     }
 
     /// The underlying module.
@@ -723,6 +805,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WasmTrap", py.get_type::<WasmTrap>())?;
     m.add("WasmTimeout", py.get_type::<WasmTimeout>())?;
     m.add("WasmLimitError", py.get_type::<WasmLimitError>())?;
+    m.add("WasmCancelled", py.get_type::<WasmCancelled>())?;
     m.add("ModuleError", py.get_type::<ModuleError>())?;
     m.add("MAX_U64_N", MAX_U64_N)?;
     m.add("ABI_VERSION", runtime::ABI_VERSION)?;
@@ -735,6 +818,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Module>()?;
     m.add_class::<Export>()?;
     m.add_class::<FibonacciModule>()?;
+    m.add_class::<CancelToken>()?;
     m.add_function(wrap_pyfunction!(fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci_digits, m)?)?;
     m.add_function(wrap_pyfunction!(native_digits, m)?)?;

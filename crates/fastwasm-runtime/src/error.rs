@@ -59,6 +59,13 @@ pub enum Error {
         /// The deadline that was exceeded.
         timeout: Duration,
     },
+    /// The call's [`CancelToken`](crate::CancelToken) was cancelled (its
+    /// caller no longer wants the answer). The instance is thrown away.
+    #[error("`{export}` was cancelled before it finished")]
+    Cancelled {
+        /// The export that was called.
+        export: String,
+    },
     /// The guest tried to grow its linear memory past the cap. The instance is
     /// thrown away.
     #[error(

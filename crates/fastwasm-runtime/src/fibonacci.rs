@@ -5,7 +5,7 @@ use num_bigint::BigUint;
 
 use crate::module::{CallState, Slot};
 use crate::value::{Signature, ValueType};
-use crate::{Error, Module};
+use crate::{CancelToken, Error, Module};
 
 /// The ABI version this host speaks (`fastwasm_abi_version`).
 pub const ABI_VERSION: u32 = 1;
@@ -75,6 +75,18 @@ pub enum FibValue {
 }
 
 impl FibValue {
+    /// As a big integer.
+    ///
+    /// # Errors
+    /// [`Error::Abi`] when the digits do not parse (a guest that broke the ABI).
+    pub fn into_big(self) -> Result<BigUint, Error> {
+        match self {
+            Self::U64(v) => Ok(BigUint::from(v)),
+            Self::Digits(d) => BigUint::parse_bytes(d.as_bytes(), 10)
+                .ok_or_else(|| abi_error("the digits do not parse".into())),
+        }
+    }
+
     /// The decimal digits, for either kind.
     #[must_use]
     pub fn to_digits(&self) -> String {
@@ -142,11 +154,20 @@ impl FibonacciModule {
     /// [`FibError::U64Overflow`] (as [`Error::Fib`]) when n > 93, checked
     /// before any call; [`Error::Timeout`] and the other call errors.
     pub fn u64(&self, algorithm: Algorithm, n: u32) -> Result<u64, Error> {
+        self.u64_with(algorithm, n, None)
+    }
+
+    fn u64_with(
+        &self,
+        algorithm: Algorithm,
+        n: u32,
+        cancel: Option<&CancelToken>,
+    ) -> Result<u64, Error> {
         if n > MAX_U64_N {
             return Err(FibError::U64Overflow { n }.into());
         }
         let export = U64_EXPORTS[algorithm.code() as usize];
-        self.module.with_slot(export, |slot| {
+        self.module.with_slot(export, cancel, |slot| {
             let (funcs, store) = FibFuncs::ensure(slot)?;
             funcs.by_algorithm[algorithm.code() as usize].call(store, n)
         })
@@ -158,7 +179,29 @@ impl FibonacciModule {
     /// [`Error::Fib`] for an n the algorithm cannot do (recursive past 93);
     /// [`Error::Abi`] if the guest returns a bad buffer; the call errors.
     pub fn decimal(&self, algorithm: Algorithm, n: u32) -> Result<String, Error> {
-        self.module.with_slot(DECIMAL, |slot| {
+        self.decimal_with(algorithm, n, None)
+    }
+
+    /// As [`FibonacciModule::decimal`], stopped once `cancel` is cancelled.
+    ///
+    /// # Errors
+    /// As [`FibonacciModule::decimal`], and [`Error::Cancelled`].
+    pub fn decimal_cancellable(
+        &self,
+        algorithm: Algorithm,
+        n: u32,
+        cancel: &CancelToken,
+    ) -> Result<String, Error> {
+        self.decimal_with(algorithm, n, Some(cancel))
+    }
+
+    fn decimal_with(
+        &self,
+        algorithm: Algorithm,
+        n: u32,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        self.module.with_slot(DECIMAL, cancel, |slot| {
             let (funcs, store) = FibFuncs::ensure(slot)?;
             let packed = funcs.decimal.call(&mut *store, (algorithm.code(), n))?;
             let (ptr, len) = ((packed >> 32) as u32, packed as u32);
@@ -194,10 +237,49 @@ impl FibonacciModule {
     /// # Errors
     /// As [`FibonacciModule::u64`] and [`FibonacciModule::decimal`].
     pub fn compute(&self, algorithm: Algorithm, n: u32) -> Result<FibValue, Error> {
+        self.compute_with(algorithm, n, None)
+    }
+
+    /// As [`FibonacciModule::compute`], stopped once `cancel` is cancelled:
+    /// for a caller that may stop wanting the answer, like a web request
+    /// whose client has gone away.
+    ///
+    /// ```
+    /// use fastwasm_runtime::{Algorithm, CancelToken, Error, FibonacciModule, Runtime};
+    ///
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/modules/fibonacci_wasm.wasm");
+    /// let runtime = Runtime::new()?;
+    /// let fib = FibonacciModule::new(runtime.load(path)?)?;
+    /// let cancel = CancelToken::new();
+    /// assert_eq!(fib.compute_cancellable(Algorithm::Iterative, 10, &cancel)?.to_digits(), "55");
+    /// cancel.cancel();
+    /// let stopped = fib.compute_cancellable(Algorithm::Recursive, 60, &cancel);
+    /// assert!(matches!(stopped, Err(Error::Cancelled { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FibonacciModule::compute`], and [`Error::Cancelled`].
+    pub fn compute_cancellable(
+        &self,
+        algorithm: Algorithm,
+        n: u32,
+        cancel: &CancelToken,
+    ) -> Result<FibValue, Error> {
+        self.compute_with(algorithm, n, Some(cancel))
+    }
+
+    fn compute_with(
+        &self,
+        algorithm: Algorithm,
+        n: u32,
+        cancel: Option<&CancelToken>,
+    ) -> Result<FibValue, Error> {
         if n <= MAX_U64_N {
-            self.u64(algorithm, n).map(FibValue::U64)
+            self.u64_with(algorithm, n, cancel).map(FibValue::U64)
         } else {
-            self.decimal(algorithm, n).map(FibValue::Digits)
+            self.decimal_with(algorithm, n, cancel)
+                .map(FibValue::Digits)
         }
     }
 
@@ -206,11 +288,7 @@ impl FibonacciModule {
     /// # Errors
     /// As [`FibonacciModule::compute`].
     pub fn big(&self, algorithm: Algorithm, n: u32) -> Result<BigUint, Error> {
-        match self.compute(algorithm, n)? {
-            FibValue::U64(v) => Ok(BigUint::from(v)),
-            FibValue::Digits(d) => BigUint::parse_bytes(d.as_bytes(), 10)
-                .ok_or_else(|| abi_error("the digits do not parse".into())),
-        }
+        self.compute(algorithm, n)?.into_big()
     }
 }
 

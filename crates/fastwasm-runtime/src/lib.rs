@@ -9,8 +9,9 @@
 //!   from a pre-linked `InstancePre` on the pooling allocator
 //!   ([`Isolation::PerCall`]).
 //! - Every call runs under a wall-clock deadline, a linear-memory cap and a
-//!   bounded stack. A call that fails in any way loses its instance, which is
-//!   replaced.
+//!   bounded stack, and can be stopped from another thread with a
+//!   [`CancelToken`]. A call that fails in any way loses its instance, which
+//!   is replaced.
 //! - [`Module::call`] calls any scalar export of any module;
 //!   [`FibonacciModule`] speaks the fastwasm guest ABI (docs/guest-abi.md).
 //!
@@ -38,6 +39,7 @@
 //! ```
 
 mod cache;
+mod cancel;
 mod config;
 mod error;
 mod fibonacci;
@@ -49,6 +51,7 @@ mod value;
 pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
 
 pub use cache::CacheOutcome;
+pub use cancel::CancelToken;
 pub use config::{CacheDir, Isolation, RuntimeConfig};
 pub use error::Error;
 pub use fib_kernels::{Algorithm, FibError, MAX_U64_N};

@@ -9,7 +9,7 @@ use crate::cache::CacheOutcome;
 use crate::error::trap_code;
 use crate::fibonacci::FibFuncs;
 use crate::value::{Export, Signature, Value, ValueType};
-use crate::{Error, Isolation, Runtime};
+use crate::{CancelToken, Error, Isolation, Runtime};
 
 /// How a module was loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct PoolStats {
     pub timeouts: u64,
     /// Calls stopped at the memory cap.
     pub memory_limits: u64,
+    /// Calls stopped by their [`CancelToken`].
+    pub cancelled: u64,
 }
 
 /// A compiled, linked module, ready to call from any number of threads.
@@ -60,12 +62,40 @@ pub(crate) struct Inner {
     traps: AtomicU64,
     timeouts: AtomicU64,
     memory_limits: AtomicU64,
+    cancelled: AtomicU64,
 }
 
-/// Per-store state: the memory cap, and what the guest last asked for above it.
+/// Per-store state: the memory cap, what the guest last asked for above it,
+/// and the running call's cancel token.
 pub(crate) struct CallState {
     max_memory: usize,
     refused_growth: Option<usize>,
+    cancel: Option<CancelToken>,
+    /// Epoch ticks left before the deadline, counted down when `cancel` makes
+    /// the call wake at every tick.
+    ticks_left: u64,
+}
+
+impl CallState {
+    /// Called by wasmtime when the epoch deadline is reached. Without a cancel
+    /// token the deadline is the call's own, so the call ends; with one, the
+    /// deadline is the next tick, so the token is checked at every tick.
+    fn on_deadline(&mut self) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+        let Some(cancel) = &self.cancel else {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        };
+        if cancel.is_cancelled() {
+            // The export's name is filled in by `classify`.
+            return Err(wasmtime::Error::new(Error::Cancelled {
+                export: String::new(),
+            }));
+        }
+        if self.ticks_left == 0 {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        }
+        self.ticks_left -= 1;
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    }
 }
 
 impl wasmtime::ResourceLimiter for CallState {
@@ -161,6 +191,7 @@ impl Module {
             traps: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
             memory_limits: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
         };
         for _ in 0..pool_size {
             let slot = inner.instantiate("(instantiation)")?;
@@ -205,6 +236,7 @@ impl Module {
             traps: inner.traps.load(Ordering::Relaxed),
             timeouts: inner.timeouts.load(Ordering::Relaxed),
             memory_limits: inner.memory_limits.load(Ordering::Relaxed),
+            cancelled: inner.cancelled.load(Ordering::Relaxed),
         }
     }
 
@@ -272,6 +304,29 @@ impl Module {
     /// do not match, [`Error::Trap`], [`Error::Timeout`], [`Error::MemoryLimit`]
     /// or [`Error::InstanceLimit`].
     pub fn call(&self, export: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
+        self.call_with(export, args, None)
+    }
+
+    /// As [`Module::call`], and stopped with [`Error::Cancelled`] once `cancel`
+    /// is cancelled.
+    ///
+    /// # Errors
+    /// As [`Module::call`], and [`Error::Cancelled`].
+    pub fn call_cancellable(
+        &self,
+        export: &str,
+        args: &[Value],
+        cancel: &CancelToken,
+    ) -> Result<Vec<Value>, Error> {
+        self.call_with(export, args, Some(cancel))
+    }
+
+    fn call_with(
+        &self,
+        export: &str,
+        args: &[Value],
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Value>, Error> {
         let (index, signature) = self.export(export)?;
         let given: Vec<ValueType> = args.iter().map(|a| a.ty()).collect();
         let Some(signature) = signature.filter(|s| s.params == given) else {
@@ -289,7 +344,7 @@ impl Module {
             signature.params.len().max(signature.results.len()),
             wasmtime::ValRaw::i32(0),
         );
-        self.with_slot(export, |slot| {
+        self.with_slot(export, cancel, |slot| {
             let func = slot.func(index, export);
             // SAFETY: `func` is this module's export `export`, whose type is
             // `signature` (scalars only, so no references to keep alive); the
@@ -305,23 +360,37 @@ impl Module {
             .collect())
     }
 
-    /// Runs `body` on an instance under the deadline and the memory cap:
-    /// a pooled one (returned afterwards when the call succeeded), or a fresh
-    /// one in per-call mode. A failed call's instance is dropped and, in
-    /// pooled mode, replaced, so the pool never shrinks.
+    /// Runs `body` on an instance under the deadline, the memory cap and
+    /// `cancel`: a pooled one (returned afterwards when the call succeeded),
+    /// or a fresh one in per-call mode. A failed call's instance is dropped
+    /// and, in pooled mode, replaced, so the pool never shrinks.
     pub(crate) fn with_slot<R>(
         &self,
         export: &str,
+        cancel: Option<&CancelToken>,
         body: impl FnOnce(&mut Slot) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
         let inner = &*self.inner;
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            inner.cancelled.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::Cancelled {
+                export: export.to_owned(),
+            });
+        }
         let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
         let mut slot = if pooled {
             inner.take(export)?
         } else {
             inner.instantiate(export)?
         };
-        slot.store.set_epoch_deadline(inner.deadline_ticks);
+        let state = slot.store.data_mut();
+        state.cancel = cancel.cloned();
+        if cancel.is_some() {
+            state.ticks_left = inner.deadline_ticks - 1;
+            slot.store.set_epoch_deadline(1);
+        } else {
+            slot.store.set_epoch_deadline(inner.deadline_ticks);
+        }
         let result = if pooled {
             body(&mut slot)
         } else {
@@ -369,9 +438,12 @@ impl Inner {
         let state = CallState {
             max_memory: config.max_memory_bytes,
             refused_growth: None,
+            cancel: None,
+            ticks_left: 0,
         };
         let mut store = wasmtime::Store::new(&self.runtime.shared.engine, state);
         store.limiter(|state| state);
+        store.epoch_deadline_callback(|mut store| store.data_mut().on_deadline());
         // A start function runs during instantiation, so it gets a deadline too.
         store.set_epoch_deadline(self.deadline_ticks);
         match self.pre.instantiate(&mut store) {
@@ -455,6 +527,12 @@ impl Inner {
             };
         }
         match error.downcast::<Error>() {
+            Ok(Error::Cancelled { .. }) => {
+                self.cancelled.fetch_add(1, Ordering::Relaxed);
+                Error::Cancelled {
+                    export: export.to_owned(),
+                }
+            }
             Ok(ours) => ours,
             Err(other) => Error::Engine(format!("{other:#}")),
         }

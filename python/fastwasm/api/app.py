@@ -3,6 +3,7 @@ at import, so importing this module is cheap."""
 
 from __future__ import annotations
 
+import asyncio
 import platform
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,7 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "python": platform.python_version(),
             "fastapi": metadata.version("fastapi"),
         }
-        yield
+        syncing = asyncio.create_task(metrics.sync_forever()) if metrics.multiprocess else None
+        try:
+            yield
+        finally:
+            if syncing is not None:
+                syncing.cancel()
+            metrics.close()
 
     app = FastAPI(
         title="fastwasm",

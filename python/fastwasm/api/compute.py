@@ -6,10 +6,13 @@ the WASM and native methods produce digits directly.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive
 
 import fastwasm
 from fastwasm import pure
@@ -21,6 +24,13 @@ from fastwasm.api.models import Algorithm, Method
 #: threadpool, where the Rust side releases the GIL.
 INLINE_MAX_N = fastwasm.MAX_U64_N
 INLINE_MAX_N_RECURSIVE = 12
+
+
+class ClientDisconnected(Exception):
+    """The client closed the connection before its heavy computation finished."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(f"the client closed the connection before F({n}) was computed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +48,15 @@ def is_cheap(n: int, algorithm: Algorithm) -> bool:
     return n <= INLINE_MAX_N
 
 
-def compute_sync(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.FibonacciModule) -> Computation:
-    """F(n) as digits. The timer brackets only the call that computes."""
+def compute_sync(
+    method: Method,
+    n: int,
+    algorithm: Algorithm,
+    guest: fastwasm.FibonacciModule,
+    cancel: fastwasm.CancelToken | None = None,
+) -> Computation:
+    """F(n) as digits. The timer brackets only the call that computes.
+    `cancel` stops a WASM call; Python and native calls cannot be interrupted."""
     name = algorithm.value
     if method is Method.python:
         start = time.perf_counter()
@@ -51,12 +68,12 @@ def compute_sync(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.F
     elif method is Method.wasm:
         if n <= INLINE_MAX_N:
             start = time.perf_counter()
-            small = guest.compute(n, name)
+            small = guest.compute(n, name, cancel=cancel)
             seconds = time.perf_counter() - start
             digits = str(small)
         else:
             start = time.perf_counter()
-            digits = guest.digits(n, name)
+            digits = guest.digits(n, name, cancel=cancel)
             seconds = time.perf_counter() - start
     else:
         if n <= INLINE_MAX_N:
@@ -73,12 +90,50 @@ def compute_sync(method: Method, n: int, algorithm: Algorithm, guest: fastwasm.F
 
 async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
     """As `compute_sync`: inline when cheap; otherwise with a slot from
-    admission control, in the threadpool. The time goes to the histogram."""
+    admission control, in the threadpool, watching for the client to leave.
+    The time goes to the histogram."""
     n, algorithm = query.n, query.algorithm
     if is_cheap(n, algorithm):
         result = compute_sync(method, n, algorithm, guest)
     else:
-        async with query.admission.slot():
-            result = await run_in_threadpool(compute_sync, method, n, algorithm, guest)
+        result = await compute_heavy(method, query, guest)
     query.metrics.compute_seconds.labels(method.value, algorithm.value).observe(result.seconds)
     return result
+
+
+async def compute_heavy(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
+    """Heavy work that stops when its client disconnects: a request still
+    queued for a slot leaves the queue, and a WASM call is cancelled within an
+    epoch tick. A Python or native call cannot be interrupted; it runs to its
+    end (bounded by the n limits) and keeps its slot until then."""
+    cancel = fastwasm.CancelToken()
+
+    async def work() -> Computation:
+        async with query.admission.slot():
+            return await run_in_threadpool(compute_sync, method, query.n, query.algorithm, guest, cancel)
+
+    working = asyncio.ensure_future(work())
+    leaving = asyncio.ensure_future(client_gone(query.receive))
+    try:
+        await asyncio.wait((working, leaving), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        leaving.cancel()
+        if not working.done():
+            cancel.cancel()
+            working.cancel()
+            # Waits for the thread, so the slot is counted busy while it runs.
+            with contextlib.suppress(asyncio.CancelledError, fastwasm.WasmCancelled):
+                await working
+    if working.cancelled():
+        raise ClientDisconnected(query.n)
+    return working.result()
+
+
+async def client_gone(receive: Receive) -> None:
+    """Returns when the server reports that the client disconnected.
+
+    A GET's body has been received already, so the next message the ASGI
+    server sends is `http.disconnect` (or, after the response, nothing that
+    matters: this task is cancelled by then)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass

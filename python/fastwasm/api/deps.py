@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
+from starlette.types import Receive
 
 import fastwasm
 from fastwasm.api.admission import Admission
@@ -46,6 +47,8 @@ class FibonacciQuery:
     # the hottest path.
     admission: Admission
     metrics: Metrics
+    # The ASGI receive channel, to notice a client that disconnects.
+    receive: Receive
 
 
 async def fibonacci_query(
@@ -64,7 +67,7 @@ async def fibonacci_query(
             f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
         )
     state = request.app.state
-    return FibonacciQuery(n, algorithm, state.admission, state.metrics)
+    return FibonacciQuery(n, algorithm, state.admission, state.metrics, request.receive)
 
 
 FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]

@@ -7,6 +7,10 @@ from fastapi.responses import JSONResponse
 
 import fastwasm
 from fastwasm.api.admission import Overloaded
+from fastwasm.api.compute import ClientDisconnected
+
+#: nginx's "client closed request": logged and counted, never seen by the client.
+CLIENT_CLOSED_REQUEST = 499
 
 
 def install(app: FastAPI) -> None:
@@ -17,6 +21,10 @@ def install(app: FastAPI) -> None:
             status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(error.retry_after_s)},
         )
+
+    @app.exception_handler(ClientDisconnected)
+    async def client_disconnected(_: Request, error: ClientDisconnected) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, CLIENT_CLOSED_REQUEST)
 
     @app.exception_handler(fastwasm.WasmTimeout)
     async def timeout(_: Request, error: fastwasm.WasmTimeout) -> JSONResponse:

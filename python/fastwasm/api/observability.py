@@ -6,18 +6,18 @@ to a request, not a task and a stream per request.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import fastwasm
@@ -32,45 +32,92 @@ COMPUTE_BUCKETS = (1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 60.0)
 
 
 class Metrics:
-    """Per-app registry, so several apps in one process (tests) never collide."""
+    """The service's metrics, in a per-app registry, so several apps in one
+    process (tests) never collide.
+
+    With several worker processes (`fastwasm serve --workers N`), the CLI sets
+    `PROMETHEUS_MULTIPROC_DIR`: every worker then writes its samples there and
+    `/metrics` sums them over all workers, whichever worker answers. Pool and
+    admission state lives in each worker's memory, so each worker copies it
+    into its metrics every `SYNC_INTERVAL_S`, and the answering worker copies
+    its own at the scrape.
+    """
+
+    SYNC_INTERVAL_S = 1.0
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.multiprocess = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+        self.registry = registry = CollectorRegistry()
         self.requests = Counter(
             "fastwasm_requests", "HTTP requests by route template and status.", ["route", "status"],
-            registry=self.registry,
+            registry=registry,
         )  # fmt: skip
         self.compute_seconds = Histogram(
             "fastwasm_compute_seconds", "Time in the computation alone, by method and algorithm.",
-            ["method", "algorithm"], buckets=COMPUTE_BUCKETS, registry=self.registry,
+            ["method", "algorithm"], buckets=COMPUTE_BUCKETS, registry=registry,
         )  # fmt: skip
 
+        def gauge(name: str, doc: str) -> Gauge:
+            # livesum: summed over the workers that are alive.
+            return Gauge(name, doc, registry=registry, multiprocess_mode="livesum")
+
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(name, doc, registry=registry)
+
+        self.pool_instances = gauge("fastwasm_wasm_pool_instances", "WASM instances alive in the pool.")
+        self.pool_busy = gauge("fastwasm_wasm_pool_busy", "WASM instances in a call now.")
+        self.heavy_slots = gauge("fastwasm_heavy_slots", "Slots for heavy work (admission control).")
+        self.heavy_busy = gauge("fastwasm_heavy_busy", "Heavy computations running now.")
+        self.counters = {
+            "timeouts": counter("fastwasm_wasm_timeouts", "WASM calls stopped at their deadline."),
+            "traps": counter("fastwasm_wasm_traps", "WASM calls that trapped."),
+            "memory_limits": counter("fastwasm_wasm_memory_limits", "WASM calls stopped at the memory cap."),
+            "cancelled": counter("fastwasm_wasm_cancelled", "WASM calls stopped because their client disconnected."),
+            "rejected": counter("fastwasm_heavy_rejected", "Heavy requests refused with 503."),
+        }
+        self._seen = dict.fromkeys(self.counters, 0)
+        self._sources: tuple[fastwasm.FibonacciModule, Admission] | None = None
+
     def watch(self, guest: fastwasm.FibonacciModule, admission: Admission) -> None:
-        self.registry.register(RuntimeCollector(guest, admission))
+        self._sources = (guest, admission)
+        self.sync()
 
+    def sync(self) -> None:
+        """Copies the pool and admission state of this process into the metrics."""
+        if self._sources is None:
+            return
+        guest, admission = self._sources
+        pool = guest.module.pool_stats()
+        self.pool_instances.set(pool["size"])
+        self.pool_busy.set(pool["busy"])
+        self.heavy_slots.set(admission.slots)
+        self.heavy_busy.set(admission.busy)
+        totals = {**pool, "rejected": admission.rejected}
+        for name, counter in self.counters.items():
+            # The sources count; the counters follow them by the difference.
+            if (delta := totals[name] - self._seen[name]) > 0:
+                counter.inc(delta)
+                self._seen[name] = totals[name]
 
-class RuntimeCollector(Collector):
-    """Pool and admission state, read at scrape time."""
+    async def sync_forever(self) -> None:
+        """In multiprocess mode: keeps this worker's state fresh for scrapes that another worker answers."""
+        while True:
+            self.sync()
+            await asyncio.sleep(self.SYNC_INTERVAL_S)
 
-    def __init__(self, guest: fastwasm.FibonacciModule, admission: Admission) -> None:
-        self.guest, self.admission = guest, admission
+    def exposition(self) -> bytes:
+        """The Prometheus text: this app's metrics, or every worker's in multiprocess mode."""
+        self.sync()
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
 
-    def collect(self) -> Iterator[Any]:
-        pool = self.guest.module.pool_stats()
-        yield GaugeMetricFamily("fastwasm_wasm_pool_instances", "WASM instances alive in the pool.", pool["size"])
-        yield GaugeMetricFamily("fastwasm_wasm_pool_busy", "WASM instances in a call now.", pool["busy"])
-        yield CounterMetricFamily("fastwasm_wasm_timeouts", "WASM calls stopped at their deadline.", pool["timeouts"])
-        yield CounterMetricFamily("fastwasm_wasm_traps", "WASM calls that trapped.", pool["traps"])
-        yield CounterMetricFamily(
-            "fastwasm_wasm_memory_limits", "WASM calls stopped at the memory cap.", pool["memory_limits"]
-        )
-        yield GaugeMetricFamily(
-            "fastwasm_heavy_slots", "Slots for heavy work (admission control).", self.admission.slots
-        )
-        yield GaugeMetricFamily("fastwasm_heavy_busy", "Heavy computations running now.", self.admission.busy)
-        yield CounterMetricFamily(
-            "fastwasm_heavy_rejected", "Heavy requests refused with 503.", self.admission.rejected
-        )
+    def close(self) -> None:
+        """At a worker's shutdown: its live gauges stop counting in the sums."""
+        if self.multiprocess:
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 class JsonFormatter(logging.Formatter):

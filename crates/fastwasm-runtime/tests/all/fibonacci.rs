@@ -133,3 +133,29 @@ fn a_slow_digits_call_times_out() {
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(fib.u64(Algorithm::Iterative, 10).unwrap(), 55);
 }
+
+#[test]
+fn cancelling_stops_a_long_computation_and_the_guest_stays_exact() {
+    let fib = guest(fastwasm_runtime::Isolation::Pooled);
+    let cancel = fastwasm_runtime::CancelToken::new();
+    // Recursive F(80) would run far past the 10 s deadline.
+    let error = std::thread::scope(|scope| {
+        let call = scope.spawn(|| fib.compute_cancellable(Algorithm::Recursive, 80, &cancel));
+        std::thread::sleep(Duration::from_millis(30));
+        cancel.cancel();
+        call.join().unwrap().unwrap_err()
+    });
+    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert_eq!(fib.module().pool_stats().cancelled, 1);
+    let fresh = fastwasm_runtime::CancelToken::new();
+    assert_eq!(
+        fib.decimal_cancellable(Algorithm::FastDoubling, 100, &fresh)
+            .unwrap(),
+        "354224848179261915075"
+    );
+    assert_eq!(
+        fib.compute_cancellable(Algorithm::Iterative, 93, &fresh)
+            .unwrap(),
+        FibValue::U64(12_200_160_415_121_876_738)
+    );
+}

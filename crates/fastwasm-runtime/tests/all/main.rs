@@ -3,6 +3,7 @@
 
 mod cache;
 mod calls;
+mod cancel;
 mod errors;
 mod fibonacci;
 mod fuzz;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
 router = APIRouter(tags=["operations"])
@@ -15,7 +15,8 @@ router = APIRouter(tags=["operations"])
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
     summary="Prometheus metrics",
     description="Requests by route and status, compute time by method and algorithm, the WASM pool "
-    "(instances, busy, timeouts, traps, memory-limit stops) and admission control. Per worker process.",
+    "(instances, busy, timeouts, traps, memory-limit stops, cancelled calls) and admission control. "
+    "With several workers, summed over all of them.",
 )
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
