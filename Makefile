@@ -77,21 +77,29 @@ bench-micro: build peers
 	$(PYTHON) bench/micro.py
 
 .PHONY: bench ## the whole suite (~10 min): micro, sweep, HTTP; JSON in bench/results, report in docs/
-bench: build tools peers
+bench: build tools peers server-bin
 	$(PYTHON) bench/micro.py
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/report.py
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
-bench-quick: build tools peers
+bench-quick: build tools peers target/release/fastwasm-server
 	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
 
-.PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern), scaling, start-up, memory
-bench-http: build tools
+.PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
+server-bin: wasm
+	$(CARGO) build --locked --release -p fastwasm-server
+
+# bench-quick reuses the binary `cargo test --workspace --release` built in `make test`.
+target/release/fastwasm-server:
+	$(MAKE) server-bin
+
+.PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
+bench-http: build tools server-bin
 	$(PYTHON) bench/http_bench.py
 
 .PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness (a benchmark)
@@ -110,6 +118,14 @@ lock:
 .PHONY: run ## build everything, then serve the API on http://127.0.0.1:8000 (FASTWASM_* settings apply)
 run: build
 	$(VENV)/bin/fastwasm serve --host 127.0.0.1 --port 8000
+
+.PHONY: run-rust ## build fastwasm-server (axum), then serve the same API on http://127.0.0.1:8001
+run-rust: wasm
+	$(CARGO) run --locked --release -p fastwasm-server -- --host 127.0.0.1 --port 8001
+
+.PHONY: openapi ## regenerate docs/openapi.json, the OpenAPI document both servers serve
+openapi: build
+	$(VENV)/bin/fastwasm openapi > docs/openapi.json
 
 .PHONY: clean ## remove build outputs and .venv
 clean:

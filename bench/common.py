@@ -102,6 +102,16 @@ def serving(
         process.wait(timeout=30)
 
 
+#: fastwasm-server (axum), built by `cargo test --workspace --release` or `make server-bin`.
+RUST_SERVER_BIN = ROOT / "target" / "release" / "fastwasm-server"
+
+
+def rust_server(port: int) -> list[str]:
+    if not RUST_SERVER_BIN.is_file():
+        sys.exit(f"{RUST_SERVER_BIN} is missing: `make server-bin` builds it")
+    return [str(RUST_SERVER_BIN), "--host", "127.0.0.1", "--port", str(port)]
+
+
 def fastwasm_server(port: int, workers: int = 1) -> list[str]:
     return [FASTWASM_BIN, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
 

@@ -4,10 +4,11 @@ with threads and workers, start-up time, and peak memory.
 
 Run: make bench-http   (BENCH_QUICK=1: short blocks, one round; a smoke run)
 
-Throughput table: `fastwasm serve --workers 1` and the tutorial app
-(bench/tutorial/app.py) each run pinned to CPU 0 and `hey` to CPU 1, so the
-load generator does not take the server's core. Endpoints are interleaved
-across rounds. Scaling needs both cores for the server, so there nothing is
+Throughput table: `fastwasm serve --workers 1`, fastwasm-server (axum, the
+same API natively) and the tutorial app (bench/tutorial/app.py) each run
+pinned to CPU 0 and `hey` to CPU 1, so the load generator does not take the
+server's core and each server has one core. Endpoints are interleaved across
+rounds. Scaling needs both cores for the server, so there nothing is
 pinned and hey runs with few connections.
 """
 
@@ -31,6 +32,7 @@ from common import (
     percentile_ms,
     pinned,
     rate_of,
+    rust_server,
     serving,
     wait_until_up,
     write_results,
@@ -61,12 +63,20 @@ MEMORY = [
     "/fibonacci-native/1000000?algorithm=fast_doubling",
 ]
 TUTORIAL = "tutorial app: /fibonacci-wasm/39"
+#: fastwasm-server rows: the same endpoints, minus the Python-only ones.
+RUST = "fastwasm-server: "
+RUST_TABLE = ["/health", CHEAP, "/fibonacci-native/39", HEAVY]
 
 
 def throughput() -> dict[str, Any]:
-    port, tutorial_port = free_port(), free_port()
+    port, tutorial_port, rust_port = free_port(), free_port(), free_port()
     base, tutorial = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{tutorial_port}"
-    urls = {path: base + path for path in TABLE} | {TUTORIAL: f"{tutorial}/fibonacci-wasm/39"}
+    rust = f"http://127.0.0.1:{rust_port}"
+    urls = (
+        {path: base + path for path in TABLE}
+        | {RUST + path: rust + path for path in RUST_TABLE}
+        | {TUTORIAL: f"{tutorial}/fibonacci-wasm/39"}
+    )
     rates: dict[str, list[float]] = {name: [] for name in urls}
     latencies: dict[str, list[float]] = {name: [] for name in urls}
     non_2xx = dict.fromkeys(urls, 0)
@@ -77,6 +87,7 @@ def throughput() -> dict[str, Any]:
     with (
         serving(pinned(0) + fastwasm_server(port), f"{base}/health"),
         serving(pinned(0) + tutorial_server, f"{tutorial}/fibonacci-wasm/1"),
+        serving(pinned(0) + rust_server(rust_port), f"{rust}/health"),
     ):
         for _ in range(ROUNDS):
             for name, url in urls.items():

@@ -278,7 +278,7 @@ def memory_section(http: dict[str, Any]) -> list[str]:
 def http_section(http: dict[str, Any]) -> list[str]:
     rows = http["throughput"]["endpoints"]
     lines = [
-        "## The HTTP endpoints, one worker",
+        "## The HTTP endpoints, one worker, FastAPI and fastwasm-server (axum)",
         "",
         f"{http['throughput']['conditions']}. The tutorial app (bench/tutorial/app.py) compiles a module the size of"
         " the tutorial's own on every request, as the tutorial did.",
@@ -307,6 +307,7 @@ TARGETS = [
     ("HTTP `/fibonacci-wasm/39` ≥ 0.9× the req/s of `/health`", "http_vs_health", ">=", 0.9),
     ("HTTP `/fibonacci-wasm/39` ≥ 5× the tutorial pattern", "http_vs_tutorial", ">=", 5),
     ("HTTP recursive fib(30): WASM ≥ 10× Python's req/s", "http_rec_vs_python", ">=", 10),
+    ("fastwasm-server `/fibonacci-wasm/39` ≥ 5× FastAPI's req/s", "rust_vs_fastapi", ">=", 5),
 ]
 
 
@@ -333,6 +334,7 @@ def targets(micro: dict[str, Any], http: dict[str, Any]) -> tuple[list[str], dic
         "http_vs_tutorial": rate["/fibonacci-wasm/39"] / rate["tutorial app: /fibonacci-wasm/39"],
         "http_rec_vs_python": rate["/fibonacci-wasm/30?algorithm=recursive"]
         / rate["/fibonacci/30?algorithm=recursive"],
+        "rust_vs_fastapi": rate["fastwasm-server: /fibonacci-wasm/39"] / rate["/fibonacci-wasm/39"],
     }
     checks = []
     missed = []
@@ -402,6 +404,8 @@ def main() -> None:
         f"- Over HTTP: `/fibonacci-wasm/39` serves {h['http_vs_health']:.2f}× the req/s of `/health` and"
         f" {h['http_vs_tutorial']:.1f}× the tutorial's pattern; recursive fib(30) {h['http_rec_vs_python']:.1f}×"
         " Python's.",
+        f"- The same API served natively by fastwasm-server (axum): **{h['rust_vs_fastapi']:.1f}×** FastAPI's req/s"
+        " on `/fibonacci-wasm/39`, each server on one core.",
         f"- WASM first beats Python: {crossovers}.",
         "",
         *target_lines,

@@ -1,8 +1,9 @@
-"""The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`."""
+"""The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`, `fastwasm openapi`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -23,7 +24,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--workers", type=int, default=defaults.workers, help="processes; default: FASTWASM_WORKERS or 1"
     )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    commands.add_parser("openapi", help="print the OpenAPI document (docs/openapi.json, which fastwasm-server shares)")
     args = parser.parse_args(argv)
+    if args.command == "openapi":
+        print(openapi_document(), end="")
     if args.command == "serve":
         if args.workers < 1:
             parser.error("--workers must be at least 1")
@@ -34,6 +38,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 serve_with_uvicorn(args)
         else:
             serve_with_uvicorn(args)
+
+
+def openapi_document() -> str:
+    from fastwasm.api import create_app  # here: `serve` needs no app in the parent process
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
 def serve_with_uvicorn(args: argparse.Namespace) -> None:

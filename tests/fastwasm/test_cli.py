@@ -2,71 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-FASTWASM = Path(sys.executable).with_name("fastwasm")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def get(url: str) -> tuple[int, Any]:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, json.loads(response.read(), parse_int=str)
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-@contextlib.contextmanager
-def serving(env: dict[str, str], *args: str) -> Iterator[str]:
-    """`fastwasm serve` on a free port, until it answers /health."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(FASTWASM), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args],
-        env={**os.environ, **env},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get(f"{base}/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("fastwasm serve did not come up")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+from fastwasm.cli import main
+from servers import ROOT, get, metric, python_command, raw_request, serving, wait_for
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with serving({"FASTWASM_MAX_N_RECURSIVE": "45"}) as base:
+    with serving(python_command, {"FASTWASM_MAX_N_RECURSIVE": "45"}) as base:
         yield base
 
 
@@ -114,28 +66,12 @@ def test_a_heavy_request_does_not_block_the_event_loop(server: str) -> None:
     assert busy >= 1
 
 
-def metric(base: str, line_start: str) -> float:
-    with urllib.request.urlopen(f"{base}/metrics", timeout=60) as response:
-        text = response.read().decode()
-    values = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(line_start + " ")]
-    return float(values[0]) if values else 0.0
-
-
-def wait_for(condition: Any, what: str, within_s: float = 10) -> None:
-    deadline = time.monotonic() + within_s
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {within_s} s: {what}"
-        time.sleep(0.05)
-
-
 def test_a_client_that_disconnects_cancels_its_wasm_call(server: str) -> None:
     cancelled = "fastwasm_wasm_cancelled_total"
     closed = 'fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="499"}'
     before = metric(server, cancelled), metric(server, closed)
-    host, port = server.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port))) as client:
-        # Recursive F(45) in WASM runs for seconds, far below the 10 s deadline.
-        client.sendall(b"GET /fibonacci-wasm/45?algorithm=recursive HTTP/1.1\r\nHost: fastwasm\r\n\r\n")
+    # Recursive F(45) in WASM runs for seconds, far below the 10 s deadline.
+    with raw_request(server, ["GET /fibonacci-wasm/45?algorithm=recursive HTTP/1.1", "Host: fastwasm"]):
         wait_for(lambda: int(get(f"{server}/health")[1]["module"]["pool"]["busy"]) >= 1, "the call started")
     # The client is gone: the call is cancelled, not left to run out its seconds.
     wait_for(lambda: metric(server, cancelled) == before[0] + 1, "the WASM call was cancelled")
@@ -163,11 +99,21 @@ def test_a_short_load_with_hey_has_no_errors(server: str) -> None:
     assert "Error distribution" not in out, out
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = ROOT / "README.md"
+
+
+def test_the_shared_openapi_document_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    # fastwasm-server serves docs/openapi.json: it must be this app's schema.
+    main(["openapi"])
+    generated = capsys.readouterr().out
+    assert json.loads(generated)["paths"], generated[:200]
+    committed = (ROOT / "docs" / "openapi.json").read_text()
+    assert generated == committed, "docs/openapi.json is stale: run `make openapi`"
 
 
 def test_the_readme_curl_commands_work(server: str) -> None:
-    commands = re.findall(r"^curl (.+)$", README.read_text(), flags=re.MULTILINE)
+    # The FastAPI service's commands (8000); tests/parity runs fastwasm-server's (8001).
+    commands = re.findall(r"^curl (.*8000.+)$", README.read_text(), flags=re.MULTILINE)
     assert len(commands) >= 3
     for command in commands:
         url = command.strip().strip('"').replace("http://localhost:8000", server)
@@ -180,7 +126,7 @@ def test_the_readme_curl_commands_work(server: str) -> None:
 
 
 def test_metrics_sum_over_every_worker() -> None:
-    with serving({"FASTWASM_MAX_CONCURRENT_HEAVY": "3"}, "--workers", "2") as base:
+    with serving(python_command, {"FASTWASM_MAX_CONCURRENT_HEAVY": "3"}, "--workers", "2") as base:
         for _ in range(30):
             # A new connection each time, so both workers take requests.
             assert get(f"{base}/fibonacci-wasm/39")[0] == 200

@@ -58,7 +58,7 @@ class MethodResult(BaseModel):
 
 
 class CompareResponse(BaseModel):
-    """All three methods on the same n and algorithm."""
+    """Every method on the same n and algorithm: Python, WASM and native here."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -72,6 +72,7 @@ class CompareResponse(BaseModel):
                         {"method": "Native", "fibonacci": 832040, "execution_time": 0.0026},
                     ],
                     "agree": True,
+                    "baseline": "Python",
                     "speedup_wasm": 24.4,
                     "speedup_native": 42.3,
                     "message": "Fibonacci of 30 is 832040; all three methods agree",
@@ -83,9 +84,13 @@ class CompareResponse(BaseModel):
     number: int
     algorithm: Algorithm
     results: list[MethodResult]
-    agree: bool = Field(description="Whether the three values are identical.")
-    speedup_wasm: float = Field(description="Python's time divided by WASM's.")
-    speedup_native: float = Field(description="Python's time divided by native's.")
+    agree: bool = Field(description="Whether the values are identical.")
+    baseline: Method = Field(
+        description="The method the speed-ups are relative to: Python here; WASM on fastwasm-server, "
+        "which has no Python method."
+    )
+    speedup_wasm: float = Field(description="The baseline's time divided by WASM's.")
+    speedup_native: float = Field(description="The baseline's time divided by native's.")
     message: str
 
 

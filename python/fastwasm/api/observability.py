@@ -16,8 +16,9 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.openmetrics.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import fastwasm
@@ -106,13 +107,14 @@ class Metrics:
             await asyncio.sleep(self.SYNC_INTERVAL_S)
 
     def exposition(self) -> bytes:
-        """The Prometheus text: this app's metrics, or every worker's in multiprocess mode."""
+        """OpenMetrics text: this app's metrics, or every worker's in multiprocess mode."""
         self.sync()
-        if not self.multiprocess:
-            return generate_latest(self.registry)
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+        registry = self.registry
+        if self.multiprocess:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        text: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
+        return text
 
     def close(self) -> None:
         """At a worker's shutdown: its live gauges stop counting in the sums."""

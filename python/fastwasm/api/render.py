@@ -67,7 +67,7 @@ def compare_body(n: int, algorithm: Algorithm, results: list[Computation]) -> JS
     )
     body = (
         f'{{"number":{n},"algorithm":{json.dumps(algorithm.value)},"results":[{items}],'
-        f'"agree":{json.dumps(agree)},"speedup_wasm":{json.dumps(speedup(wasm))},'
+        f'"agree":{json.dumps(agree)},"baseline":"Python","speedup_wasm":{json.dumps(speedup(wasm))},'
         f'"speedup_native":{json.dumps(speedup(native))},"message":{json.dumps(message, ensure_ascii=False)}}}'
     )
     return JSONBody(body)

@@ -13,6 +13,7 @@ def test_compare_runs_all_three_and_they_agree(client: TestClient) -> None:
     assert [r["method"] for r in data["results"]] == ["Python", "WASM", "Native"]
     assert {r["fibonacci"] for r in data["results"]} == {832040}
     assert data["agree"] is True
+    assert data["baseline"] == "Python"
     python, wasm, native = (r["execution_time"] for r in data["results"])
     assert data["speedup_wasm"] == python / wasm
     assert data["speedup_native"] == python / native

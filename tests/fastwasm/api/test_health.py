@@ -34,7 +34,7 @@ def test_every_endpoint_is_documented_with_an_example(client: TestClient) -> Non
         operation = item["get"]
         assert operation["description"], path
         if path == "/metrics":
-            assert "text/plain" in operation["responses"]["200"]["content"]
+            assert "application/openmetrics-text" in operation["responses"]["200"]["content"]
             continue
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert schemas[ok.rsplit("/", 1)[1]].get("examples"), path

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from fastwasm.api import Settings, create_app
 from fastwasm.api.observability import JsonFormatter
@@ -43,7 +43,7 @@ def test_metrics_count_requests_compute_time_and_the_pool() -> None:
         c.get("/fibonacci-wasm/60", params={"algorithm": "recursive"})  # times out: 504
         response = c.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
     got = samples(response.text)
     route = "/fibonacci-wasm/{n}"
     assert got[("fastwasm_requests_total", (("route", route), ("status", "200")))] == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
 router = APIRouter(tags=["operations"])
@@ -12,7 +12,12 @@ router = APIRouter(tags=["operations"])
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
+    responses={
+        200: {
+            "content": {"application/openmetrics-text": {}},
+            "description": "OpenMetrics text, which Prometheus scrapes (the format fastwasm-server writes too)",
+        }
+    },
     summary="Prometheus metrics",
     description="Requests by route and status, compute time by method and algorithm, the WASM pool "
     "(instances, busy, timeouts, traps, memory-limit stops, cancelled calls) and admission control. "

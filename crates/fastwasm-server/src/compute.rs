@@ -1,0 +1,120 @@
+//! Where work runs: cheap u64 results inline on the async worker; heavy work
+//! on the blocking pool, under admission control, cancelled if its client
+//! leaves.
+
+use std::time::Instant;
+
+use fastwasm_runtime::{Algorithm, CancelToken, FibonacciModule, MAX_U64_N};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::render::{Computation, Method};
+
+/// The largest recursive n cheap enough to run inline.
+pub const INLINE_MAX_N_RECURSIVE: u32 = 12;
+
+/// Cheap enough for the async worker: a u64 result with a linear or
+/// logarithmic algorithm, or a tiny recursion. The same rule as the Python service.
+#[must_use]
+pub fn is_cheap(n: u32, algorithm: Algorithm) -> bool {
+    match algorithm {
+        Algorithm::Recursive => n <= INLINE_MAX_N_RECURSIVE,
+        _ => n <= MAX_U64_N,
+    }
+}
+
+/// F(n) by `method`, timing the computation alone. `cancel` stops a WASM
+/// call; a native call cannot be interrupted (the n limits bound it).
+///
+/// # Errors
+/// The runtime's errors for WASM; [`ApiError::Fib`] for arguments a native
+/// kernel refuses.
+pub fn compute_sync(
+    method: Method,
+    n: u32,
+    algorithm: Algorithm,
+    guest: &FibonacciModule,
+    cancel: Option<&CancelToken>,
+) -> Result<Computation, ApiError> {
+    let started = Instant::now();
+    let (digits, seconds) = match (method, n <= MAX_U64_N) {
+        (Method::Wasm, true) => {
+            let value = match cancel {
+                Some(cancel) => guest.compute_cancellable(algorithm, n, cancel)?,
+                None => fastwasm_runtime::FibValue::U64(guest.u64(algorithm, n)?),
+            };
+            let seconds = started.elapsed().as_secs_f64();
+            (value.to_digits(), seconds)
+        }
+        (Method::Wasm, false) => {
+            let digits = match cancel {
+                Some(cancel) => guest.decimal_cancellable(algorithm, n, cancel)?,
+                None => guest.decimal(algorithm, n)?,
+            };
+            (digits, started.elapsed().as_secs_f64())
+        }
+        (Method::Native, true) => {
+            let value = algorithm.u64(n)?;
+            let seconds = started.elapsed().as_secs_f64();
+            (value.to_string(), seconds)
+        }
+        (Method::Native, false) => {
+            let digits = fib_kernels::decimal(algorithm, n)?;
+            (digits, started.elapsed().as_secs_f64())
+        }
+    };
+    Ok(Computation {
+        method,
+        n,
+        algorithm,
+        digits,
+        seconds,
+    })
+}
+
+/// Cancels the token when dropped: hyper drops a request's future when its
+/// client disconnects, and with it this guard.
+struct CancelOnDrop(CancelToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// As [`compute_sync`]: inline when cheap, else on the blocking pool with a
+/// slot from admission control. The time goes to the histogram.
+///
+/// # Errors
+/// [`ApiError::Overloaded`] when no slot frees up in time, and the errors of
+/// [`compute_sync`].
+pub async fn compute(
+    state: &AppState,
+    method: Method,
+    n: u32,
+    algorithm: Algorithm,
+) -> Result<Computation, ApiError> {
+    let result = if is_cheap(n, algorithm) {
+        compute_sync(method, n, algorithm, &state.guest, None)?
+    } else {
+        let permit = state.admission.slot().await?;
+        let cancel = CancelToken::new();
+        let guard = CancelOnDrop(cancel.clone());
+        let guest = state.guest.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            // The slot is held by the thread, so it stays busy until the work stops.
+            let _permit = permit;
+            compute_sync(method, n, algorithm, &guest, Some(&cancel))
+        });
+        let result = work
+            .await
+            .map_err(|e| ApiError::Internal(format!("the computation did not finish: {e}")))?;
+        // Done: cancelling now reaches nothing.
+        drop(guard);
+        result?
+    };
+    state
+        .metrics
+        .compute(method.label(), algorithm.name(), result.seconds);
+    Ok(result)
+}

@@ -1,0 +1,348 @@
+//! fastwasm-server: the fastwasm HTTP API served natively by Rust, on axum
+//! and tokio, with `fastwasm-runtime` unchanged underneath.
+//!
+//! The JSON fields, status codes, error messages, limits and `FASTWASM_*`
+//! settings are those of the `FastAPI` service (`fastwasm serve`); a shared
+//! test suite runs against both over HTTP (`tests/parity`). The Python-only
+//! route `/fibonacci/{n}` answers 404 here.
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::Request;
+//! use fastwasm_server::{AppState, Settings, app};
+//! use tower::ServiceExt;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let settings = Settings::from_vars([("FASTWASM_MAX_N_RECURSIVE".into(), "30".into())])?;
+//! let router = app(AppState::new(settings)?);
+//! let request = Request::get("/fibonacci-wasm/39").body(Body::empty()).unwrap();
+//! let response = router.oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+pub mod admission;
+pub mod compute;
+pub mod error;
+pub mod metrics;
+pub mod params;
+pub mod render;
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, RawQuery, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fastwasm_runtime::{Algorithm, FibonacciModule, Runtime};
+use serde_json::{Value, json};
+
+pub use crate::admission::Admission;
+pub use crate::error::ApiError;
+pub use crate::metrics::Metrics;
+pub use crate::settings::{Settings, SettingsError};
+
+use crate::compute::compute;
+use crate::params::{int_error_item, parse_algorithm, parse_int};
+use crate::render::{Method, compare_body, fibonacci_body};
+
+/// The `FastAPI` service's `OpenAPI` document, which this server shares
+/// (`make openapi` regenerates it; a test checks it is current).
+const SHARED_OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// The route only the Python service has.
+const PYTHON_ROUTE: &str = "/fibonacci/{n}";
+
+/// Everything the handlers share, built once at start-up.
+pub struct AppState {
+    /// The settings it was built with.
+    pub settings: Settings,
+    /// The guest, checked against the ABI, with its instance pool.
+    pub guest: FibonacciModule,
+    /// Slots for heavy work.
+    pub admission: Admission,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    module_path: PathBuf,
+    exports: Value,
+    versions: Value,
+    openapi: String,
+}
+
+impl AppState {
+    /// Builds the runtime and loads the guest, as the Python service's lifespan does.
+    ///
+    /// # Errors
+    /// The runtime's errors: a bad setting, a missing or invalid module.
+    pub fn new(settings: Settings) -> Result<Arc<Self>, fastwasm_runtime::Error> {
+        let runtime = Runtime::with_config(settings.runtime_config())?;
+        let module_path = settings.wasm_module.clone();
+        let guest = FibonacciModule::new(runtime.load(&module_path)?)?;
+        let exports = guest
+            .module()
+            .exports()
+            .iter()
+            .map(|e| {
+                let signature = e
+                    .signature
+                    .as_ref()
+                    .map_or_else(|| "(non-scalar)".to_owned(), ToString::to_string);
+                json!({"name": e.name, "signature": signature})
+            })
+            .collect();
+        let admission = Admission::new(settings.max_concurrent_heavy, settings.queue_timeout);
+        Ok(Arc::new(Self {
+            guest,
+            admission,
+            metrics: Metrics::new(),
+            module_path,
+            exports,
+            versions: json!({
+                "fastwasm": env!("CARGO_PKG_VERSION"),
+                "wasmtime": fastwasm_runtime::WASMTIME_VERSION,
+                "server": "fastwasm-server (axum)",
+            }),
+            openapi: served_openapi(),
+            settings,
+        }))
+    }
+}
+
+/// The shared document without the Python-only route.
+fn served_openapi() -> String {
+    let mut document: Value =
+        serde_json::from_str(SHARED_OPENAPI).expect("docs/openapi.json is checked by a test");
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.remove(PYTHON_ROUTE);
+    }
+    document.to_string()
+}
+
+/// The router: every route, the JSON 404 and 405, and the access log.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/fibonacci-wasm/{n}", get(fibonacci_wasm))
+        .route("/fibonacci-native/{n}", get(fibonacci_native))
+        .route("/compare/{n}", get(compare))
+        .route(PYTHON_ROUTE, get(no_python_method))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            access_log,
+        ))
+        .with_state(state)
+}
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// n and the algorithm, checked as the Python service checks them: 422 for
+/// what does not parse, then 400 for a negative n or one above its limit.
+fn request_of(
+    state: &AppState,
+    params: &RawPathParams,
+    query: Option<&str>,
+) -> Result<(u32, Algorithm), ApiError> {
+    let raw = params.iter().next().map_or("", |(_, value)| value);
+    let n = parse_int(raw);
+    let algorithm = parse_algorithm(query);
+    let (n, algorithm) = match (n, algorithm) {
+        (Ok(n), Ok(algorithm)) => (n, algorithm),
+        (n, algorithm) => {
+            let mut items = Vec::new();
+            if let Err(error) = n {
+                items.push(int_error_item(error, raw));
+            }
+            if let Err(item) = algorithm {
+                items.push(item);
+            }
+            return Err(ApiError::Validation(items));
+        }
+    };
+    if n.negative {
+        return Err(ApiError::Negative);
+    }
+    let (limit, setting) = state.settings.max_n(algorithm);
+    match n.to_u32() {
+        Some(value) if value <= limit => Ok((value, algorithm)),
+        _ => Err(ApiError::AboveLimit {
+            n: n.to_string(),
+            limit,
+            algorithm: algorithm.name(),
+            setting,
+        }),
+    }
+}
+
+async fn one_method(
+    state: &AppState,
+    method: Method,
+    params: &RawPathParams,
+    query: Option<&str>,
+) -> Result<Response, ApiError> {
+    let (n, algorithm) = request_of(state, params, query)?;
+    let result = compute(state, method, n, algorithm).await?;
+    Ok(json_response(fibonacci_body(&result)))
+}
+
+async fn fibonacci_wasm(
+    State(state): State<Arc<AppState>>,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    one_method(&state, Method::Wasm, &params, query.as_deref()).await
+}
+
+async fn fibonacci_native(
+    State(state): State<Arc<AppState>>,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    one_method(&state, Method::Native, &params, query.as_deref()).await
+}
+
+async fn compare(
+    State(state): State<Arc<AppState>>,
+    params: RawPathParams,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let (n, algorithm) = request_of(&state, &params, query.as_deref())?;
+    let wasm = compute(&state, Method::Wasm, n, algorithm).await?;
+    let native = compute(&state, Method::Native, n, algorithm).await?;
+    Ok(json_response(compare_body(n, algorithm, &wasm, &native)))
+}
+
+async fn no_python_method() -> ApiError {
+    ApiError::NoPythonMethod {
+        route: PYTHON_ROUTE,
+    }
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let module = state.guest.module();
+    let info = module.load_info();
+    let pool = module.pool_stats();
+    let body = json!({
+        "status": "ok",
+        "versions": state.versions,
+        "module": {
+            "path": state.module_path.display().to_string(),
+            "size_bytes": info.size_bytes,
+            "cache": info.cache.name(),
+            "load_time_s": info.load_time.as_secs_f64(),
+            "isolation": state.settings.wasm_isolation.name(),
+            "exports": state.exports,
+            "pool": {
+                "size": pool.size,
+                "busy": pool.busy,
+                "traps": pool.traps,
+                "timeouts": pool.timeouts,
+                "memory_limits": pool.memory_limits,
+                "cancelled": pool.cancelled,
+            },
+        },
+    });
+    json_response(body.to_string())
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let text = state
+        .metrics
+        .exposition(state.guest.module().pool_stats(), &state.admission);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn openapi(State(state): State<Arc<AppState>>) -> Response {
+    json_response(state.openapi.clone())
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+fn sane_request_id(given: Option<&HeaderValue>) -> Option<String> {
+    let id = given?.to_str().ok()?;
+    let sane = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+    sane.then(|| id.to_owned())
+}
+
+/// One access-log line and one count per request, also for a request whose
+/// client left (its future is dropped mid-way: logged as 499).
+struct AccessRecord {
+    state: Arc<AppState>,
+    request_id: String,
+    method: String,
+    path: String,
+    query: String,
+    route: String,
+    client: String,
+    started: Instant,
+    status: u16,
+}
+
+impl Drop for AccessRecord {
+    fn drop(&mut self) {
+        self.state.metrics.request(&self.route, self.status);
+        tracing::info!(
+            target: "fastwasm.access",
+            request_id = %self.request_id,
+            method = %self.method,
+            path = %self.path,
+            query = %self.query,
+            route = %self.route,
+            status = self.status,
+            duration_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            client = %self.client,
+            "request"
+        );
+    }
+}
+
+async fn access_log(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let request_id = sane_request_id(request.headers().get(REQUEST_ID))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let mut record = AccessRecord {
+        state,
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().unwrap_or_default().to_owned(),
+        route: request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned()),
+        client: request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default(),
+        request_id,
+        started: Instant::now(),
+        status: error::CLIENT_CLOSED_REQUEST,
+    };
+    let mut response = next.run(request).await;
+    record.status = response.status().as_u16();
+    if let Ok(value) = HeaderValue::from_str(&record.request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}

@@ -1,0 +1,166 @@
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::{get, get_json, state};
+
+#[tokio::test]
+async fn the_tutorial_endpoint_is_exact_and_json() {
+    let state = state(&[]);
+    let (status, headers, body) = get(&state, "/fibonacci-wasm/39").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["x-request-id"].len(), 32);
+    let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(data["fibonacci"], 63_245_986);
+    assert_eq!(
+        data["message"],
+        "Fibonacci of 39 is 63245986 (calculated using WASM)"
+    );
+    assert!(data["execution_time"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn huge_values_are_plain_numbers_with_every_digit() {
+    let state = state(&[]);
+    let (status, _, body) = get(&state, "/fibonacci-native/1000?algorithm=fast_doubling").await;
+    assert_eq!(status, StatusCode::OK);
+    let digits = body
+        .split(r#""fibonacci":"#)
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert_eq!(digits.len(), 209);
+    assert!(digits.starts_with("434665576869374564356885276750406258025646605173717804024817290895365554179490518904038798400792551692959225930803226347752096896232398733224711616429964409065331879382989696499285160037044761377951668492288"));
+    let (_, wasm) = get_json(&state, "/fibonacci-wasm/1000?algorithm=iterative").await;
+    assert_eq!(
+        wasm["message"],
+        "Fibonacci of 1000 is 4346655768…6849228875 (209 digits) (calculated using WASM)"
+    );
+}
+
+#[tokio::test]
+async fn refusals_name_their_limit() {
+    let state = state(&[("FASTWASM_MAX_N_RECURSIVE", "30")]);
+    for (uri, status, detail) in [
+        (
+            "/fibonacci-wasm/-1",
+            StatusCode::BAD_REQUEST,
+            json!("Fibonacci is not defined for negative numbers"),
+        ),
+        (
+            "/fibonacci-wasm/31?algorithm=recursive",
+            StatusCode::BAD_REQUEST,
+            json!(
+                "n = 31 is above the limit of 30 for recursive (set by FASTWASM_MAX_N_RECURSIVE)"
+            ),
+        ),
+        ("/nope", StatusCode::NOT_FOUND, json!("Not Found")),
+    ] {
+        assert_eq!(
+            get_json(&state, uri).await,
+            (status, json!({"detail": detail})),
+            "{uri}"
+        );
+    }
+    let (status, body) = get_json(&state, "/fibonacci-wasm/x?algorithm=y").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let types: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["type"].clone())
+        .collect();
+    assert_eq!(types, [json!("int_parsing"), json!("enum")]);
+}
+
+#[tokio::test]
+async fn the_python_route_says_this_server_has_no_python() {
+    let (status, body) = get_json(&state(&[]), "/fibonacci/10").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("this server has no Python method")
+    );
+}
+
+#[tokio::test]
+async fn a_deadline_is_504_and_the_pool_still_answers() {
+    let state = state(&[
+        ("FASTWASM_WASM_TIMEOUT_S", "0.05"),
+        ("FASTWASM_MAX_N_RECURSIVE", "60"),
+    ]);
+    let (status, body) = get_json(&state, "/fibonacci-wasm/60?algorithm=recursive").await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("(timeout_s) (set by FASTWASM_WASM_TIMEOUT_S)")
+    );
+    let (status, body) = get_json(&state, "/compare/25?algorithm=recursive").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["agree"], true);
+    assert_eq!(body["results"][0]["fibonacci"], 75025);
+    let (_, health) = get_json(&state, "/health").await;
+    assert_eq!(health["module"]["pool"]["timeouts"], 1);
+}
+
+#[tokio::test]
+async fn no_free_slot_is_503_with_retry_after() {
+    let state = state(&[
+        ("FASTWASM_MAX_CONCURRENT_HEAVY", "1"),
+        ("FASTWASM_QUEUE_TIMEOUT_S", "0.1"),
+        ("FASTWASM_WASM_TIMEOUT_S", "1"),
+        ("FASTWASM_MAX_N_RECURSIVE", "60"),
+    ]);
+    let holder = tokio::spawn({
+        let state = std::sync::Arc::clone(&state);
+        async move {
+            get(&state, "/fibonacci-wasm/60?algorithm=recursive")
+                .await
+                .0
+        }
+    });
+    while state.admission.busy() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let (status, headers, _) = get(&state, "/fibonacci-native/500").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers["retry-after"], "1");
+    // Cheap requests never wait for a slot.
+    assert_eq!(get(&state, "/fibonacci-wasm/39").await.0, StatusCode::OK);
+    assert_eq!(holder.await.unwrap(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(state.admission.rejected(), 1);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let state = state(&[]);
+    get(&state, "/fibonacci-wasm/39").await;
+    get(&state, "/fibonacci-wasm/-1").await;
+    let (status, headers, text) = get(&state, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    assert!(
+        text.contains(r#"fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="400"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"fastwasm_compute_seconds_count{method="WASM",algorithm="iterative"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("fastwasm_heavy_slots "), "{text}");
+}

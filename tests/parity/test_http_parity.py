@@ -1,0 +1,276 @@
+"""One suite, two servers: `fastwasm serve` (FastAPI) and `fastwasm-server`
+(axum), each a real process on real HTTP, started with the same FASTWASM_*
+settings. Every case must get the same status, headers that matter and body
+from both; values are also checked against the pure-Python kernels.
+
+Excepted by design: the Python-only route `/fibonacci/{n}` (404 on the Rust
+server), the Python entry and baseline of `/compare`, `versions` in /health,
+and the value of `execution_time`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+import fastwasm
+from fastwasm import pure
+from servers import (
+    ROOT,
+    get,
+    metric,
+    python_command,
+    raw_request,
+    rust_command,
+    serving,
+    started,
+    wait_for,
+)
+
+#: Non-default settings, so the limits in messages prove both servers read them.
+SETTINGS = {
+    "FASTWASM_MAX_N_ITERATIVE": "5000",
+    "FASTWASM_MAX_N_FAST_DOUBLING": "30000",
+    "FASTWASM_MAX_N_RECURSIVE": "60",
+    "FASTWASM_MAX_CONCURRENT_HEAVY": "1",
+    "FASTWASM_QUEUE_TIMEOUT_S": "0.2",
+    "FASTWASM_WASM_TIMEOUT_S": "1.5",
+}
+SERVERS = {"python": python_command, "rust": rust_command}
+
+
+@pytest.fixture(scope="module")
+def both() -> Iterator[dict[str, str]]:
+    with serving(python_command, SETTINGS) as python, serving(rust_command, SETTINGS) as rust:
+        yield {"python": python, "rust": rust}
+
+
+def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def parsed(body: bytes) -> Any:
+    return json.loads(body, parse_int=str)
+
+
+def without_time(data: Any) -> Any:
+    """The body with each `execution_time` replaced by its type, checked to be a number."""
+    if isinstance(data, dict):
+        if "execution_time" in data:
+            assert float(data["execution_time"]) >= 0
+        return {k: ("<seconds>" if k == "execution_time" else without_time(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [without_time(v) for v in data]
+    return data
+
+
+FIB_CASES = [
+    (route, n, algorithm)
+    for route in ("fibonacci-wasm", "fibonacci-native")
+    for n, algorithm in [
+        (0, "iterative"),
+        (1, "recursive"),
+        (2, "fast_doubling"),
+        (39, "iterative"),
+        (39, "recursive"),
+        (93, "fast_doubling"),
+        (94, "iterative"),
+        (100, "fast_doubling"),
+        (1000, "iterative"),
+        (5000, "iterative"),
+        (30000, "fast_doubling"),
+        (60, "recursive"),
+    ]
+]
+
+
+@pytest.mark.parametrize(("route", "n", "algorithm"), FIB_CASES)
+def test_the_same_exact_value_and_body(both: dict[str, str], route: str, n: int, algorithm: str) -> None:
+    if (n, algorithm) == (60, "recursive"):
+        n = 30  # recursive F(60) runs for minutes; 30 still runs on the heavy path
+    path = f"/{route}/{n}?algorithm={algorithm}"
+    answers = {name: fetch(base + path) for name, base in both.items()}
+    for status, headers, _ in answers.values():
+        assert status == 200
+        assert headers["content-type"] == "application/json"
+    python, rust = (without_time(parsed(body)) for _, _, body in answers.values())
+    assert rust == python
+    assert python["fibonacci"] == fastwasm.int_to_decimal(pure.fast_doubling(n))
+    assert python["number"] == str(n)
+
+
+ERROR_CASES = [
+    "/fibonacci-wasm/-1",
+    "/fibonacci-native/-7?algorithm=recursive",
+    "/fibonacci-wasm/-0",
+    "/fibonacci-wasm/abc",
+    "/fibonacci-wasm/1e3",
+    "/fibonacci-wasm/5.5",
+    "/fibonacci-wasm/%205%20",
+    "/fibonacci-wasm/+5.0",
+    "/fibonacci-wasm/1_000",
+    "/fibonacci-wasm/_5",
+    "/fibonacci-wasm/0x10",
+    "/fibonacci-wasm/%D9%A3",
+    "/fibonacci-wasm/" + "1" * 4301,
+    "/fibonacci-wasm/" + "0" * 5000 + "7",
+    "/fibonacci-wasm/99999999999999999999",
+    "/fibonacci-wasm/4294967296",
+    "/fibonacci-wasm/5001",
+    "/fibonacci-native/30001?algorithm=fast_doubling",
+    "/fibonacci-wasm/61?algorithm=recursive",
+    "/fibonacci-wasm/5?algorithm=bogus",
+    "/fibonacci-wasm/5?algorithm=",
+    "/fibonacci-wasm/abc?algorithm=bogus",
+    "/fibonacci-wasm/5?algorithm=bogus&algorithm=recursive",
+    "/fibonacci-wasm/5?algorithm=recursive&algorithm=bogus",
+    "/compare/-3",
+    "/compare/70?algorithm=recursive",
+    "/nope",
+    "/fibonacci-wasm/",
+    "/fibonacci-wasm/5/6",
+]
+
+
+@pytest.mark.parametrize("path", ERROR_CASES)
+def test_the_same_status_and_body_for_odd_and_bad_input(both: dict[str, str], path: str) -> None:
+    (ps, ph, pb), (rs, rh, rb) = (fetch(base + path) for base in both.values())
+    assert (rs, without_time(parsed(rb))) == (ps, without_time(parsed(pb)))
+    assert rh["content-type"] == ph["content-type"] == "application/json"
+
+
+def test_post_is_405_with_allow(both: dict[str, str]) -> None:
+    (ps, ph, pb), (rs, rh, rb) = (fetch(base + "/fibonacci-wasm/5", "POST") for base in both.values())
+    expected = (405, {"detail": "Method Not Allowed"}, "GET")
+    assert (rs, parsed(rb), rh["allow"]) == (ps, parsed(pb), ph["allow"]) == expected
+
+
+def test_the_python_route_is_python_only(both: dict[str, str]) -> None:
+    assert get(both["python"] + "/fibonacci/10")[1]["fibonacci"] == "55"
+    status, body = get(both["rust"] + "/fibonacci/10")
+    assert status == 404
+    assert "no Python method" in body["detail"]
+    assert "/fibonacci-wasm/{n}" in body["detail"]
+
+
+def test_compare_agrees_on_wasm_and_native(both: dict[str, str]) -> None:
+    python = without_time(get(both["python"] + "/compare/30?algorithm=recursive")[1])
+    rust = without_time(get(both["rust"] + "/compare/30?algorithm=recursive")[1])
+    assert [r["method"] for r in python["results"]] == ["Python", "WASM", "Native"]
+    assert rust["results"] == python["results"][1:]
+    assert {r["fibonacci"] for r in python["results"]} == {"832040"}
+    for key in ("number", "algorithm", "agree"):
+        assert rust[key] == python[key]
+    assert (python["baseline"], rust["baseline"]) == ("Python", "WASM")
+    assert float(rust["speedup_wasm"]) == 1.0
+    assert rust["message"] == "Fibonacci of 30 is 832040; both methods agree"
+
+
+def test_health_describes_the_same_module(both: dict[str, str]) -> None:
+    python, rust = (get(base + "/health")[1] for base in both.values())
+    assert python["status"] == rust["status"] == "ok"
+    assert python["versions"]["wasmtime"] == rust["versions"]["wasmtime"]
+    for key in ("size_bytes", "isolation", "exports"):
+        assert rust["module"][key] == python["module"][key]
+    assert set(rust["module"]["pool"]) == set(python["module"]["pool"])
+
+
+def test_openapi_is_the_shared_document(both: dict[str, str]) -> None:
+    python, rust = (get(base + "/openapi.json")[1] for base in both.values())
+    assert "/fibonacci/{n}" in python["paths"]
+    del python["paths"]["/fibonacci/{n}"]
+    assert rust == python
+
+
+def metric_families(base: str) -> dict[str, str]:
+    with urllib.request.urlopen(base + "/metrics", timeout=60) as response:
+        assert response.headers["content-type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        text = response.read().decode()
+    return {f.name: f.type for f in text_string_to_metric_families(text) if f.name.startswith("fastwasm_")}
+
+
+def test_metrics_have_the_same_names_and_types(both: dict[str, str]) -> None:
+    for base in both.values():
+        get(base + "/fibonacci-wasm/10")
+    python, rust = (metric_families(base) for base in both.values())
+    assert rust == python
+    assert {"fastwasm_requests", "fastwasm_compute_seconds", "fastwasm_wasm_pool_busy"} <= set(python)
+
+
+def test_overload_is_503_with_retry_after(both: dict[str, str]) -> None:
+    # One heavy slot: a recursive F(60) holds it until its 1.5 s deadline.
+    for base in both.values():
+        holder = threading.Thread(target=get, args=(base + "/fibonacci-wasm/60?algorithm=recursive",))
+        holder.start()
+        wait_for(lambda base=base: metric(base, "fastwasm_heavy_busy") == 1, "the slot is taken")
+        status, headers, body = fetch(base + "/fibonacci-native/1000")
+        holder.join()
+        assert (status, headers["retry-after"]) == (503, "1")
+        assert parsed(body) == {
+            "detail": "all 1 slots for heavy work are busy (FASTWASM_MAX_CONCURRENT_HEAVY) and none freed up "
+            "within 0.2 s (FASTWASM_QUEUE_TIMEOUT_S); retry later"
+        }
+
+
+def test_a_wasm_deadline_is_504_and_the_server_stays_exact(both: dict[str, str]) -> None:
+    answers = [fetch(base + "/fibonacci-wasm/60?algorithm=recursive") for base in both.values()]
+    (ps, _, pb), (rs, _, rb) = answers
+    assert (rs, parsed(rb)) == (ps, parsed(pb))
+    assert ps == 504
+    assert "1.500 s (timeout_s) (set by FASTWASM_WASM_TIMEOUT_S)" in parsed(pb)["detail"]
+    for base in both.values():
+        assert get(base + "/fibonacci-wasm/40?algorithm=fast_doubling")[1]["fibonacci"] == "102334155"
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_client_that_disconnects_cancels_its_wasm_call(both: dict[str, str], server: str) -> None:
+    base = both[server]
+    cancelled = "fastwasm_wasm_cancelled_total"
+    closed = 'fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="499"}'
+    before = metric(base, cancelled), metric(base, closed)
+    # Recursive F(45) in WASM runs for seconds, past the slot's wait but within
+    # the 1.5 s deadline only if cancelled.
+    with raw_request(base, ["GET /fibonacci-wasm/45?algorithm=recursive HTTP/1.1", "Host: fastwasm"]):
+        wait_for(lambda: int(get(f"{base}/health")[1]["module"]["pool"]["busy"]) >= 1, "the call started")
+    wait_for(lambda: metric(base, cancelled) == before[0] + 1, "the WASM call was cancelled")
+    wait_for(lambda: metric(base, closed) == before[1] + 1, "the request was counted as 499")
+    assert metric(base, "fastwasm_heavy_busy") == 0
+    assert get(f"{base}/fibonacci-wasm/30?algorithm=recursive")[1]["fibonacci"] == "832040"
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigterm_finishes_the_request_in_flight(server: str) -> None:
+    with started(SERVERS[server], {"FASTWASM_MAX_N_RECURSIVE": "45"}) as (base, process):
+        answer: list[tuple[int, Any]] = []
+        request = threading.Thread(target=lambda: answer.append(get(base + "/fibonacci-wasm/38?algorithm=recursive")))
+        request.start()
+        wait_for(lambda: int(get(f"{base}/health")[1]["module"]["pool"]["busy"]) >= 1, "the call started")
+        process.send_signal(signal.SIGTERM)
+        request.join()
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert answer == [(200, answer[0][1])]
+    assert answer[0][1]["fibonacci"] == str(pure.iterative(38))
+
+
+def test_the_readme_curl_commands_for_fastwasm_server_work(both: dict[str, str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^curl (.*8001.+)$", readme, flags=re.MULTILINE)
+    assert commands
+    for command in commands:
+        status, data = get(command.strip().strip('"').replace("http://localhost:8001", both["rust"]))
+        assert status == 200, (command, data)
+        assert data["fibonacci"].isdigit()

@@ -1,0 +1,106 @@
+"""Real servers as subprocesses, and small HTTP helpers, for the end-to-end
+and parity tests. (On pytest's pythonpath, so tests `import servers`.)"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FASTWASM = Path(sys.executable).with_name("fastwasm")
+#: Built by `cargo test --workspace --release` in `make test`, before pytest runs.
+FASTWASM_SERVER = Path(os.environ.get("FASTWASM_SERVER_BIN", ROOT / "target" / "release" / "fastwasm-server"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def get(url: str) -> tuple[int, Any]:
+    """Status and JSON body (numbers kept as their digits), for 2xx and errors alike."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, json.loads(response.read(), parse_int=str)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read(), parse_int=str)
+
+
+def python_command(port: int, *args: str) -> list[str]:
+    return [str(FASTWASM), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+
+
+def rust_command(port: int, *args: str) -> list[str]:
+    assert FASTWASM_SERVER.is_file(), f"{FASTWASM_SERVER} is missing: `cargo build --release -p fastwasm-server`"
+    return [str(FASTWASM_SERVER), "--host", "127.0.0.1", "--port", str(port), *args]
+
+
+@contextlib.contextmanager
+def started(
+    command: Callable[..., list[str]], env: dict[str, str], *args: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server started by `command(port, *args)`, once it answers /health,
+    and its process; stopped with SIGTERM, which it must handle cleanly."""
+    port = free_port()
+    process = subprocess.Popen(command(port, *args), env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get(f"{base}/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command.__name__} did not come up")
+            time.sleep(0.1)
+        yield base, process
+    finally:
+        process.terminate()
+        code = process.wait(timeout=30)
+        # uvicorn re-raises the signal after its graceful shutdown.
+        assert code in (0, -signal.SIGTERM), f"the server did not shut down cleanly on SIGTERM: exit code {code}"
+
+
+@contextlib.contextmanager
+def serving(command: Callable[..., list[str]], env: dict[str, str], *args: str) -> Iterator[str]:
+    """As `started`, yielding only the base URL."""
+    with started(command, env, *args) as (base, _):
+        yield base
+
+
+def metric(base: str, line_start: str) -> float:
+    """The value of the first /metrics sample line that starts with `line_start`."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=60) as response:
+        text = response.read().decode()
+    values = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(line_start + " ")]
+    return float(values[0]) if values else 0.0
+
+
+def wait_for(condition: Callable[[], bool], what: str, within_s: float = 10) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {within_s} s: {what}"
+        time.sleep(0.05)
+
+
+def raw_request(base: str, lines: Sequence[str]) -> socket.socket:
+    """A connection with a request sent and nothing read: close it to disconnect."""
+    host, port = base.removeprefix("http://").split(":")
+    client = socket.create_connection((host, int(port)))
+    client.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    return client
