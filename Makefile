@@ -35,11 +35,17 @@ $(VENV_STAMP): requirements.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
-.PHONY: tools ## install hey (the load generator, Debian package) when it is missing
+# Debian packages the tests and benchmarks run: hey (load generator) and
+# chromium (the browser test drives /usr/bin/chromium; no browser is downloaded).
+DEB_TOOLS := hey:hey chromium:chromium
+
+.PHONY: tools ## install hey and chromium (Debian packages) when they are missing
 tools:
-	@command -v hey >/dev/null || { \
+	@missing=$$(for t in $(DEB_TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq hey; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 .PHONY: build ## the guest module, then the extension into .venv (maturin develop --release)
 build: wasm venv

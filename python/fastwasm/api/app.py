@@ -12,13 +12,14 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 import fastwasm
 from fastwasm.api import errors
 from fastwasm.api.admission import Admission
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
-from fastwasm.api.routers import compare, fibonacci, health
+from fastwasm.api.routers import compare, fibonacci, health, page
 from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
 
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(compare.router)
     app.include_router(health.router)
     app.include_router(metrics_router.router)
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     errors.install(app)
     configure_logging()
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
