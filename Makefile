@@ -94,6 +94,7 @@ bench-quick: build tools peers target/release/fastwasm-server
 	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
+	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
@@ -108,10 +109,11 @@ target/release/fastwasm-server:
 bench-http: build tools server-bin
 	$(PYTHON) bench/http_bench.py
 
-.PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness (a benchmark)
-soak: build tools
+.PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness; cancel latency (a benchmark)
+soak: build tools server-bin
 	$(PYTHON) bench/soak.py
 	$(PYTHON) bench/cheap_under_heavy.py
+	$(PYTHON) bench/cancel_latency.py
 
 .PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
 bench-runtime: wasm
