@@ -28,6 +28,21 @@ fn malformed_bytes_are_an_invalid_module() {
 }
 
 #[test]
+fn proposals_the_host_leaves_out_are_refused_at_load() {
+    // wasmtime is built without GC, threads and the component model.
+    let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
+    for (wat, needs) in [
+        ("(module (func (export \"f\") (param externref)))", "gc"),
+        ("(module (memory 1 1 shared))", "threads"),
+        ("(component)", "component"),
+    ] {
+        let error = rt.load_bytes(wat.as_bytes()).err().unwrap();
+        assert!(matches!(error, Error::InvalidModule { .. }), "{error:?}");
+        assert!(error.to_string().contains(needs), "{needs}: {error}");
+    }
+}
+
+#[test]
 fn an_oversized_module_is_refused_naming_the_limit() {
     let mut config = RuntimeConfig::default();
     config.cache_dir = CacheDir::Disabled;

@@ -40,7 +40,7 @@ pub const MISBEHAVING_WAT: &str = r#"(module
         local.get 3 local.get 2 f64.promote_f32 f64.add
         local.get 1 f64.convert_i64_s f64.add
         local.get 0 f64.convert_i32_s f64.add)
-    (func (export "takes_ref") (param externref)))"#;
+    (func (export "takes_ref") (param funcref)))"#;
 
 /// The misbehaving module, with a 300 ms deadline.
 pub fn misbehaving(isolation: Isolation) -> Module {
