@@ -2,7 +2,10 @@
 //! and reports name the engine that actually runs.
 
 fn main() {
-    let lock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+    // Read at run time: a build script compiled in another checkout of the
+    // workspace can be reused here, and `env!` would point it at that one.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let lock = std::path::Path::new(&manifest_dir).join("../../Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
     let version = std::fs::read_to_string(&lock)
         .ok()

@@ -10,6 +10,7 @@ and the value of `execution_time`.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import signal
@@ -126,8 +127,22 @@ ERROR_CASES = [
     "/fibonacci-wasm/_5",
     "/fibonacci-wasm/0x10",
     "/fibonacci-wasm/%D9%A3",
+    "/fibonacci-wasm/%FF",
+    "/fibonacci-wasm/%FF%205",
+    "/compare/%E2%82%AC",
+    "/fibonacci-wasm/%2F",
+    "/fibonacci-wasm/5%2F6",
     "/fibonacci-wasm/" + "1" * 4301,
     "/fibonacci-wasm/" + "0" * 5000 + "7",
+    # pydantic says int_parsing_size or int_parsing by how the string starts.
+    "/fibonacci-wasm/-" + "1" * 4301,
+    "/fibonacci-wasm/" + "1" * 4301 + "%20",
+    "/fibonacci-wasm/" + "1" * 4301 + ".5",
+    "/fibonacci-wasm/%20" + "1" * 4301 + "%20",
+    "/fibonacci-wasm/+" + "1" * 4301,
+    "/fibonacci-wasm/00" + "1" * 4301,
+    "/fibonacci-wasm/" + "1" * 4300 + "_1",
+    "/fibonacci-wasm/%20000" + "1" * 4300,
     "/fibonacci-wasm/99999999999999999999",
     "/fibonacci-wasm/4294967296",
     "/fibonacci-wasm/5001",
@@ -151,6 +166,37 @@ def test_the_same_status_and_body_for_odd_and_bad_input(both: dict[str, str], pa
     (ps, ph, pb), (rs, rh, rb) = (fetch(base + path) for base in both.values())
     assert (rs, without_time(parsed(rb))) == (ps, without_time(parsed(pb)))
     assert rh["content-type"] == ph["content-type"] == "application/json"
+
+
+SLASH_CASES = [
+    ("GET", "/fibonacci-wasm/5/"),
+    ("GET", "/fibonacci-native/5/?algorithm=recursive"),
+    ("POST", "/compare/5/"),
+    ("GET", "/health//"),
+    ("GET", "/fibonacci-wasm/%205/"),
+    ("GET", "/fibonacci-wasm/%C3%A9/?a=%20b"),
+    ("GET", "/fibonacci-wasm/%FF/"),
+    ("GET", "/fibonacci/5/"),
+    ("GET", "/fibonacci-wasm/%2F/"),
+    ("GET", "/fibonacci-wasm/"),
+    ("GET", "/nope/"),
+    ("GET", "//"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), SLASH_CASES)
+def test_a_trailing_slash_redirects_as_starlette_does(both: dict[str, str], method: str, path: str) -> None:
+    answers = []
+    for base in both.values():
+        host, port = base.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection.request(method, path)
+        response = connection.getresponse()
+        location = (response.getheader("location") or "").replace(base, "<base>")
+        answers.append((response.status, location, response.read()))
+        connection.close()
+    assert answers[0] == answers[1]
+    assert answers[0][0] in (307, 404)
 
 
 def test_post_is_405_with_allow(both: dict[str, str]) -> None:

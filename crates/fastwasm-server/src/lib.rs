@@ -29,15 +29,17 @@ pub mod metrics;
 pub mod params;
 pub mod render;
 pub mod settings;
+pub mod slash;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, RawQuery, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -52,6 +54,7 @@ pub use crate::settings::{Settings, SettingsError};
 use crate::compute::compute;
 use crate::params::{int_error_item, parse_algorithm, parse_int};
 use crate::render::{Method, compare_body, fibonacci_body};
+use percent_encoding::percent_decode_str;
 
 /// The `FastAPI` service's `OpenAPI` document, which this server shares
 /// (`make openapi` regenerates it; a test checks it is current).
@@ -59,6 +62,17 @@ const SHARED_OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 /// The route only the Python service has.
 const PYTHON_ROUTE: &str = "/fibonacci/{n}";
+
+/// Every route, for the trailing-slash redirects (the router lists them too).
+const ROUTES: [&str; 7] = [
+    "/fibonacci-wasm/{n}",
+    "/fibonacci-native/{n}",
+    "/compare/{n}",
+    PYTHON_ROUTE,
+    "/health",
+    "/metrics",
+    "/openapi.json",
+];
 
 /// Everything the handlers share, built once at start-up.
 pub struct AppState {
@@ -74,6 +88,7 @@ pub struct AppState {
     exports: Value,
     versions: Value,
     openapi: String,
+    local_addr: OnceLock<SocketAddr>,
 }
 
 impl AppState {
@@ -111,7 +126,14 @@ impl AppState {
             }),
             openapi: served_openapi(),
             settings,
+            local_addr: OnceLock::new(),
         }))
+    }
+
+    /// Records the address the server listens on, for redirects of requests
+    /// that carry no `Host` header.
+    pub fn set_local_addr(&self, address: SocketAddr) {
+        let _ = self.local_addr.set(address);
     }
 }
 
@@ -128,14 +150,14 @@ fn served_openapi() -> String {
 /// The router: every route, the JSON 404 and 405, and the access log.
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/fibonacci-wasm/{n}", get(fibonacci_wasm))
-        .route("/fibonacci-native/{n}", get(fibonacci_native))
-        .route("/compare/{n}", get(compare))
-        .route(PYTHON_ROUTE, get(no_python_method))
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
-        .fallback(|| async { ApiError::NotFound })
+        .route(ROUTES[0], get(fibonacci_wasm))
+        .route(ROUTES[1], get(fibonacci_native))
+        .route(ROUTES[2], get(compare))
+        .route(ROUTES[3], get(no_python_method))
+        .route(ROUTES[4], get(health))
+        .route(ROUTES[5], get(metrics))
+        .route(ROUTES[6], get(openapi))
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -144,18 +166,54 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// 404, or 307 to the path without its trailing slash when that is a route.
+async fn not_found(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let location = slash::redirect(
+        &ROUTES,
+        request.uri(),
+        request.headers(),
+        state.local_addr.get().copied(),
+    )
+    .and_then(|location| HeaderValue::from_str(&location).ok());
+    match location {
+        Some(location) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        None => ApiError::NotFound.into_response(),
+    }
+}
+
 fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The `{n}` path segment, decoded as uvicorn decodes paths: invalid UTF-8
+/// becomes U+FFFD, so every such path reaches validation (422), and an encoded
+/// `/` makes the path match no route (404), as in the `FastAPI` service.
+struct RawN(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RawN {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let segment = parts.uri.path().rsplit('/').next().unwrap_or_default();
+        let n = percent_decode_str(segment).decode_utf8_lossy();
+        if n.contains('/') {
+            return Err(ApiError::NotFound);
+        }
+        Ok(Self(n.into_owned()))
+    }
 }
 
 /// n and the algorithm, checked as the Python service checks them: 422 for
 /// what does not parse, then 400 for a negative n or one above its limit.
 fn request_of(
     state: &AppState,
-    params: &RawPathParams,
+    RawN(raw): &RawN,
     query: Option<&str>,
 ) -> Result<(u32, Algorithm), ApiError> {
-    let raw = params.iter().next().map_or("", |(_, value)| value);
     let n = parse_int(raw);
     let algorithm = parse_algorithm(query);
     let (n, algorithm) = match (n, algorithm) {
@@ -189,36 +247,36 @@ fn request_of(
 async fn one_method(
     state: &AppState,
     method: Method,
-    params: &RawPathParams,
+    n: &RawN,
     query: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let (n, algorithm) = request_of(state, params, query)?;
+    let (n, algorithm) = request_of(state, n, query)?;
     let result = compute(state, method, n, algorithm).await?;
     Ok(json_response(fibonacci_body(&result)))
 }
 
 async fn fibonacci_wasm(
     State(state): State<Arc<AppState>>,
-    params: RawPathParams,
+    n: RawN,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    one_method(&state, Method::Wasm, &params, query.as_deref()).await
+    one_method(&state, Method::Wasm, &n, query.as_deref()).await
 }
 
 async fn fibonacci_native(
     State(state): State<Arc<AppState>>,
-    params: RawPathParams,
+    n: RawN,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    one_method(&state, Method::Native, &params, query.as_deref()).await
+    one_method(&state, Method::Native, &n, query.as_deref()).await
 }
 
 async fn compare(
     State(state): State<Arc<AppState>>,
-    params: RawPathParams,
+    n: RawN,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (n, algorithm) = request_of(&state, &params, query.as_deref())?;
+    let (n, algorithm) = request_of(&state, &n, query.as_deref())?;
     let wasm = compute(&state, Method::Wasm, n, algorithm).await?;
     let native = compute(&state, Method::Native, n, algorithm).await?;
     Ok(json_response(compare_body(n, algorithm, &wasm, &native)))

@@ -73,6 +73,7 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .map_err(|e| format!("cannot bind {address}: {e}"))?;
+    state.set_local_addr(listener.local_addr()?);
     tracing::info!(address = %listener.local_addr()?, "fastwasm-server listening");
     axum::serve(
         listener,

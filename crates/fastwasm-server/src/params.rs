@@ -43,7 +43,7 @@ impl std::fmt::Display for BigInt {
 pub enum IntError {
     /// `int_parsing`.
     Parsing,
-    /// `int_parsing_size`: more than [`MAX_INT_DIGITS`] digits.
+    /// `int_parsing_size`: a JSON-number run of more than [`MAX_INT_DIGITS`] digits.
     Size,
 }
 
@@ -51,9 +51,20 @@ pub enum IntError {
 /// a sign, `_` between digits, leading zeros and a `.000` fraction are
 /// accepted.
 ///
+/// pydantic (through jiter) first reads the string as a JSON number, and a run
+/// of more than [`MAX_INT_DIGITS`] digits there is `int_parsing_size`, whatever
+/// follows it. Only then does it clean the string (whitespace, `+`, leading
+/// zeros, `_`, `.000`) and read it again, and any failure of that second read,
+/// size included, is `int_parsing`.
+///
 /// # Errors
 /// [`IntError`] when the string is not such an integer.
 pub fn parse_int(raw: &str) -> Result<BigInt, IntError> {
+    let unsigned = raw.strip_prefix('-').unwrap_or(raw);
+    let json_digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
+    if unsigned.starts_with(|c: char| matches!(c, '1'..='9')) && json_digits > MAX_INT_DIGITS {
+        return Err(IntError::Size);
+    }
     let mut s = raw.trim();
     if let Some((whole, fraction)) = s.rsplit_once('.')
         && !fraction.is_empty()
@@ -78,7 +89,7 @@ pub fn parse_int(raw: &str) -> Result<BigInt, IntError> {
     let digits: String = body.chars().filter(|c| *c != '_').collect();
     let significant = digits.trim_start_matches('0');
     if significant.len() > MAX_INT_DIGITS {
-        return Err(IntError::Size);
+        return Err(IntError::Parsing);
     }
     Ok(BigInt {
         negative: negative && !significant.is_empty(),

@@ -164,3 +164,21 @@ async fn metrics_count_requests_by_route_and_status() {
     );
     assert!(text.contains("fastwasm_heavy_slots "), "{text}");
 }
+
+#[tokio::test]
+async fn paths_are_read_as_uvicorn_and_starlette_read_them() {
+    let state = state(&[]);
+    // A trailing slash on a route is a 307 to the route, query kept.
+    let (status, headers, body) = get(&state, "/fibonacci-wasm/5/?algorithm=recursive").await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(headers["location"], "/fibonacci-wasm/5?algorithm=recursive");
+    assert!(body.is_empty());
+    let (status, _, _) = get(&state, "/nope/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Invalid UTF-8 is U+FFFD and reaches validation; an encoded `/` matches no route.
+    let (status, data) = get_json(&state, "/fibonacci-wasm/%FF").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(data["detail"][0]["input"], "\u{FFFD}");
+    let (status, _, _) = get(&state, "/fibonacci-wasm/5%2F6").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
