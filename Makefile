@@ -54,8 +54,10 @@ build: wasm venv
 .PHONY: lint ## cargo fmt --check, clippy -D warnings on all targets, ruff, mypy, stubtest
 lint: build
 	$(CARGO) fmt --all --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
 	$(CARGO) clippy --locked --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE) -- -D warnings
+	$(CARGO) clippy --locked --manifest-path fuzz/Cargo.toml --target-dir target --release -- -D warnings
 	$(VENV)/bin/ruff check python tests bench
 	$(VENV)/bin/ruff format --check python tests bench
 	$(VENV)/bin/mypy
@@ -114,6 +116,23 @@ soak: build tools server-bin
 	$(PYTHON) bench/soak.py
 	$(PYTHON) bench/cheap_under_heavy.py
 	$(PYTHON) bench/cancel_latency.py
+
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := target/tools/bin/cargo-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS := target/fuzz/corpus/load_and_call
+
+$(CARGO_FUZZ):
+	$(CARGO) install --locked --root target/tools cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+# cargo-fuzz passes nightly-only flags (-Zsanitizer=address); this machine has one
+# stable toolchain, so RUSTC_BOOTSTRAP lets it take them. Crash inputs land in
+# fuzz/artifacts/load_and_call/, and make fails.
+.PHONY: fuzz ## coverage-guided fuzzing of load-and-call: cargo fuzz, libFuzzer, AddressSanitizer, FUZZ_SECONDS (60)
+fuzz: $(CARGO_FUZZ)
+	@mkdir -p $(FUZZ_CORPUS)
+	RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run --target-dir target/fuzz load_and_call $(FUZZ_CORPUS) \
+		-- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
 .PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
 bench-runtime: wasm

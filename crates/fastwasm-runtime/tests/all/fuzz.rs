@@ -1,20 +1,20 @@
-//! A bounded fuzz run of the load-and-call path with `wasm-smith` modules.
+//! A bounded, seeded fuzz run of the load-and-call path with `wasm-smith`
+//! modules, using the case that `make fuzz` drives coverage-guided
+//! (`fastwasm-fuzzing`).
 //!
-//! Each case draws a wasm-smith configuration and module from a seeded byte
-//! stream, loads it, and calls its scalar exports with zero arguments under a
-//! short deadline and a small memory cap. Every outcome may be an error; what
-//! must never happen is a panic or a crash of the process. The counts are
-//! printed (`cargo test --release -p fastwasm-runtime -- --nocapture fuzz`).
+//! Every outcome may be an error; what must never happen is a panic or a
+//! crash of the process. The counts are printed
+//! (`cargo test --release -p fastwasm-runtime --test all -- --nocapture fuzz`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use arbitrary::{Arbitrary, Unstructured};
-use fastwasm_runtime::{CacheDir, Error, Isolation, Runtime, RuntimeConfig, Value, ValueType};
+use arbitrary::Unstructured;
+use fastwasm_fuzzing::{exercise, fuzz_runtime, module_from};
+use fastwasm_runtime::Isolation;
 
 const CASES: u64 = 5000;
 const BUDGET: Duration = Duration::from_secs(30);
-const CALLS_PER_MODULE: usize = 6;
 
 /// `SplitMix64`: a small, well-known generator, so every case is reproducible.
 fn bytes_for(seed: u64, len: usize) -> Vec<u8> {
@@ -30,43 +30,13 @@ fn bytes_for(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn runtime(isolation: Isolation) -> Runtime {
-    let mut config = RuntimeConfig::default();
-    config.timeout = Duration::from_millis(20);
-    config.epoch_tick = Duration::from_millis(2);
-    config.max_memory_bytes = 8 << 20;
-    config.isolation = isolation;
-    config.pool_size = 1;
-    config.cache_dir = CacheDir::Disabled;
-    Runtime::with_config(config).expect("runtime")
-}
-
-fn kind(error: &Error) -> &'static str {
-    match error {
-        Error::InvalidModule { .. } => "invalid module",
-        Error::Trap { .. } => "trap",
-        Error::Timeout { .. } => "timeout",
-        Error::MemoryLimit { .. } => "memory limit",
-        Error::InstanceLimit { .. } => "instance limit",
-        Error::WrongSignature { .. } => "wrong signature",
-        _ => "other",
-    }
-}
-
-fn zero(ty: ValueType) -> Value {
-    match ty {
-        ValueType::I32 => Value::I32(0),
-        ValueType::I64 => Value::I64(0),
-        ValueType::F32 => Value::F32(0.0),
-        ValueType::F64 => Value::F64(0.0),
-    }
-}
-
 #[test]
 fn wasm_smith_modules_never_crash_the_host() {
-    let runtimes = [runtime(Isolation::Pooled), runtime(Isolation::PerCall)];
+    let runtimes = [
+        fuzz_runtime(Isolation::Pooled),
+        fuzz_runtime(Isolation::PerCall),
+    ];
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
-    let mut count = |key: String| *outcomes.entry(key).or_default() += 1;
     let started = Instant::now();
     let mut cases = 0;
     for seed in 0..CASES {
@@ -75,56 +45,14 @@ fn wasm_smith_modules_never_crash_the_host() {
         }
         cases += 1;
         let data = bytes_for(seed, 16 << 10);
-        let mut u = Unstructured::new(&data);
-        let Ok(mut config) = wasm_smith::Config::arbitrary(&mut u) else {
-            count("no config from the bytes".into());
+        let Ok(wasm) = module_from(&mut Unstructured::new(&data), seed) else {
+            *outcomes
+                .entry("no module from the bytes".into())
+                .or_default() += 1;
             continue;
         };
-        // Mostly import-free modules, so calls get exercised; some keep
-        // imports, which must be refused.
-        if seed % 4 != 0 {
-            config.max_imports = 0;
-        }
-        // Most modules keep to the proposals the host's wasmtime is built with,
-        // so the calling path is exercised; the rest must be refused cleanly.
-        if seed % 5 != 0 {
-            config.gc_enabled = false;
-            // externref needs GC; wasm-smith has no funcref-only switch.
-            config.reference_types_enabled = false;
-            config.exceptions_enabled = false;
-            config.compact_imports_enabled = false;
-            config.threads_enabled = false;
-            config.shared_everything_threads_enabled = false;
-            config.wide_arithmetic_enabled = false;
-            config.custom_descriptors_enabled = false;
-        }
-        config.max_memory32_bytes = config.max_memory32_bytes.min(16 << 20);
-        // Export every function from most modules, so there is something to call.
-        config.export_everything = seed % 3 != 0;
-        let Ok(module) = wasm_smith::Module::new(config, &mut u) else {
-            count("no module from the bytes".into());
-            continue;
-        };
-        let wasm = module.to_bytes();
-        let rt = &runtimes[(seed % 2) as usize];
-        match rt.load_bytes(&wasm) {
-            Err(error) => count(format!("load: {}", kind(&error))),
-            Ok(loaded) => {
-                count("load: ok".into());
-                let callable: Vec<_> = loaded
-                    .exports()
-                    .iter()
-                    .filter_map(|e| e.signature.as_ref().map(|s| (e.name.clone(), s.clone())))
-                    .take(CALLS_PER_MODULE)
-                    .collect();
-                for (name, signature) in callable {
-                    let args: Vec<Value> = signature.params.iter().map(|&t| zero(t)).collect();
-                    match loaded.call(&name, &args) {
-                        Ok(_) => count("call: ok".into()),
-                        Err(error) => count(format!("call: {}", kind(&error))),
-                    }
-                }
-            }
+        for outcome in exercise(&runtimes[(seed % 2) as usize], &wasm) {
+            *outcomes.entry(outcome).or_default() += 1;
         }
     }
     #[allow(clippy::print_stdout)]
