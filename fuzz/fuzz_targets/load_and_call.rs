@@ -5,25 +5,14 @@
 
 use std::sync::LazyLock;
 
-use arbitrary::Unstructured;
-use fastwasm_fuzzing::{exercise, fuzz_runtime, module_from};
-use fastwasm_runtime::{Isolation, Runtime};
+use fastwasm_fuzzing::FuzzHost;
 use libfuzzer_sys::fuzz_target;
 
-// One runtime per isolation for the whole process, as in a server.
-static RUNTIMES: LazyLock<[Runtime; 2]> = LazyLock::new(|| {
-    [
-        fuzz_runtime(Isolation::Pooled),
-        fuzz_runtime(Isolation::PerCall),
-    ]
-});
+static HOST: LazyLock<FuzzHost> = LazyLock::new(FuzzHost::new);
 
+// The first 8 bytes pick the variant; the rest become the module.
 fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    let Ok(variant) = u.arbitrary::<u64>() else {
-        return;
-    };
-    if let Ok(wasm) = module_from(&mut u, variant) {
-        let _ = exercise(&RUNTIMES[(variant % 2) as usize], &wasm);
+    if let Some((variant, rest)) = data.split_first_chunk::<8>() {
+        let _ = HOST.run(rest, u64::from_le_bytes(*variant));
     }
 });

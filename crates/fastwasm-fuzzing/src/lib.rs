@@ -10,17 +10,11 @@
 //! `make fuzz` (`fuzz/fuzz_targets/load_and_call.rs`).
 //!
 //! ```
-//! use arbitrary::Unstructured;
-//! use fastwasm_fuzzing::{exercise, fuzz_runtime, module_from};
-//! use fastwasm_runtime::Isolation;
+//! use fastwasm_fuzzing::FuzzHost;
 //!
-//! let runtime = fuzz_runtime(Isolation::Pooled);
-//! let data = [7u8; 4096];
-//! let mut u = Unstructured::new(&data);
-//! if let Ok(wasm) = module_from(&mut u, 1) {
-//!     for outcome in exercise(&runtime, &wasm) {
-//!         assert!(outcome.starts_with("load: ") || outcome.starts_with("call: "));
-//!     }
+//! let host = FuzzHost::new();
+//! for outcome in host.run(&[7u8; 4096], 1) {
+//!     assert!(outcome.starts_with("load: ") || outcome.starts_with("call: ") || outcome == "no module from the bytes");
 //! }
 //! ```
 
@@ -31,6 +25,43 @@ use fastwasm_runtime::{CacheDir, Error, Isolation, Runtime, RuntimeConfig, Value
 
 /// At most this many exports are called per module, so one case stays short.
 pub const CALLS_PER_MODULE: usize = 6;
+
+/// The runtimes a fuzz case runs in: one pooled, one with a fresh instance per
+/// call. Build it once per process, as a server builds its runtime.
+pub struct FuzzHost {
+    runtimes: [Runtime; 2],
+}
+
+impl Default for FuzzHost {
+    fn default() -> Self {
+        Self {
+            runtimes: [
+                fuzz_runtime(Isolation::Pooled),
+                fuzz_runtime(Isolation::PerCall),
+            ],
+        }
+    }
+}
+
+impl FuzzHost {
+    /// Both runtimes (see [`fuzz_runtime`]).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One case: a module drawn from `data` and `variant` (see [`module_from`]),
+    /// exercised (see [`exercise`]) in the pooled runtime when `variant` is even
+    /// and per call when it is odd. Returns the outcomes, or
+    /// `"no module from the bytes"`.
+    #[must_use]
+    pub fn run(&self, data: &[u8], variant: u64) -> Vec<String> {
+        match module_from(&mut Unstructured::new(data), variant) {
+            Ok(wasm) => exercise(&self.runtimes[(variant % 2) as usize], &wasm),
+            Err(_) => vec!["no module from the bytes".to_owned()],
+        }
+    }
+}
 
 /// A runtime for fuzzing: a 20 ms deadline, an 8 MiB memory cap, one pooled
 /// instance, no disk cache.

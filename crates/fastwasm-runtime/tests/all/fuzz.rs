@@ -9,9 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use arbitrary::Unstructured;
-use fastwasm_fuzzing::{exercise, fuzz_runtime, module_from};
-use fastwasm_runtime::Isolation;
+use fastwasm_fuzzing::FuzzHost;
 
 const CASES: u64 = 5000;
 const BUDGET: Duration = Duration::from_secs(30);
@@ -32,10 +30,7 @@ fn bytes_for(seed: u64, len: usize) -> Vec<u8> {
 
 #[test]
 fn wasm_smith_modules_never_crash_the_host() {
-    let runtimes = [
-        fuzz_runtime(Isolation::Pooled),
-        fuzz_runtime(Isolation::PerCall),
-    ];
+    let host = FuzzHost::new();
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     let started = Instant::now();
     let mut cases = 0;
@@ -44,14 +39,7 @@ fn wasm_smith_modules_never_crash_the_host() {
             break;
         }
         cases += 1;
-        let data = bytes_for(seed, 16 << 10);
-        let Ok(wasm) = module_from(&mut Unstructured::new(&data), seed) else {
-            *outcomes
-                .entry("no module from the bytes".into())
-                .or_default() += 1;
-            continue;
-        };
-        for outcome in exercise(&runtimes[(seed % 2) as usize], &wasm) {
+        for outcome in host.run(&bytes_for(seed, 16 << 10), seed) {
             *outcomes.entry(outcome).or_default() += 1;
         }
     }
