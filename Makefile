@@ -35,11 +35,12 @@ $(VENV_STAMP): requirements.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
-# Debian packages the tests and benchmarks run: hey (load generator) and
-# chromium (the browser test drives /usr/bin/chromium; no browser is downloaded).
-DEB_TOOLS := hey:hey chromium:chromium
+# Debian packages the tests and benchmarks run: hey (load generator), chromium
+# (the browser test drives /usr/bin/chromium; no browser is downloaded) and
+# node (JSON.parse of every answer, tests/clients).
+DEB_TOOLS := hey:hey chromium:chromium node:nodejs
 
-.PHONY: tools ## install hey and chromium (Debian packages) when they are missing
+.PHONY: tools ## install hey, chromium and node (Debian packages) when they are missing
 tools:
 	@missing=$$(for t in $(DEB_TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
 	if [ -n "$$missing" ]; then \
@@ -63,11 +64,18 @@ lint: build
 	$(VENV)/bin/mypy
 	$(PYTHON) -m mypy.stubtest fastwasm._native
 
-.PHONY: test ## lint, then every Rust and Python test (the guest is tested as real WASM)
+.PHONY: test ## lint, then every Rust and Python test (the guest is tested as real WASM); derandomized
 test: build tools lint
 	$(CARGO) test --locked --workspace --release
 	$(PYTHON) -m pytest
 	$(MAKE) bench-quick
+
+# make test draws the same examples on every run (tests/conftest.py, schemathesis.toml);
+# this keeps the random exploration, with many more examples, for humans to run.
+.PHONY: fuzz-api ## random property-based runs (Hypothesis, schemathesis on the OpenAPI schema), many examples
+fuzz-api: build
+	FASTWASM_HYPOTHESIS_PROFILE=random $(PYTHON) -m pytest -p no:cacheprovider \
+		tests/fastwasm/api/test_schemathesis.py tests/fastwasm/test_fibonacci.py
 
 .PHONY: bench-digits ## time F(10^5) and F(10^6) digits natively and as WASM, side by side
 bench-digits: wasm
@@ -97,6 +105,7 @@ bench-quick: build tools peers target/release/fastwasm-server
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
+	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
@@ -111,7 +120,7 @@ target/release/fastwasm-server:
 bench-http: build tools server-bin
 	$(PYTHON) bench/http_bench.py
 
-.PHONY: soak ## 60 s of mixed load at 50 connections: status codes, RSS growth, exactness; cancel latency (a benchmark)
+.PHONY: soak ## a check: mixed load on both servers, fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
 soak: build tools server-bin
 	$(PYTHON) bench/soak.py
 	$(PYTHON) bench/cheap_under_heavy.py

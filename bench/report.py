@@ -368,6 +368,62 @@ WHY_MISSED = {
 }
 
 
+def load_optional(name: str, required: tuple[str, ...]) -> dict[str, Any] | None:
+    """Results that `make soak`, not `make bench`, writes: absent until it has run."""
+    if not (RESULTS / f"{name}{SUFFIX}.json").exists():
+        return None
+    return load(name, required)
+
+
+def cheap_under_heavy_section(data: dict[str, Any] | None) -> list[str]:
+    if data is None:
+        return []
+    lines = [
+        "## Cheap requests under a heavy flood",
+        "",
+        f"`bench/cheap_under_heavy.py` (in `make soak`): {data['conditions']}."
+        f" Target: a cheap p99 under {data['target_p99_ms']:g} ms under every kind of heavy work.",
+        f"Conditions: {conditions(data['machine'])}.",
+        "",
+        "| server | flood | cheap p50 | cheap p99 | cheap requests | heavy status codes | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in data["rows"]:
+        cheap = row["cheap_ms"]
+        met = "met" if cheap["p99"] < data["target_p99_ms"] else "**missed**"
+        codes = ", ".join(f"{k}: {v:,}" for k, v in sorted(row["heavy_status_codes"].items()))
+        lines.append(
+            f"| {row['server']} | {row['flood']} (`{row['heavy']}`) | {cheap['p50']:.2f} ms | {cheap['p99']:.2f} ms"
+            f" | {row['cheap_requests']} | {codes} | {met} |"
+        )
+    return [*lines, ""]
+
+
+def soak_section(data: dict[str, Any] | None) -> list[str]:
+    if data is None:
+        return []
+    lines = [
+        "## Soak",
+        "",
+        f"`make soak` (`bench/soak.py`): {data['conditions']}. It fails on an unintended 5xx, an inexact value,"
+        " or RSS growth above 10%.",
+        f"Conditions: {conditions(data['machine'])}.",
+        "",
+        "| server | requests | unintended statuses | exact spot checks | RSS start → end | growth | cheap p99"
+        " | result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in data["servers"]:
+        rss, spot = r["rss_mb"], r["spot_checks"]
+        result = "failed: " + "; ".join(r["failures"]) if r["failures"] else "passed"
+        lines.append(
+            f"| {r['server']} | {r['requests']:,} | {sum(r['unintended'].values())} | {spot['exact']}/{spot['checked']}"
+            f" | {rss['start']:.1f} → {rss['end']:.1f} MiB | {rss['growth']:+.1%}"
+            f" | {r['cheap_latency_under_load_ms']['p99']:.2f} ms | {result} |"
+        )
+    return [*lines, ""]
+
+
 def why_missed(missed: list[str]) -> list[str]:
     if not missed:
         return []
@@ -416,6 +472,8 @@ def main() -> None:
         *startup_section(http, micro),
         *memory_section(http),
         *http_section(http),
+        *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
+        *soak_section(load_optional("soak", ("servers", "conditions"))),
         "## Also",
         "",
         "- The Rust runtime alone: `make bench-runtime` (criterion), discussed in [runtime.md](runtime.md).",

@@ -1,39 +1,63 @@
-"""Soak: 60 s of mixed load at 50 connections against one server.
+"""Soak: mixed load at 50 connections against each server in turn, as a check.
 
-Run: make soak   (a benchmark, not a test; SOAK_SECONDS=N shortens it)
+Run: make soak   (SOAK_SECONDS=N sets the measured part, default 60; exits 1 on failure)
 
-Five `hey` processes run at once, 10 connections each: cheap valid, heavy
-valid, invalid (negative n), over-the-limit, and huge digits. Meanwhile this
-script spot-checks exact values over HTTP against its own reference, samples
-the server's RSS, and measures the cheap endpoint's latency under the heavy
-flood. Reported: requests, status codes (503/504 are the intended overload
-answers; any other 5xx is a failure), RSS at start and end, and the spot checks.
+For FastAPI (`fastwasm serve`) and then fastwasm-server, each fresh with
+default settings: five `hey` processes run at once, 10 connections each:
+cheap valid, heavy valid (recursive through WASM; for FastAPI also pure
+Python), invalid (negative n), over the limit, and huge digits. A warm-up of
+WARMUP_SECONDS under the same load comes first, so that the RSS baseline is
+taken once caches, pools and allocator arenas have filled. Meanwhile this
+script spot-checks exact values over HTTP against its own reference and
+samples the server's RSS.
+
+It fails (exit 1) on any unintended 5xx (only 503, admission control's
+answer, is intended), any spot check that is not exact, or RSS growth above
+10% from the warmed-up start to the end. RSS is sampled every second; start
+and end are the medians of the first and the last RSS_WINDOW samples of the
+measured part, so that one allocator spike is not taken for a leak, while a
+leak, which grows steadily, still is. It prints one table for both servers.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import random
 import statistics
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import fastwasm_server, free_port, machine, percentile_ms, serving, write_results
+from common import fastwasm_server, free_port, machine, percentile_ms, rust_server, serving, write_results
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
+WARMUP_SECONDS = int(os.environ.get("SOAK_WARMUP_SECONDS", "10"))
 LOADS = {
-    "cheap: /fibonacci-wasm/39": "/fibonacci-wasm/39",
-    "heavy: /fibonacci-wasm/32?algorithm=recursive": "/fibonacci-wasm/32?algorithm=recursive",
-    "invalid: /fibonacci-wasm/-5": "/fibonacci-wasm/-5",
-    "over the limit: /fibonacci/100001": "/fibonacci/100001",
-    "huge: /fibonacci-native/200000?algorithm=fast_doubling": "/fibonacci-native/200000?algorithm=fast_doubling",
+    "cheap": "/fibonacci-wasm/39",
+    "heavy WASM": "/fibonacci-wasm/32?algorithm=recursive",
+    "invalid": "/fibonacci-wasm/-5",
+    "over the limit": "/fibonacci-wasm/100001",
+    "huge": "/fibonacci-native/200000?algorithm=fast_doubling",
 }
-INTENDED_5XX = {"503", "504"}
+PYTHON_ONLY_LOADS = {"heavy Python": "/fibonacci/27?algorithm=recursive"}
+INTENDED = {
+    "cheap": {"200"},
+    "heavy WASM": {"200", "503"},
+    "heavy Python": {"200", "503"},
+    "invalid": {"400"},
+    "over the limit": {"400"},
+    "huge": {"200", "503"},
+}
+SERVERS = {"FastAPI": fastwasm_server, "fastwasm-server": rust_server}
+MAX_RSS_GROWTH = 0.10
+RSS_WINDOW = 5
 
 
 def reference(n: int) -> int:
@@ -50,94 +74,115 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def main() -> None:
+def flood(base: str, loads: dict[str, str], seconds: int) -> dict[str, subprocess.Popen[str]]:
+    return {
+        name: subprocess.Popen(
+            ["hey", "-z", f"{seconds}s", "-c", "10", "-o", "csv", base + path], stdout=subprocess.PIPE, text=True
+        )
+        for name, path in loads.items()
+    }
+
+
+def soak(server: str) -> dict[str, object]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    loads = {**LOADS, **(PYTHON_ONLY_LOADS if server == "FastAPI" else {})}
+    methods = ["fibonacci-wasm", "fibonacci-native"] + (["fibonacci"] if server == "FastAPI" else [])
     spot = {"checked": 0, "exact": 0}
     cheap_latencies: list[float] = []
     rss: list[float] = []
-    with serving(fastwasm_server(port), f"{base}/health") as server:
-        # Warm up, then take the starting RSS.
-        for _ in range(200):
-            urllib.request.urlopen(f"{base}/fibonacci-wasm/39").read()
-        rss.append(rss_mb(server.pid))
-        loads = {
-            name: subprocess.Popen(
-                ["hey", "-z", f"{SECONDS}s", "-c", "10", "-o", "csv", base + path],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for name, path in LOADS.items()
-        }
+    with serving(SERVERS[server](port), f"{base}/health") as process:
+        for warming in flood(base, loads, WARMUP_SECONDS).values():
+            warming.communicate()
+        running = flood(base, loads, SECONDS)
         stop = time.monotonic() + SECONDS
         rng = random.Random(7)
 
         def sample_rss() -> None:
             while time.monotonic() < stop:
-                rss.append(rss_mb(server.pid))
+                rss.append(rss_mb(process.pid))
                 time.sleep(1)
 
         sampler = threading.Thread(target=sample_rss)
         sampler.start()
         while time.monotonic() < stop - 1:
             n = rng.randint(0, 3000)
-            method = rng.choice(["fibonacci", "fibonacci-wasm", "fibonacci-native"])
-            start = time.perf_counter()
             try:
-                with urllib.request.urlopen(f"{base}/{method}/{n}", timeout=30) as response:
-                    body = json.loads(response.read(), parse_int=int)
+                with urllib.request.urlopen(f"{base}/{rng.choice(methods)}/{n}", timeout=30) as response:
+                    body = json.loads(response.read())
                 spot["checked"] += 1
-                spot["exact"] += body["fibonacci"] == reference(n)
+                spot["exact"] += body["digits"] == str(reference(n))
             except urllib.error.HTTPError as error:
-                if error.code not in (503, 504):
+                if error.code != 503:
                     raise
             start = time.perf_counter()
             urllib.request.urlopen(f"{base}/fibonacci-wasm/39", timeout=30).read()
             cheap_latencies.append(time.perf_counter() - start)
             time.sleep(0.05)
-        outputs = {name: process.communicate()[0] for name, process in loads.items()}
+        outputs = {name: load.communicate()[0] for name, load in running.items()}
         sampler.join()
-        rss.append(rss_mb(server.pid))
-
-    import csv
-    import io
-
     per_load = {}
-    statuses: dict[str, int] = {}
+    unintended: dict[str, int] = {}
     for name, out in outputs.items():
-        rows = list(csv.DictReader(io.StringIO(out)))
         codes: dict[str, int] = {}
-        for row in rows:
+        for row in csv.DictReader(io.StringIO(out)):
             codes[row["status-code"]] = codes.get(row["status-code"], 0) + 1
-            statuses[row["status-code"]] = statuses.get(row["status-code"], 0) + 1
-        per_load[name] = {"requests": len(rows), "status_codes": codes}
-    unintended_5xx = sum(v for k, v in statuses.items() if k.startswith("5") and k not in INTENDED_5XX)
-    growth = (rss[-1] - rss[0]) / rss[0]
-    payload = {
-        "machine": machine("make soak"),
-        "seconds": SECONDS,
+        per_load[name] = {"path": loads[name], "requests": sum(codes.values()), "status_codes": codes}
+        for code, count in codes.items():
+            if code not in INTENDED[name]:
+                unintended[f"{name}: {code}"] = count
+    start_mb, end_mb = statistics.median(rss[:RSS_WINDOW]), statistics.median(rss[-RSS_WINDOW:])
+    growth = (end_mb - start_mb) / start_mb
+    failures = [f"unintended status {k} ({v}x)" for k, v in unintended.items()]
+    if spot["exact"] != spot["checked"]:
+        failures.append(f"{spot['checked'] - spot['exact']} spot checks not exact")
+    if growth > MAX_RSS_GROWTH:
+        failures.append(f"RSS grew {growth:.1%} (limit {MAX_RSS_GROWTH:.0%})")
+    return {
+        "server": server,
         "loads": per_load,
-        "status_codes": statuses,
-        "unintended_5xx": unintended_5xx,
-        "rss_mb": {"start": rss[0], "end": rss[-1], "max": max(rss), "growth": growth},
+        "requests": sum(load["requests"] for load in per_load.values()),
+        "unintended": unintended,
+        "rss_mb": {"start": start_mb, "end": end_mb, "max": max(rss), "growth": growth, "samples": rss},
         "spot_checks": spot,
         "cheap_latency_under_load_ms": {
             "p50": percentile_ms(cheap_latencies, 0.5),
             "p99": percentile_ms(cheap_latencies, 0.99),
             "samples": len(cheap_latencies),
         },
+        "failures": failures,
+    }
+
+
+def main() -> None:
+    results = [soak(server) for server in SERVERS]
+    payload = {
+        "machine": machine("make soak"),
+        "conditions": f"{WARMUP_SECONDS} s warm-up, then {SECONDS} s measured; 5 or 6 hey loads at 10 connections "
+        f"each; a fresh server with default settings; nothing pinned; RSS start and end are medians of "
+        f"{RSS_WINDOW} one-second samples",
+        "servers": results,
     }
     path = write_results("soak", payload)
-    print(f"soak: {SECONDS} s, {sum(statuses.values()):,} requests, status codes {dict(sorted(statuses.items()))}")
-    print(f"unintended 5xx: {unintended_5xx}")
-    print(f"RSS: {rss[0]:.1f} MiB at start, {rss[-1]:.1f} MiB at the end ({growth:+.1%}), max {max(rss):.1f} MiB")
-    print(f"spot checks: {spot['exact']} exact of {spot['checked']}")
-    if cheap_latencies:
+    print(f"soak: {SECONDS} s after a {WARMUP_SECONDS} s warm-up, each server in turn")
+    print(
+        f"{'server':<16} {'requests':>9} {'unintended':>10} {'exact':>9} {'RSS start':>10} {'RSS end':>8} "
+        f"{'growth':>7} {'cheap p99':>10}  result"
+    )
+    for r in results:
+        rss, spot, cheap = r["rss_mb"], r["spot_checks"], r["cheap_latency_under_load_ms"]
         print(
-            f"/fibonacci-wasm/39 under the flood: p50 {statistics.median(cheap_latencies) * 1e3:.2f} ms, "
-            f"p99 {percentile_ms(cheap_latencies, 0.99):.2f} ms over {len(cheap_latencies)} requests"
+            f"{r['server']:<16} {r['requests']:>9,} {sum(r['unintended'].values()):>10} "  # type: ignore[attr-defined]
+            f"{spot['exact']:>4}/{spot['checked']:<4} {rss['start']:>8.1f}MB {rss['end']:>6.1f}MB "  # type: ignore[index]
+            f"{rss['growth']:>+7.1%} {cheap['p99']:>8.2f}ms  "  # type: ignore[index]
+            f"{'FAIL: ' + '; '.join(r['failures']) if r['failures'] else 'ok'}"  # type: ignore[arg-type]
         )
+    for r in results:
+        for name, load in r["loads"].items():  # type: ignore[attr-defined]
+            print(f"  {r['server']}: {name} {load['path']}: {load['requests']:,} requests, {load['status_codes']}")
     print(f"wrote {path}")
+    if any(r["failures"] for r in results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

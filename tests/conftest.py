@@ -1,10 +1,36 @@
-"""Shared fixtures: small WAT modules and runtimes with short deadlines."""
+"""Shared fixtures: small WAT modules and runtimes with short deadlines; and
+the Hypothesis profile every property-based test runs under."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 import fastwasm
+
+# `make test` runs the same examples on every machine and every run: derandomized,
+# and no example database, so nothing from an earlier run changes what is drawn.
+# `make fuzz-api` picks the random profile, with many more examples, for humans.
+settings.register_profile(
+    "deterministic",
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+settings.register_profile(
+    "random",
+    derandomize=False,
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("FASTWASM_HYPOTHESIS_PROFILE", "deterministic"))
 
 MISBEHAVING_WAT = b"""(module
     (memory 1)

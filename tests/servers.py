@@ -31,12 +31,13 @@ def free_port() -> int:
 
 
 def get(url: str) -> tuple[int, Any]:
-    """Status and JSON body (numbers kept as their digits), for 2xx and errors alike."""
+    """Status and JSON body, decoded by the standard library with its default
+    settings (as any client would), for 2xx and errors alike."""
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, json.loads(response.read(), parse_int=str)
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read(), parse_int=str)
+        return error.code, json.loads(error.read())
 
 
 def python_command(port: int, *args: str) -> list[str]:
@@ -104,3 +105,30 @@ def raw_request(base: str, lines: Sequence[str]) -> socket.socket:
     client = socket.create_connection((host, int(port)))
     client.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
     return client
+
+
+def children(pid: int) -> list[int]:
+    """The PIDs whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def python_worker_pids(server_pid: int) -> set[int]:
+    """The Python-method worker processes of a server: the children of its fork server."""
+    return {worker for child in children(server_pid) for worker in children(child)}
+
+
+def cpu_ticks(pid: int) -> int:
+    """User plus system CPU time of a process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])

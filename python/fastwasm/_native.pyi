@@ -17,7 +17,9 @@ __all__ = [
     "Runtime",
     "WasmCancelled",
     "WasmError",
+    "WasmInstanceLimit",
     "WasmLimitError",
+    "WasmMemoryLimit",
     "WasmTimeout",
     "WasmTrap",
     "default_fibonacci_module",
@@ -53,6 +55,15 @@ class WasmLimitError(WasmError):
     """The call hit a resource limit (memory, instances)."""
 
     limit: int
+
+class WasmMemoryLimit(WasmLimitError):
+    """The guest tried to grow its linear memory past the cap (`max_memory_mb`)."""
+
+    export: str
+    requested: int
+
+class WasmInstanceLimit(WasmLimitError):
+    """Every instance slot of the runtime is in use (`max_instances`)."""
 
 class WasmCancelled(WasmError):
     """The call was stopped by its `CancelToken`."""

@@ -7,15 +7,19 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import uvicorn
+if TYPE_CHECKING:
+    from fastwasm.api.settings import Settings
 
-from fastwasm.api.settings import Settings
+# uvicorn, FastAPI and pydantic are imported inside the functions: a worker
+# process of the Python method re-runs this script's imports (multiprocessing's
+# forkserver does that for the main module), and should not pay for them.
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    defaults = Settings()
     parser = argparse.ArgumentParser(prog="fastwasm", description=__doc__)
+    defaults = settings_or_exit(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default=defaults.host, help="default: FASTWASM_HOST or %(default)s")
@@ -40,6 +44,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve_with_uvicorn(args)
 
 
+def settings_or_exit(parser: argparse.ArgumentParser) -> Settings:
+    """The FASTWASM_* settings; an invalid one ends the program with status 2
+    and one line per problem, `invalid setting FASTWASM_X=value: reason`, as
+    fastwasm-server reports it."""
+    from pydantic import ValidationError
+
+    from fastwasm.api.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [
+            f"invalid setting FASTWASM_{'_'.join(map(str, e['loc'])).upper()}={json.dumps(e['input'])}: {e['msg']}"
+            for e in error.errors()
+        ]
+        parser.exit(2, "".join(f"fastwasm: {line}\n" for line in lines))
+
+
 def openapi_document() -> str:
     from fastwasm.api import create_app  # here: `serve` needs no app in the parent process
 
@@ -47,6 +69,8 @@ def openapi_document() -> str:
 
 
 def serve_with_uvicorn(args: argparse.Namespace) -> None:
+    import uvicorn
+
     uvicorn.run(
         "fastwasm.api.app:app",
         host=args.host,

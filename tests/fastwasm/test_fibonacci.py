@@ -4,7 +4,7 @@ input is refused with a message that names the limit."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import fastwasm
@@ -23,7 +23,6 @@ def reference(n: int) -> int:
 RANGES = {"iterative": 5000, "recursive": 22, "fast_doubling": 20000}
 
 
-@settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_every_method_and_algorithm_agree_with_a_plain_reference(data: st.DataObject) -> None:
     algorithm = data.draw(st.sampled_from(sorted(RANGES)))

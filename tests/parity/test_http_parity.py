@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import signal
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -27,6 +29,7 @@ import fastwasm
 from fastwasm import pure
 from servers import (
     ROOT,
+    free_port,
     get,
     metric,
     python_command,
@@ -65,7 +68,8 @@ def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
 
 
 def parsed(body: bytes) -> Any:
-    return json.loads(body, parse_int=str)
+    """The body as any client decodes it: the standard library's defaults."""
+    return json.loads(body)
 
 
 def without_time(data: Any) -> Any:
@@ -110,8 +114,10 @@ def test_the_same_exact_value_and_body(both: dict[str, str], route: str, n: int,
         assert headers["content-type"] == "application/json"
     python, rust = (without_time(parsed(body)) for _, _, body in answers.values())
     assert rust == python
-    assert python["fibonacci"] == fastwasm.int_to_decimal(pure.fast_doubling(n))
-    assert python["number"] == str(n)
+    expected = fastwasm.int_to_decimal(pure.fast_doubling(n))
+    assert python["digits"] == expected
+    assert python["fibonacci"] == (int(expected) if n <= fastwasm.MAX_U64_N else expected)
+    assert python["number"] == n
 
 
 ERROR_CASES = [
@@ -208,7 +214,7 @@ def test_post_is_405_with_allow(both: dict[str, str]) -> None:
 
 
 def test_the_python_route_is_python_only(both: dict[str, str]) -> None:
-    assert get(both["python"] + "/fibonacci/10")[1]["fibonacci"] == "55"
+    assert get(both["python"] + "/fibonacci/10")[1]["fibonacci"] == 55
     status, body = get(both["rust"] + "/fibonacci/10")
     assert status == 404
     assert "no Python method" in body["detail"]
@@ -220,7 +226,7 @@ def test_compare_agrees_on_wasm_and_native(both: dict[str, str]) -> None:
     rust = without_time(get(both["rust"] + "/compare/30?algorithm=recursive")[1])
     assert [r["method"] for r in python["results"]] == ["Python", "WASM", "Native"]
     assert rust["results"] == python["results"][1:]
-    assert {r["fibonacci"] for r in python["results"]} == {"832040"}
+    assert {r["fibonacci"] for r in python["results"]} == {832040}
     for key in ("number", "algorithm", "agree"):
         assert rust[key] == python[key]
     assert (python["baseline"], rust["baseline"]) == ("Python", "WASM")
@@ -284,7 +290,7 @@ def test_a_wasm_deadline_is_504_and_the_server_stays_exact(both: dict[str, str])
     assert ps == 504
     assert "1.500 s (timeout_s) (set by FASTWASM_WASM_TIMEOUT_S)" in parsed(pb)["detail"]
     for base in both.values():
-        assert get(base + "/fibonacci-wasm/40?algorithm=fast_doubling")[1]["fibonacci"] == "102334155"
+        assert get(base + "/fibonacci-wasm/40?algorithm=fast_doubling")[1]["fibonacci"] == 102334155
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -300,7 +306,7 @@ def test_a_client_that_disconnects_cancels_its_wasm_call(both: dict[str, str], s
     wait_for(lambda: metric(base, cancelled) == before[0] + 1, "the WASM call was cancelled")
     wait_for(lambda: metric(base, closed) == before[1] + 1, "the request was counted as 499")
     assert metric(base, "fastwasm_heavy_busy") == 0
-    assert get(f"{base}/fibonacci-wasm/30?algorithm=recursive")[1]["fibonacci"] == "832040"
+    assert get(f"{base}/fibonacci-wasm/30?algorithm=recursive")[1]["fibonacci"] == 832040
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -314,7 +320,7 @@ def test_sigterm_finishes_the_request_in_flight(server: str) -> None:
         request.join()
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
     assert answer == [(200, answer[0][1])]
-    assert answer[0][1]["fibonacci"] == str(pure.iterative(38))
+    assert answer[0][1]["fibonacci"] == pure.iterative(38)
 
 
 def test_the_readme_curl_commands_for_fastwasm_server_work(both: dict[str, str]) -> None:
@@ -324,4 +330,74 @@ def test_the_readme_curl_commands_for_fastwasm_server_work(both: dict[str, str])
     for command in commands:
         status, data = get(command.strip().strip('"').replace("http://localhost:8001", both["rust"]))
         assert status == 200, (command, data)
-        assert data["fibonacci"].isdigit()
+        assert data["digits"].isdigit()
+
+
+FAULT_GUEST = ROOT / "tests" / "fastwasm" / "api" / "fault_guest.wat"
+FAULT_SETTINGS = {
+    "FASTWASM_WASM_MODULE": str(FAULT_GUEST),
+    "FASTWASM_WASM_TIMEOUT_S": "0.5",
+    "FASTWASM_WASM_MAX_MEMORY_MB": "4",
+}
+
+
+@pytest.fixture(scope="module")
+def faulty() -> Iterator[dict[str, str]]:
+    """Both servers on the fault guest (tests/fastwasm/api/fault_guest.wat)."""
+    with serving(python_command, FAULT_SETTINGS) as python, serving(rust_command, FAULT_SETTINGS) as rust:
+        yield {"python": python, "rust": rust}
+
+
+@pytest.mark.parametrize(
+    ("n", "status", "words"),
+    [
+        (13, 502, "(unreachable)"),
+        (14, 504, "(set by FASTWASM_WASM_TIMEOUT_S)"),
+        (15, 400, "(set by FASTWASM_WASM_MAX_MEMORY_MB)"),
+        (16, 502, "(stack_overflow)"),
+    ],
+)
+def test_guest_faults_get_the_same_status_and_body_then_exact_answers(
+    faulty: dict[str, str], n: int, status: int, words: str
+) -> None:
+    (ps, ph, pb), (rs, rh, rb) = (fetch(f"{base}/fibonacci-wasm/{n}") for base in faulty.values())
+    assert (rs, rb) == (ps, pb)
+    assert ps == status
+    assert words in parsed(pb)["detail"]
+    assert "retry-after" not in ph
+    assert "retry-after" not in rh
+    for base in faulty.values():
+        assert get(f"{base}/fibonacci-wasm/20")[1]["fibonacci"] == 6765
+
+
+def test_per_call_isolation_gives_the_same_answers(both: dict[str, str]) -> None:
+    env = {**SETTINGS, "FASTWASM_WASM_ISOLATION": "per-call"}
+    with serving(python_command, env) as python, serving(rust_command, env) as rust:
+        for path in ("/fibonacci-wasm/39", "/fibonacci-wasm/1000?algorithm=fast_doubling", "/compare/25"):
+            answers = [without_time(get(base + path)[1]) for base in (python, rust)]
+            reference = without_time(get(both["python"] + path)[1])  # pooled
+            if path.startswith("/compare"):
+                answers[0]["results"] = answers[0]["results"][1:]  # the Rust server has no Python result
+                reference["results"] = reference["results"][1:]
+                for answer in (*answers, reference):
+                    for key in ("baseline", "speedup_wasm", "speedup_native", "message"):
+                        answer.pop(key)
+            assert answers[0] == answers[1] == reference
+        for base in (python, rust):
+            module = get(base + "/health")[1]["module"]
+            assert (module["isolation"], module["pool"]["size"]) == ("per-call", 0)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("FASTWASM_MAX_N_RECURSIVE", "94"), ("FASTWASM_WASM_ISOLATION", "shared"), ("FASTWASM_PORT", "http")],
+)
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_invalid_setting_stops_start_up_naming_it(server: str, variable: str, value: str) -> None:
+    done = subprocess.run(
+        SERVERS[server](free_port()), env={**os.environ, variable: value}, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    # fastwasm-server logs JSON lines; the CLI writes plain ones.
+    lines = [json.loads(line)["message"] if line.startswith("{") else line for line in done.stderr.splitlines()]
+    assert any(f"invalid setting {variable}={json.dumps(value)}: " in line for line in lines), lines

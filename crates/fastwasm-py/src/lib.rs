@@ -48,6 +48,18 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(
     fastwasm,
+    WasmMemoryLimit,
+    WasmLimitError,
+    "The guest tried to grow its linear memory past the cap (`max_memory_mb`)."
+);
+pyo3::create_exception!(
+    fastwasm,
+    WasmInstanceLimit,
+    WasmLimitError,
+    "Every instance slot of the runtime is in use (`max_instances`)."
+);
+pyo3::create_exception!(
+    fastwasm,
     ModuleError,
     WasmError,
     "The module cannot be loaded or does not fit the call."
@@ -101,7 +113,7 @@ impl From<Error> for PyErr {
                 limit,
                 requested,
             } => (
-                WasmLimitError::new_err(message),
+                WasmMemoryLimit::new_err(message),
                 vec![
                     ("export", export.into()),
                     ("limit", limit.into()),
@@ -109,7 +121,7 @@ impl From<Error> for PyErr {
                 ],
             ),
             E::InstanceLimit { limit } => (
-                WasmLimitError::new_err(message),
+                WasmInstanceLimit::new_err(message),
                 vec![("limit", (limit as usize).into())],
             ),
             E::ModuleNotFound { .. }
@@ -806,6 +818,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WasmTimeout", py.get_type::<WasmTimeout>())?;
     m.add("WasmLimitError", py.get_type::<WasmLimitError>())?;
     m.add("WasmCancelled", py.get_type::<WasmCancelled>())?;
+    m.add("WasmMemoryLimit", py.get_type::<WasmMemoryLimit>())?;
+    m.add("WasmInstanceLimit", py.get_type::<WasmInstanceLimit>())?;
     m.add("ModuleError", py.get_type::<ModuleError>())?;
     m.add("MAX_U64_N", MAX_U64_N)?;
     m.add("ABI_VERSION", runtime::ABI_VERSION)?;

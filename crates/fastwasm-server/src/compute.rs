@@ -106,9 +106,12 @@ pub async fn compute(
             let _permit = permit;
             compute_sync(method, n, algorithm, &guest, Some(&cancel))
         });
+        // A panic in the computation goes on unwinding here, to the catch-all
+        // in the access log (a JSON 500 with the request id). The task is
+        // never aborted, so there is no other join error.
         let result = work
             .await
-            .map_err(|e| ApiError::Internal(format!("the computation did not finish: {e}")))?;
+            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
         // Done: cancelling now reaches nothing.
         drop(guard);
         result?

@@ -66,13 +66,29 @@ pub enum ApiError {
     /// limits are checked before).
     #[error(transparent)]
     Fib(#[from] fastwasm_runtime::FibError),
-    /// A blocking task panicked or was cancelled.
-    #[error("internal error: {0}")]
-    Internal(String),
 }
 
 /// nginx's "client closed request".
 pub const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// Seconds a client should wait before retrying when no WASM instance slot was free.
+pub const INSTANCE_RETRY_AFTER_S: u64 = 1;
+
+/// The `detail` of every unplanned failure (a 500): nothing internal leaks.
+pub const INTERNAL_ERROR_DETAIL: &str = "internal error";
+
+/// The 500 answer to an unplanned failure, with the request id that the log
+/// line carries too.
+#[must_use]
+pub fn internal_error_response(request_id: &str) -> Response {
+    let body = json!({"detail": INTERNAL_ERROR_DETAIL, "request_id": request_id}).to_string();
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
 
 impl ApiError {
     /// The HTTP status of this error.
@@ -81,21 +97,22 @@ impl ApiError {
         use fastwasm_runtime::Error as E;
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Negative | Self::AboveLimit { .. } | Self::Fib(_) | Self::Runtime(E::Fib(_)) => {
-                StatusCode::BAD_REQUEST
+            // A memory-cap hit is deterministic for the request: a 4xx, never retried.
+            Self::Negative
+            | Self::AboveLimit { .. }
+            | Self::Fib(_)
+            | Self::Runtime(E::Fib(_) | E::MemoryLimit { .. }) => StatusCode::BAD_REQUEST,
+            // Transient: 503 with Retry-After.
+            Self::Overloaded { .. } | Self::Runtime(E::InstanceLimit { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::NoPythonMethod { .. } | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::ClientDisconnected { .. } => {
                 StatusCode::from_u16(CLIENT_CLOSED_REQUEST).unwrap_or(StatusCode::BAD_REQUEST)
             }
             Self::Runtime(E::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
-            Self::Runtime(E::MemoryLimit { .. } | E::InstanceLimit { .. }) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
             Self::Runtime(_) => StatusCode::BAD_GATEWAY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -108,9 +125,11 @@ impl ApiError {
             Self::Runtime(e @ E::Timeout { .. }) => {
                 json!(format!("{e} (set by FASTWASM_WASM_TIMEOUT_S)"))
             }
-            Self::Runtime(e @ (E::MemoryLimit { .. } | E::InstanceLimit { .. } | E::Fib(_))) => {
-                json!(e.to_string())
+            Self::Runtime(e @ E::MemoryLimit { .. }) => {
+                json!(format!("{e} (set by FASTWASM_WASM_MAX_MEMORY_MB)"))
             }
+            Self::Runtime(e @ E::InstanceLimit { .. }) => json!(format!("{e}; retry later")),
+            Self::Runtime(e @ E::Fib(_)) => json!(e.to_string()),
             Self::Runtime(e) => json!(format!("the WASM guest failed: {e}")),
             other => json!(other.to_string()),
         }
@@ -128,6 +147,12 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+            }
+            Self::Runtime(fastwasm_runtime::Error::InstanceLimit { .. }) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(INSTANCE_RETRY_AFTER_S),
+                );
             }
             Self::MethodNotAllowed => {
                 response

@@ -32,6 +32,7 @@ pub mod settings;
 pub mod slash;
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -44,6 +45,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fastwasm_runtime::{Algorithm, FibonacciModule, Runtime};
+use futures_util::FutureExt as _;
 use serde_json::{Value, json};
 
 pub use crate::admission::Admission;
@@ -376,7 +378,14 @@ impl Drop for AccessRecord {
     }
 }
 
-async fn access_log(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+/// The outermost middleware of [`app`]: the request id (the caller's sane
+/// `X-Request-ID`, or a fresh one, echoed back), one access-log line and one
+/// count per request, and the catch-all that turns a panic into a JSON 500.
+pub async fn access_log(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let request_id = sane_request_id(request.headers().get(REQUEST_ID))
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let mut record = AccessRecord {
@@ -397,7 +406,27 @@ async fn access_log(State(state): State<Arc<AppState>>, request: Request, next: 
         started: Instant::now(),
         status: error::CLIENT_CLOSED_REQUEST,
     };
-    let mut response = next.run(request).await;
+    // The catch-all: a panic anywhere below becomes a JSON 500 that carries
+    // the request id, logged with its message, and the server keeps serving.
+    let mut response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(not a string)".to_owned());
+            record.state.metrics.internal_error();
+            tracing::error!(
+                target: "fastwasm.error",
+                request_id = %record.request_id,
+                path = %record.path,
+                panic = %message,
+                "unhandled error"
+            );
+            error::internal_error_response(&record.request_id)
+        }
+    };
     record.status = response.status().as_u16();
     if let Ok(value) = HeaderValue::from_str(&record.request_id) {
         response.headers_mut().insert(REQUEST_ID, value);

@@ -47,6 +47,7 @@ pub struct Metrics {
     memory_limits: Counter,
     cancelled: Counter,
     rejected: Counter,
+    internal_errors: Counter,
     /// One scrape at a time copies the sources into the counters.
     sync: std::sync::Mutex<()>,
 }
@@ -110,6 +111,10 @@ impl Metrics {
             "WASM calls stopped because their client disconnected",
         );
         let rejected = counter("fastwasm_heavy_rejected", "Heavy requests refused with 503");
+        let internal_errors = counter(
+            "fastwasm_internal_errors",
+            "Requests that failed in an unplanned way (500); each is logged",
+        );
         Self {
             registry,
             requests,
@@ -123,6 +128,7 @@ impl Metrics {
             memory_limits,
             cancelled,
             rejected,
+            internal_errors,
             sync: std::sync::Mutex::new(()),
         }
     }
@@ -135,6 +141,11 @@ impl Metrics {
                 status: status.to_string(),
             })
             .inc();
+    }
+
+    /// Counts a request that failed in an unplanned way (a 500).
+    pub fn internal_error(&self) {
+        self.internal_errors.inc();
     }
 
     /// Records the time of one computation.

@@ -1,9 +1,11 @@
-//! JSON bodies, byte for byte in the Python service's shape: F(n) is a plain
-//! JSON number with every digit, spliced in as the digits it already is.
+//! JSON bodies, byte for byte in the Python service's shape: `fibonacci` is
+//! a JSON integer while F(n) fits in a u64 (n ≤ 93) and a decimal string
+//! beyond, and `digits` is always the decimal string, spliced in as the digits
+//! it already is. So no standard JSON client loses a digit.
 
 use std::fmt::Write as _;
 
-use fastwasm_runtime::Algorithm;
+use fastwasm_runtime::{Algorithm, MAX_U64_N};
 
 /// Values with more digits than this are shortened in `message`.
 pub const MESSAGE_MAX_DIGITS: usize = 50;
@@ -72,6 +74,15 @@ fn grouped(n: usize) -> String {
     out
 }
 
+/// `"fibonacci":…,"digits":"…"` for F(n).
+fn value_fields(n: u32, digits: &str) -> String {
+    if n <= MAX_U64_N {
+        format!(r#""fibonacci":{digits},"digits":"{digits}""#)
+    } else {
+        format!(r#""fibonacci":"{digits}","digits":"{digits}""#)
+    }
+}
+
 fn string(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
@@ -89,12 +100,12 @@ pub fn fibonacci_body(result: &Computation) -> String {
         result.n,
         shorten(&result.digits)
     );
-    let mut body = String::with_capacity(result.digits.len() + 200);
+    let mut body = String::with_capacity(2 * result.digits.len() + 200);
     let _ = write!(
         body,
-        r#"{{"number":{},"fibonacci":{},"method":{},"algorithm":{},"message":{},"execution_time":{}}}"#,
+        r#"{{"number":{},{},"method":{},"algorithm":{},"message":{},"execution_time":{}}}"#,
         result.n,
-        result.digits,
+        value_fields(result.n, &result.digits),
         string(label),
         string(result.algorithm.name()),
         string(&message),
@@ -132,9 +143,9 @@ pub fn compare_body(
         .iter()
         .map(|r| {
             format!(
-                r#"{{"method":{},"fibonacci":{},"execution_time":{}}}"#,
+                r#"{{"method":{},{},"execution_time":{}}}"#,
                 string(r.method.label()),
-                r.digits,
+                value_fields(n, &r.digits),
                 float(r.seconds)
             )
         })

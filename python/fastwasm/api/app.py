@@ -19,6 +19,7 @@ from fastwasm.api import errors
 from fastwasm.api.admission import Admission
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
+from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.api.routers import compare, fibonacci, health, page
 from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
@@ -32,8 +33,10 @@ Fibonacci computed three ways, exactly, for every allowed n:
 * **/fibonacci-native/{n}**: the same Rust compiled into the extension.
 
 `algorithm` picks iterative (default), recursive or fast_doubling, the same in every method.
-`fibonacci` is a JSON number with every digit. Python clients decoding values over
-4300 digits need `sys.set_int_max_str_digits(0)` or `json.loads(..., parse_int=str)`.
+
+Every answer is exact and every standard JSON client reads it as it is: `fibonacci` is a
+JSON integer while F(n) fits in a u64 (n <= 93, where the tutorial was right), and a
+decimal string beyond; `digits` is always the decimal string.
 """
 
 
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The export list never changes: built once here, not on every /health.
         app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in app.state.guest.module.exports]
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
+        app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
         app.state.metrics = metrics
         metrics.watch(app.state.guest, app.state.admission)
         app.state.versions = {
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if syncing is not None:
                 syncing.cancel()
+            app.state.python_workers.close()
             metrics.close()
 
     app = FastAPI(

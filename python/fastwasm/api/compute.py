@@ -2,12 +2,16 @@
 
 Results carry decimal digits: that is what reaches the wire, and for n > 93
 the WASM and native methods produce digits directly.
+
+Where the work runs: cheap work inline on the event loop; heavy WASM and
+native work in the threadpool, where the Rust side releases the GIL; heavy
+Python work in worker processes (`python_workers`), because Python code holds
+the GIL and would take it from the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -15,13 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive
 
 import fastwasm
-from fastwasm import pure
+from fastwasm import python_worker
 from fastwasm.api.deps import FibonacciQuery
 from fastwasm.api.models import Algorithm, Method
 
 #: Cheap enough to run on the event loop: u64 results with a linear or
-#: logarithmic algorithm, or a tiny recursion. Everything else goes to the
-#: threadpool, where the Rust side releases the GIL.
+#: logarithmic algorithm, or a tiny recursion.
 INLINE_MAX_N = fastwasm.MAX_U64_N
 INLINE_MAX_N_RECURSIVE = 12
 
@@ -55,16 +58,11 @@ def compute_sync(
     guest: fastwasm.FibonacciModule,
     cancel: fastwasm.CancelToken | None = None,
 ) -> Computation:
-    """F(n) as digits. The timer brackets only the call that computes.
-    `cancel` stops a WASM call; Python and native calls cannot be interrupted."""
+    """F(n) as digits, in this thread. The timer brackets only the call that
+    computes. `cancel` stops a WASM call."""
     name = algorithm.value
     if method is Method.python:
-        start = time.perf_counter()
-        value = pure.fibonacci(n, name)
-        seconds = time.perf_counter() - start
-        # Outside the timer: CPython's str() refuses past 4300 digits, so the
-        # extension converts (linear int.to_bytes, then Rust).
-        digits = str(value) if n <= INLINE_MAX_N else fastwasm.int_to_decimal(value)
+        digits, seconds = python_worker.timed_digits(n, name)
     elif method is Method.wasm:
         if n <= INLINE_MAX_N:
             start = time.perf_counter()
@@ -90,7 +88,7 @@ def compute_sync(
 
 async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
     """As `compute_sync`: inline when cheap; otherwise with a slot from
-    admission control, in the threadpool, watching for the client to leave.
+    admission control, off the event loop, watching for the client to leave.
     The time goes to the histogram."""
     n, algorithm = query.n, query.algorithm
     if is_cheap(n, algorithm):
@@ -103,29 +101,38 @@ async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.Fibonac
 
 async def compute_heavy(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
     """Heavy work that stops when its client disconnects: a request still
-    queued for a slot leaves the queue, and a WASM call is cancelled within an
-    epoch tick. A Python or native call cannot be interrupted; it runs to its
-    end (bounded by the n limits) and keeps its slot until then."""
+    queued for a slot leaves the queue, a WASM call is cancelled within an
+    epoch tick, and a Python worker process is stopped (and replaced). A
+    native call cannot be interrupted; it runs to its end (bounded by the n
+    limits) and keeps its slot until then."""
+    n, algorithm = query.n, query.algorithm
     cancel = fastwasm.CancelToken()
 
     async def work() -> Computation:
         async with query.admission.slot():
-            return await run_in_threadpool(compute_sync, method, query.n, query.algorithm, guest, cancel)
+            if method is Method.python:
+                digits, seconds = await query.python_workers.timed_digits(n, algorithm.value)
+                return Computation(method, n, algorithm, digits, seconds)
+            return await run_in_threadpool(compute_sync, method, n, algorithm, guest, cancel)
 
     working = asyncio.ensure_future(work())
     leaving = asyncio.ensure_future(client_gone(query.receive))
     try:
-        await asyncio.wait((working, leaving), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait((working, leaving), return_when=asyncio.FIRST_COMPLETED)
     finally:
         leaving.cancel()
         if not working.done():
             cancel.cancel()
             working.cancel()
-            # Waits for the thread, so the slot is counted busy while it runs.
-            with contextlib.suppress(asyncio.CancelledError, fastwasm.WasmCancelled):
-                await working
-    if working.cancelled():
-        raise ClientDisconnected(query.n)
+            # Wait until the work has stopped (a thread cannot be abandoned
+            # mid-call), so its slot counts as busy until then. This wait never
+            # raises the work's own outcome; a cancellation of this task still
+            # propagates, before or after it.
+            await asyncio.wait((working,))
+    if leaving in done:
+        if not working.cancelled():
+            working.exception()  # retrieved: how the abandoned work ended does not matter
+        raise ClientDisconnected(n)
     return working.result()
 
 

@@ -16,6 +16,7 @@ import fastwasm
 from fastwasm.api.admission import Admission
 from fastwasm.api.models import Algorithm
 from fastwasm.api.observability import Metrics
+from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.api.settings import Settings
 
 NEGATIVE_MESSAGE = "Fibonacci is not defined for negative numbers"
@@ -47,6 +48,7 @@ class FibonacciQuery:
     # the hottest path.
     admission: Admission
     metrics: Metrics
+    python_workers: PythonWorkers
     # The ASGI receive channel, to notice a client that disconnects.
     receive: Receive
 
@@ -67,7 +69,7 @@ async def fibonacci_query(
             f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
         )
     state = request.app.state
-    return FibonacciQuery(n, algorithm, state.admission, state.metrics, request.receive)
+    return FibonacciQuery(n, algorithm, state.admission, state.metrics, state.python_workers, request.receive)
 
 
 FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: F(n) as decimal digits: no sign, no leading zeros.
+Digits = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)$")]
+#: F(n) for n <= 93, the u64 range.
+U64 = Annotated[int, Field(ge=0, le=2**64 - 1)]
+
+FIBONACCI_DESCRIPTION = (
+    "F(n), exact. A JSON integer while it fits in a u64 (n <= 93), as the tutorial sent it; beyond that, "
+    "the same value as a decimal string, so that no standard client loses digits or refuses the body "
+    "(Python's json stops at 4300 digits, JavaScript's JSON.parse is exact only below 2**53)."
+)
+DIGITS_DESCRIPTION = (
+    "F(n) as a decimal string, for every n: the one field a client can read the same way whatever n is "
+    "(F(1000000) has 208,988 digits)."
+)
 
 
 class Algorithm(StrEnum):
@@ -24,7 +40,7 @@ class Method(StrEnum):
 
 
 class FibonacciResponse(BaseModel):
-    """One F(n), exact. `fibonacci` is a JSON number with every digit, however long."""
+    """One F(n), exact: `fibonacci` as the tutorial's integer while it fits in a u64, and `digits` always."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -32,6 +48,7 @@ class FibonacciResponse(BaseModel):
                 {
                     "number": 39,
                     "fibonacci": 63245986,
+                    "digits": "63245986",
                     "method": "WASM",
                     "algorithm": "iterative",
                     "message": "Fibonacci of 39 is 63245986 (calculated using WASM)",
@@ -42,7 +59,8 @@ class FibonacciResponse(BaseModel):
     )
 
     number: int = Field(description="n.")
-    fibonacci: int = Field(description="F(n), exact, every digit (F(1000000) has 208,988).")
+    fibonacci: U64 | Digits = Field(description=FIBONACCI_DESCRIPTION)
+    digits: Digits = Field(description=DIGITS_DESCRIPTION)
     method: Method
     algorithm: Algorithm
     message: str = Field(description="A sentence; huge values shortened to first…last digits.")
@@ -53,7 +71,8 @@ class MethodResult(BaseModel):
     """One method's answer inside a comparison."""
 
     method: Method
-    fibonacci: int
+    fibonacci: U64 | Digits = Field(description=FIBONACCI_DESCRIPTION)
+    digits: Digits = Field(description=DIGITS_DESCRIPTION)
     execution_time: float
 
 
@@ -67,9 +86,9 @@ class CompareResponse(BaseModel):
                     "number": 30,
                     "algorithm": "recursive",
                     "results": [
-                        {"method": "Python", "fibonacci": 832040, "execution_time": 0.11},
-                        {"method": "WASM", "fibonacci": 832040, "execution_time": 0.0045},
-                        {"method": "Native", "fibonacci": 832040, "execution_time": 0.0026},
+                        {"method": "Python", "fibonacci": 832040, "digits": "832040", "execution_time": 0.11},
+                        {"method": "WASM", "fibonacci": 832040, "digits": "832040", "execution_time": 0.0045},
+                        {"method": "Native", "fibonacci": 832040, "digits": "832040", "execution_time": 0.0026},
                     ],
                     "agree": True,
                     "baseline": "Python",

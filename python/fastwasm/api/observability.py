@@ -25,6 +25,9 @@ import fastwasm
 from fastwasm.api.admission import Admission
 
 ACCESS_LOG = logging.getLogger("fastwasm.access")
+ERROR_LOG = logging.getLogger("fastwasm.error")
+#: The body of every unplanned failure: nothing internal leaks to the client.
+INTERNAL_ERROR_DETAIL = "internal error"
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -76,6 +79,9 @@ class Metrics:
             "cancelled": counter("fastwasm_wasm_cancelled", "WASM calls stopped because their client disconnected."),
             "rejected": counter("fastwasm_heavy_rejected", "Heavy requests refused with 503."),
         }
+        self.internal_errors = counter(
+            "fastwasm_internal_errors", "Requests that failed in an unplanned way (500); each is logged."
+        )
         self._seen = dict.fromkeys(self.counters, 0)
         self._sources: tuple[fastwasm.FibonacciModule, Admission] | None = None
 
@@ -131,6 +137,8 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, separators=(",", ":"))
 
 
@@ -146,7 +154,9 @@ def configure_logging() -> None:
 
 
 class ObservabilityMiddleware:
-    """Request id, one access-log line, and the request counter."""
+    """Request id, one access-log line, the request counter, and the catch-all
+    for unplanned failures: a JSON 500 with the request id, the traceback in
+    the log, and `fastwasm_internal_errors_total`."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -158,17 +168,34 @@ class ObservabilityMiddleware:
         given = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
         request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
         status = 500
+        started = False
         start = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            self.metrics.internal_errors.inc()
+            ERROR_LOG.exception("unhandled error", extra={"fields": {"request_id": request_id, "path": scope["path"]}})
+            if started:
+                raise  # too late for a JSON answer: the server closes the connection
+            body = json.dumps(
+                {"detail": INTERNAL_ERROR_DETAIL, "request_id": request_id}, separators=(",", ":")
+            ).encode()
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")

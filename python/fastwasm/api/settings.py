@@ -40,7 +40,16 @@ class Settings(BaseSettings):
     )
     max_module_bytes: int = Field(16 << 20, ge=1, description="Largest WASM module file loaded.")
     threadpool_size: int | None = Field(
-        None, ge=1, le=1024, description="Threads for heavy work; default: anyio's (40)."
+        None, ge=1, le=1024, description="Threads for heavy WASM and native work; default: anyio's (40)."
+    )
+    python_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=1024,
+        description="Worker processes for heavy pure-Python work; default: one per core.",
+    )
+    python_timeout_s: float = Field(
+        120.0, gt=0, le=86400, description="Deadline of one heavy pure-Python computation, seconds."
     )
 
     wasm_timeout_s: float = Field(10.0, gt=0, le=86400, description="Deadline of one WASM call, seconds.")

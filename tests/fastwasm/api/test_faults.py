@@ -3,8 +3,10 @@ the instance replaced, correct answers afterwards, and no crash."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,9 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
+from fastwasm.api.deps import get_guest
+from fastwasm.api.observability import JsonFormatter
+from servers import wait_for
 
 FAULT_GUEST = Path(__file__).with_name("fault_guest.wat")
 
@@ -28,7 +33,8 @@ def faulty() -> TestClient:
     [
         (13, 502, "unreachable"),
         (14, 504, "FASTWASM_WASM_TIMEOUT_S"),
-        (15, 503, "max_memory_mb"),
+        # Deterministic for this n: a 4xx that no client or proxy retries.
+        (15, 400, "FASTWASM_WASM_MAX_MEMORY_MB"),
         (16, 502, "stack_overflow"),
     ],
 )
@@ -77,9 +83,7 @@ def test_heavy_work_past_the_admission_limit_is_503_with_retry_after() -> None:
         thread.start()
         started.wait()
         # Wait until the heavy call holds the only slot (its WASM instance is busy).
-        deadline = time.monotonic() + 30
-        while c.get("/health").json()["module"]["pool"]["busy"] == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: c.get("/health").json()["module"]["pool"]["busy"] == 1, "the heavy call started", 30)
         refused = c.get("/fibonacci-native/35", params={"algorithm": "recursive"})
         cheap = c.get("/fibonacci-wasm/39")
         thread.join()
@@ -88,3 +92,46 @@ def test_heavy_work_past_the_admission_limit_is_503_with_retry_after() -> None:
     assert "FASTWASM_MAX_CONCURRENT_HEAVY" in refused.json()["detail"]
     assert cheap.json()["fibonacci"] == 63245986
     assert results == [200]
+
+
+class BrokenGuest:
+    """A guest with a bug of ours: it raises what no handler expects."""
+
+    def compute(self, *_: object, **__: object) -> int:
+        raise RuntimeError("injected fault")
+
+
+def test_an_unplanned_error_is_a_json_500_with_the_request_id_and_a_logged_traceback() -> None:
+    app = create_app(Settings())
+    app.dependency_overrides[get_guest] = BrokenGuest
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("fastwasm.error").addHandler(handler)
+    with TestClient(app) as c:
+        response = c.get("/fibonacci-wasm/39", headers={"X-Request-ID": "fault-1"})
+        metrics = c.get("/metrics").text
+        assert c.get("/fibonacci/39").json()["fibonacci"] == 63245986  # still serving
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "fault-1"
+    assert response.content == b'{"detail":"internal error","request_id":"fault-1"}'
+    assert "fastwasm_internal_errors_total 1.0" in metrics
+    logging.getLogger("fastwasm.error").removeHandler(handler)
+    logged = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(logged) == 1
+    assert logged[0]["request_id"] == "fault-1"
+    assert "RuntimeError: injected fault" in logged[0]["traceback"]
+
+
+def test_a_value_error_of_ours_is_a_500_not_a_400() -> None:
+    class WrongDigits:
+        def compute(self, *_: object, **__: object) -> str:
+            return "12a"
+
+    app = create_app(Settings())
+    app.dependency_overrides[get_guest] = WrongDigits
+    with TestClient(app) as c:
+        response = c.get("/fibonacci-wasm/39")
+    # Never a body with a wrong number, and never blamed on the client.
+    assert response.status_code == 500
+    assert response.json()["detail"] == "internal error"

@@ -141,7 +141,10 @@ fn cancelling_stops_a_long_computation_and_the_guest_stays_exact() {
     // Recursive F(80) would run far past the 10 s deadline.
     let error = std::thread::scope(|scope| {
         let call = scope.spawn(|| fib.compute_cancellable(Algorithm::Recursive, 80, &cancel));
-        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            crate::wait_until(|| fib.module().pool_stats().busy == 1),
+            "the call never started"
+        );
         cancel.cancel();
         call.join().unwrap().unwrap_err()
     });

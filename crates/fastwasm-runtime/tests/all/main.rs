@@ -20,7 +20,22 @@ pub fn runtime(timeout: Duration, isolation: Isolation) -> Runtime {
     config.isolation = isolation;
     config.cache_dir = CacheDir::Disabled;
     config.max_memory_bytes = 2 << 20;
+    // Fixed, not the core count, so pool sizes are the same on every machine.
+    config.pool_size = 2;
     Runtime::with_config(config).expect("runtime")
+}
+
+/// Polls `condition` until it holds: true, or false after 30 s. The bound
+/// only ends a failing test; nothing here measures speed.
+pub fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
 }
 
 /// Small hand-written modules for every way a call can fail.

@@ -12,6 +12,7 @@ async fn the_tutorial_endpoint_is_exact_and_json() {
     assert_eq!(headers["x-request-id"].len(), 32);
     let data: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(data["fibonacci"], 63_245_986);
+    assert_eq!(data["digits"], "63245986");
     assert_eq!(
         data["message"],
         "Fibonacci of 39 is 63245986 (calculated using WASM)"
@@ -20,19 +21,18 @@ async fn the_tutorial_endpoint_is_exact_and_json() {
 }
 
 #[tokio::test]
-async fn huge_values_are_plain_numbers_with_every_digit() {
+async fn values_past_u64_are_decimal_strings_every_client_reads() {
     let state = state(&[]);
-    let (status, _, body) = get(&state, "/fibonacci-native/1000?algorithm=fast_doubling").await;
+    let (status, body) = get_json(&state, "/fibonacci-native/1000?algorithm=fast_doubling").await;
     assert_eq!(status, StatusCode::OK);
-    let digits = body
-        .split(r#""fibonacci":"#)
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap();
+    let digits = body["digits"].as_str().unwrap();
+    assert_eq!(body["fibonacci"], digits);
     assert_eq!(digits.len(), 209);
     assert!(digits.starts_with("434665576869374564356885276750406258025646605173717804024817290895365554179490518904038798400792551692959225930803226347752096896232398733224711616429964409065331879382989696499285160037044761377951668492288"));
+    // F(93), the largest in a u64, is still the tutorial's JSON integer.
+    let (_, top) = get_json(&state, "/fibonacci-wasm/93").await;
+    assert_eq!(top["fibonacci"], 12_200_160_415_121_876_738_u64);
+    assert_eq!(top["digits"], "12200160415121876738");
     let (_, wasm) = get_json(&state, "/fibonacci-wasm/1000?algorithm=iterative").await;
     assert_eq!(
         wasm["message"],
@@ -125,9 +125,15 @@ async fn no_free_slot_is_503_with_retry_after() {
                 .0
         }
     });
-    while state.admission.busy() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    let taken = async {
+        while state.admission.busy() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    // The bound only ends a failing test.
+    tokio::time::timeout(std::time::Duration::from_secs(30), taken)
+        .await
+        .expect("the heavy request took the slot");
     let (status, headers, _) = get(&state, "/fibonacci-native/500").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(headers["retry-after"], "1");
@@ -181,4 +187,46 @@ async fn paths_are_read_as_uvicorn_and_starlette_read_them() {
     assert_eq!(data["detail"][0]["input"], "\u{FFFD}");
     let (status, _, _) = get(&state, "/fibonacci-wasm/5%2F6").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_unplanned_panic_is_a_json_500_with_the_request_id() {
+    use axum::routing::get as route_get;
+    let state = state(&[]);
+    // A fault injected under the server's own outermost middleware.
+    let router = axum::Router::new()
+        .route(
+            "/boom",
+            route_get(|| async {
+                panic!("injected fault");
+                #[allow(unreachable_code)]
+                ""
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state),
+            fastwasm_server::access_log,
+        ));
+    let request = axum::http::Request::get("/boom")
+        .header("x-request-id", "fault-1")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.headers()["x-request-id"], "fault-1");
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(
+        std::str::from_utf8(&body).unwrap(),
+        r#"{"detail":"internal error","request_id":"fault-1"}"#
+    );
+    let (_, _, metrics) = get(&state, "/metrics").await;
+    assert!(
+        metrics.contains("fastwasm_internal_errors_total 1"),
+        "{metrics}"
+    );
+    // The server goes on answering.
+    assert_eq!(get(&state, "/fibonacci-wasm/39").await.0, StatusCode::OK);
 }
