@@ -143,9 +143,9 @@ fuzz: $(CARGO_FUZZ)
 	RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run --target-dir target/fuzz load_and_call $(FUZZ_CORPUS) \
 		-- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
-.PHONY: bench-runtime ## criterion benches of the Rust runtime (no Python)
+.PHONY: bench-runtime ## criterion benches of the runtime and the Fibonacci facade (no Python)
 bench-runtime: wasm
-	$(CARGO) bench --locked -p fastwasm-runtime --bench calls
+	$(CARGO) bench --locked -p fastwasm-fibonacci --bench calls
 
 .PHONY: lock ## re-pin requirements.lock from the current .venv
 lock:

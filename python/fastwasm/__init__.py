@@ -11,11 +11,14 @@ from fastwasm._native import (
     ALGORITHMS,
     MAX_U64_N,
     WASMTIME_VERSION,
+    CacheStatus,
     CancelToken,
     Export,
     FibonacciModule,
+    LoadInfo,
     Module,
     ModuleError,
+    PoolStats,
     Runtime,
     WasmCancelled,
     WasmError,
@@ -24,11 +27,12 @@ from fastwasm._native import (
     WasmMemoryLimit,
     WasmTimeout,
     WasmTrap,
+    available_cores,
     default_fibonacci_module,
-    fibonacci,
-    fibonacci_digits,
     int_to_decimal,
+    is_cheap,
 )
+from fastwasm.methods import METHODS, fibonacci, fibonacci_digits
 
 __all__ = [
     "ABI_VERSION",
@@ -36,11 +40,14 @@ __all__ = [
     "MAX_U64_N",
     "METHODS",
     "WASMTIME_VERSION",
+    "CacheStatus",
     "CancelToken",
     "Export",
     "FibonacciModule",
+    "LoadInfo",
     "Module",
     "ModuleError",
+    "PoolStats",
     "Runtime",
     "WasmCancelled",
     "WasmError",
@@ -49,11 +56,10 @@ __all__ = [
     "WasmMemoryLimit",
     "WasmTimeout",
     "WasmTrap",
+    "available_cores",
     "default_fibonacci_module",
     "fibonacci",
     "fibonacci_digits",
     "int_to_decimal",
+    "is_cheap",
 ]
-
-#: Where F(n) can be computed.
-METHODS = ("wasm", "native", "python")

@@ -4,16 +4,21 @@ from os import PathLike
 from pathlib import Path
 from typing import Final, final
 
+from typing_extensions import disjoint_base
+
 __all__ = [
     "ABI_VERSION",
     "ALGORITHMS",
     "MAX_U64_N",
     "WASMTIME_VERSION",
+    "CacheStatus",
     "CancelToken",
     "Export",
     "FibonacciModule",
+    "LoadInfo",
     "Module",
     "ModuleError",
+    "PoolStats",
     "Runtime",
     "WasmCancelled",
     "WasmError",
@@ -22,11 +27,13 @@ __all__ = [
     "WasmMemoryLimit",
     "WasmTimeout",
     "WasmTrap",
+    "available_cores",
+    "check_request",
     "default_fibonacci_module",
-    "fibonacci",
-    "fibonacci_digits",
     "int_to_decimal",
+    "is_cheap",
     "native_digits",
+    "native_fibonacci",
 ]
 
 MAX_U64_N: Final[int]
@@ -36,40 +43,82 @@ ALGORITHMS: Final[tuple[str, ...]]
 
 _Number = int | float
 
+@disjoint_base
 class WasmError(Exception):
-    """Base of every error fastwasm raises about WebAssembly."""
+    """Base of every error fastwasm raises about WebAssembly.
 
+    Every one carries its kind and the HTTP answer the runtime's one table
+    gives it, which both servers send."""
+
+    def __new__(
+        cls,
+        message: str,
+        *,
+        kind: str = "engine",
+        http_status: int = 502,
+        detail: str | None = None,
+        retry_after_s: int | None = None,
+    ) -> WasmError: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def kind(self) -> str:
+        """`trap`, `timeout`, `memory_limit`, ... (the runtime's ErrorKind)."""
+    @property
+    def http_status(self) -> int: ...
+    @property
+    def detail(self) -> str:
+        """The `detail` of the HTTP error body."""
+    @property
+    def retry_after_s(self) -> int | None:
+        """Seconds for `Retry-After`, for transient kinds only."""
+
+@final
 class WasmTrap(WasmError):
     """The guest trapped; `.code` names the trap."""
 
-    code: str
-    export: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def export(self) -> str: ...
 
+@final
 class WasmTimeout(WasmError):
     """The call ran past its deadline (`timeout_s`)."""
 
-    export: str
-    timeout_s: float
+    @property
+    def export(self) -> str: ...
+    @property
+    def timeout_s(self) -> float: ...
 
-class WasmLimitError(WasmError):
-    """The call hit a resource limit (memory, instances)."""
-
-    limit: int
-
-class WasmMemoryLimit(WasmLimitError):
-    """The guest tried to grow its linear memory past the cap (`max_memory_mb`)."""
-
-    export: str
-    requested: int
-
-class WasmInstanceLimit(WasmLimitError):
-    """Every instance slot of the runtime is in use (`max_instances`)."""
-
+@final
 class WasmCancelled(WasmError):
     """The call was stopped by its `CancelToken`."""
 
-    export: str
+    @property
+    def export(self) -> str: ...
 
+@disjoint_base
+class WasmLimitError(WasmError):
+    """The call hit a resource limit (memory, instances)."""
+
+    @property
+    def limit(self) -> int: ...
+
+@final
+class WasmMemoryLimit(WasmLimitError):
+    """The guest tried to grow its linear memory past the cap (`max_memory_mb`)."""
+
+    @property
+    def export(self) -> str: ...
+    @property
+    def requested(self) -> int: ...
+
+@final
+class WasmInstanceLimit(WasmLimitError):
+    """Every instance slot of the runtime is in use (`max_instances`)."""
+
+@final
 class ModuleError(WasmError):
     """The module cannot be loaded or does not fit the call."""
 
@@ -83,6 +132,49 @@ class Export:
     def results(self) -> tuple[str, ...]: ...
     @property
     def signature(self) -> str: ...
+
+@final
+class LoadInfo:
+    """How a module was loaded. Also readable as a mapping (`info["cache"]`)."""
+
+    @property
+    def cache(self) -> str:
+        """`hit`, `miss`, `disabled` or `refused`."""
+    @property
+    def load_time_s(self) -> float: ...
+    @property
+    def size_bytes(self) -> int: ...
+    def __getitem__(self, key: str, /) -> str | float | int: ...
+
+@final
+class PoolStats:
+    """A module's instance pool and its counters. Also readable as a mapping."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def busy(self) -> int: ...
+    @property
+    def traps(self) -> int: ...
+    @property
+    def timeouts(self) -> int: ...
+    @property
+    def memory_limits(self) -> int: ...
+    @property
+    def cancelled(self) -> int: ...
+    def __getitem__(self, key: str, /) -> int: ...
+
+@final
+class CacheStatus:
+    """The state of a runtime's compiled-module cache."""
+
+    @property
+    def dir(self) -> Path | None: ...
+    @property
+    def note(self) -> str | None:
+        """Why there is no disk cache, or why the last refused file was refused."""
+    @property
+    def refusals(self) -> int: ...
 
 @final
 class CancelToken:
@@ -102,8 +194,8 @@ class Module:
         self, export: str, *args: _Number, cancel: CancelToken | None = None
     ) -> _Number | tuple[_Number, ...] | None: ...
     @property
-    def load_info(self) -> dict[str, str | float | int]: ...
-    def pool_stats(self) -> dict[str, int]: ...
+    def load_info(self) -> LoadInfo: ...
+    def pool_stats(self) -> PoolStats: ...
 
 @final
 class FibonacciModule:
@@ -146,11 +238,13 @@ class Runtime:
     def isolation(self) -> str: ...
     @property
     def cache_dir(self) -> Path | None: ...
+    @property
+    def cache_status(self) -> CacheStatus: ...
 
-def fibonacci(
-    n: int, method: str = "wasm", algorithm: str = "iterative", *, release_gil: bool | None = None
-) -> int: ...
-def fibonacci_digits(n: int, method: str = "wasm", algorithm: str = "iterative") -> str: ...
+def native_fibonacci(n: int, algorithm: str = "iterative", *, release_gil: bool | None = None) -> int: ...
 def native_digits(n: int, algorithm: str = "iterative") -> str: ...
 def int_to_decimal(value: int) -> str: ...
 def default_fibonacci_module() -> FibonacciModule: ...
+def check_request(n: int, algorithm: str) -> None: ...
+def is_cheap(n: int, algorithm: str) -> bool: ...
+def available_cores() -> int: ...

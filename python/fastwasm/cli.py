@@ -1,4 +1,5 @@
-"""The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`, `fastwasm openapi`."""
+"""The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`, `fastwasm openapi`,
+`fastwasm settings`."""
 
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     commands.add_parser("openapi", help="print the OpenAPI document (docs/openapi.json, which fastwasm-server shares)")
+    commands.add_parser("settings", help="print the effective FASTWASM_* settings as JSON")
     args = parser.parse_args(argv)
     if args.command == "openapi":
         print(openapi_document(), end="")
+    if args.command == "settings":
+        print(defaults.model_dump_json())
     if args.command == "serve":
         if args.workers < 1:
             parser.error("--workers must be at least 1")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-#: The largest n whose F(n) fits in a u64; the recursive algorithm stops here.
-MAX_U64_N = 93
+from fastwasm._native import check_request
 
 
 def iterative(n: int) -> int:
@@ -44,16 +43,9 @@ ALGORITHMS: dict[str, Callable[[int], int]] = {
 def fibonacci(n: int, algorithm: str = "iterative") -> int:
     """F(n) with the named algorithm.
 
-    Raises ValueError for n < 0, an unknown algorithm, or recursive past F(93).
+    n and the algorithm are checked by the extension's rules, the same for
+    every method (fib-kernels): ValueError for n < 0, n past u32, an unknown
+    algorithm, or recursive past F(93).
     """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    try:
-        kernel = ALGORITHMS[algorithm]
-    except KeyError:
-        raise ValueError(
-            f"unknown algorithm {algorithm!r}: expected one of iterative, recursive, fast_doubling"
-        ) from None
-    if kernel is recursive and n > MAX_U64_N:
-        raise ValueError(f"F({n}) does not fit in a u64: the largest that does is F(93)")
-    return kernel(n)
+    check_request(n, algorithm)
+    return ALGORITHMS[algorithm](n)

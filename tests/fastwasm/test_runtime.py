@@ -3,6 +3,10 @@ error kind, and the GIL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -192,3 +196,79 @@ def test_threads_share_a_module_and_get_right_answers() -> None:
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_without_home_or_xdg_there_is_no_disk_cache_and_no_guessable_path() -> None:
+    unset = ("HOME", "XDG_CACHE_HOME", "FASTWASM_CACHE_DIR")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.iterdir())
+    script = "import fastwasm; rt = fastwasm.Runtime(); m = rt.load_bytes(b'(module)'); s = rt.cache_status; "
+    script += "print(m.load_info.cache, s.dir, s.refusals, s.note, sep='|')"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "disabled|None|0|none of FASTWASM_CACHE_DIR, XDG_CACHE_HOME and HOME is set"
+    assert not [p for p in set(temp.iterdir()) - before if "fastwasm" in p.name]
+
+
+def test_a_cache_directory_others_can_write_is_refused_and_reported(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    runtime = fastwasm.Runtime(cache_dir=shared)
+    module = runtime.load(GUEST)
+    assert module.load_info.cache == "refused"
+    assert module.call("calculate_fibonacci", 39) == 63245986
+    status = runtime.cache_status
+    assert (status.dir, status.refusals) == (None, 1)
+    assert "can be written by other users" in (status.note or "")
+    assert list(shared.iterdir()) == []
+
+
+def test_every_wasm_error_carries_its_kind_and_http_answer(misbehaving: fastwasm.Module) -> None:
+    with pytest.raises(fastwasm.WasmTrap) as trap:
+        misbehaving.call("trap")
+    assert (trap.value.kind, trap.value.http_status, trap.value.retry_after_s) == ("trap", 502, None)
+    assert trap.value.detail == f"the WASM guest failed: {trap.value}"
+    with pytest.raises(fastwasm.WasmMemoryLimit) as memory:
+        misbehaving.call("grow", 1000)
+    assert (memory.value.kind, memory.value.http_status) == ("memory_limit", 400)
+    assert isinstance(memory.value, fastwasm.WasmLimitError)
+    assert memory.value.limit == 2 << 20
+    assert memory.value.requested > memory.value.limit
+    assert memory.value.detail.endswith("(set by FASTWASM_WASM_MAX_MEMORY_MB)")
+    with pytest.raises(fastwasm.WasmTimeout) as timeout:
+        misbehaving.call("spin")
+    assert (timeout.value.kind, timeout.value.http_status) == ("timeout", 504)
+    with pytest.raises(fastwasm.ModuleError) as missing:
+        misbehaving.call("nope")
+    assert (missing.value.kind, missing.value.http_status) == ("missing_export", 502)
+    assert repr(missing.value) == 'ModuleError("the module has no exported function `nope`")'
+
+
+def test_running_out_of_instances_is_transient() -> None:
+    runtime = fastwasm.Runtime(timeout_s=30, isolation="per-call", max_instances=1, use_cache=False)
+    module = runtime.load_bytes(b'(module (func (export "spin") (loop (br 0))) (func (export "nop")))')
+    cancel = fastwasm.CancelToken()
+    outcomes: list[BaseException] = []
+
+    def spin() -> None:
+        try:
+            module.call("spin", cancel=cancel)
+        except fastwasm.WasmCancelled as error:
+            outcomes.append(error)
+
+    spinning = threading.Thread(target=spin)
+    spinning.start()
+    deadline = time.monotonic() + 30
+    while module.pool_stats().busy == 0:
+        assert time.monotonic() < deadline, "the spinning call never started"
+        time.sleep(0.01)
+    with pytest.raises(fastwasm.WasmInstanceLimit) as full:
+        module.call("nop")
+    cancel.cancel()
+    spinning.join()
+    assert len(outcomes) == 1
+    assert (full.value.kind, full.value.http_status, full.value.retry_after_s) == ("instance_limit", 503, 1)
+    assert full.value.limit == 1
+    module.call("nop")

@@ -28,6 +28,8 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 import fastwasm
 from fastwasm import pure
 from servers import (
+    FASTWASM,
+    FASTWASM_SERVER,
     ROOT,
     free_port,
     get,
@@ -401,3 +403,71 @@ def test_an_invalid_setting_stops_start_up_naming_it(server: str, variable: str,
     # fastwasm-server logs JSON lines; the CLI writes plain ones.
     lines = [json.loads(line)["message"] if line.startswith("{") else line for line in done.stderr.splitlines()]
     assert any(f"invalid setting {variable}={json.dumps(value)}: " in line for line in lines), lines
+
+
+#: Settings that mean something else on each server: `workers` is processes
+#: for uvicorn and threads for tokio; `wasm_module` is the bundled guest when
+#: unset, which each server finds where it is installed.
+SERVER_SPECIFIC = {"workers", "wasm_module"}
+PYTHON_ONLY = {"python_workers", "python_timeout_s"}
+
+
+def effective_settings(env: dict[str, str], pin: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both servers' settings under `env`, each read by the server itself."""
+    run = {**os.environ, **env}
+    python = subprocess.run([*pin, str(FASTWASM), "settings"], env=run, capture_output=True, text=True, check=True)
+    rust = subprocess.run([*pin, str(FASTWASM_SERVER), "--print-settings"], env=run, capture_output=True, text=True)
+    assert rust.returncode == 0, rust.stderr
+    return json.loads(python.stdout), json.loads(rust.stdout)
+
+
+@pytest.mark.parametrize(
+    ("env", "pin"),
+    [
+        ({}, []),
+        # The CPU-dependent defaults follow one rule: the CPUs this process may use.
+        ({}, ["taskset", "-c", "0"]),
+        (
+            {
+                "FASTWASM_MAX_N_RECURSIVE": "30",
+                "FASTWASM_QUEUE_TIMEOUT_S": "0.25",
+                "FASTWASM_WASM_ISOLATION": "per-call",
+            },
+            [],
+        ),
+    ],
+)
+def test_both_servers_read_the_same_settings(env: dict[str, str], pin: list[str]) -> None:
+    python, rust = effective_settings(env, pin)
+    assert set(python) - PYTHON_ONLY == set(rust)
+    shared = set(rust) - SERVER_SPECIFIC
+    assert {key: rust[key] for key in shared} == {key: python[key] for key in shared}
+    if pin:
+        assert python["max_concurrent_heavy"] == 2  # 2 × the one CPU it may use
+
+
+def test_no_free_instance_slot_is_503_with_retry_after_on_both() -> None:
+    env = {
+        **SETTINGS,
+        "FASTWASM_WASM_ISOLATION": "per-call",
+        "FASTWASM_WASM_MAX_INSTANCES": "1",
+        "FASTWASM_WASM_TIMEOUT_S": "2",
+    }
+    answers = []
+    for command in (python_command, rust_command):
+        with serving(command, env) as base:
+            # A recursive F(60) holds the only instance until its deadline.
+            holder = threading.Thread(target=get, args=(base + "/fibonacci-wasm/60?algorithm=recursive",))
+            holder.start()
+            wait_for(
+                lambda base=base: int(get(base + "/health")[1]["module"]["pool"]["busy"]) == 1, "the slot is taken"
+            )
+            answers.append(fetch(base + "/fibonacci-wasm/39"))
+            holder.join()
+            assert get(base + "/fibonacci-wasm/39")[1]["fibonacci"] == 63245986  # free again
+    (ps, ph, pb), (rs, rh, rb) = answers
+    assert (rs, rh["retry-after"], rb) == (ps, ph["retry-after"], pb)
+    assert (ps, ph["retry-after"]) == (503, "1")
+    assert parsed(pb) == {
+        "detail": "all 1 instance slots are in use (max_instances) (set by FASTWASM_WASM_MAX_INSTANCES); retry later"
+    }

@@ -76,7 +76,7 @@ pub fn fuzz_runtime(isolation: Isolation) -> Runtime {
     config.epoch_tick = Duration::from_millis(2);
     config.max_memory_bytes = 8 << 20;
     config.isolation = isolation;
-    config.pool_size = 1;
+    config.pool_size = Some(1);
     config.cache_dir = CacheDir::Disabled;
     Runtime::with_config(config).expect("a runtime from a fixed configuration")
 }

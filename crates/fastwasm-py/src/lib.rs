@@ -1,427 +1,159 @@
 //! `fastwasm._native`: the thin `PyO3` binding over [`fastwasm_runtime`] and
-//! [`fib_kernels`]. All logic lives in those crates; this one converts
+//! [`fastwasm_fibonacci`]. All logic lives in those crates; this one converts
 //! arguments, releases the GIL around long calls, and maps errors to Python
-//! exceptions in exactly one place ([`Error`]'s `From` impl).
+//! exceptions in exactly one place ([`raise`]). Method dispatch
+//! (`fastwasm.fibonacci(n, method)`) is Python's: `python/fastwasm/methods.py`.
+
+mod exceptions;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use fastwasm_runtime::{
-    self as runtime, Algorithm, FibError, FibValue, MAX_U64_N, Value, ValueType,
-};
+use fastwasm_fibonacci::{self as fibonacci, Algorithm, FibValue, MAX_U64_N};
+use fastwasm_runtime::{self as runtime, Value, ValueType};
 use num_bigint::BigUint;
-use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyInt, PyTuple};
+use pyo3::types::{PyInt, PyTuple};
 
-pyo3::create_exception!(
-    fastwasm,
-    WasmError,
-    PyException,
-    "Base of every error fastwasm raises about WebAssembly."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmTrap,
-    WasmError,
-    "The guest trapped; `.code` names the trap."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmTimeout,
-    WasmError,
-    "The call ran past its deadline (`timeout_s`)."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmCancelled,
-    WasmError,
-    "The call was stopped by its `CancelToken`."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmLimitError,
-    WasmError,
-    "The call hit a resource limit (memory, instances)."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmMemoryLimit,
-    WasmLimitError,
-    "The guest tried to grow its linear memory past the cap (`max_memory_mb`)."
-);
-pyo3::create_exception!(
-    fastwasm,
-    WasmInstanceLimit,
-    WasmLimitError,
-    "Every instance slot of the runtime is in use (`max_instances`)."
-);
-pyo3::create_exception!(
-    fastwasm,
-    ModuleError,
-    WasmError,
-    "The module cannot be loaded or does not fit the call."
-);
+use crate::exceptions::raise;
 
-/// Everything this binding can fail with, converted to a Python exception in
-/// one place.
+/// Everything this binding can fail with; a Python exception in one place.
 #[derive(Debug, thiserror::Error)]
 enum Error {
     #[error(transparent)]
     Runtime(#[from] runtime::Error),
+    #[error(transparent)]
+    Fib(#[from] fibonacci::FibError),
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]
     Python(#[from] PyErr),
 }
 
-impl From<FibError> for Error {
-    fn from(error: FibError) -> Self {
-        Self::Runtime(error.into())
+impl From<fibonacci::Error> for Error {
+    fn from(error: fibonacci::Error) -> Self {
+        match error {
+            fibonacci::Error::Runtime(e) => Self::Runtime(e),
+            fibonacci::Error::Fib(e) => Self::Fib(e),
+        }
     }
 }
 
 impl From<Error> for PyErr {
     fn from(error: Error) -> Self {
-        use runtime::Error as E;
-        let message = error.to_string();
-        let runtime_error = match error {
-            Error::Python(err) => return err,
-            Error::InvalidArgument(_) => return PyValueError::new_err(message),
-            Error::Runtime(e) => e,
-        };
-        let (err, attributes): (PyErr, Vec<(&str, AttrValue)>) = match runtime_error {
-            E::Trap { export, code, .. } => (
-                WasmTrap::new_err(message),
-                vec![("code", code.into()), ("export", export.into())],
-            ),
-            E::Timeout { export, timeout } => (
-                WasmTimeout::new_err(message),
-                vec![
-                    ("export", export.into()),
-                    ("timeout_s", timeout.as_secs_f64().into()),
-                ],
-            ),
-            E::Cancelled { export } => (
-                WasmCancelled::new_err(message),
-                vec![("export", export.into())],
-            ),
-            E::MemoryLimit {
-                export,
-                limit,
-                requested,
-            } => (
-                WasmMemoryLimit::new_err(message),
-                vec![
-                    ("export", export.into()),
-                    ("limit", limit.into()),
-                    ("requested", requested.into()),
-                ],
-            ),
-            E::InstanceLimit { limit } => (
-                WasmInstanceLimit::new_err(message),
-                vec![("limit", (limit as usize).into())],
-            ),
-            E::ModuleNotFound { .. }
-            | E::InvalidModule { .. }
-            | E::MissingExport { .. }
-            | E::WrongSignature { .. } => (ModuleError::new_err(message), vec![]),
-            E::InvalidConfig { .. } | E::Fib(_) => (PyValueError::new_err(message), vec![]),
-            _ => (WasmError::new_err(message), vec![]),
-        };
-        Python::attach(|py| {
-            let value = err.value(py);
-            for (name, attribute) in attributes {
-                let set = match attribute {
-                    AttrValue::Str(s) => value.setattr(name, s),
-                    AttrValue::Usize(n) => value.setattr(name, n),
-                    AttrValue::Float(f) => value.setattr(name, f),
-                };
-                if let Err(e) = set {
-                    return e;
-                }
-            }
-            err
-        })
-    }
-}
-
-enum AttrValue {
-    Str(String),
-    Usize(usize),
-    Float(f64),
-}
-
-impl From<String> for AttrValue {
-    fn from(s: String) -> Self {
-        Self::Str(s)
-    }
-}
-impl From<&'static str> for AttrValue {
-    fn from(s: &'static str) -> Self {
-        Self::Str(s.to_owned())
-    }
-}
-impl From<usize> for AttrValue {
-    fn from(n: usize) -> Self {
-        Self::Usize(n)
-    }
-}
-impl From<f64> for AttrValue {
-    fn from(f: f64) -> Self {
-        Self::Float(f)
+        match error {
+            Error::Runtime(e) => Python::attach(|py| raise(py, e)),
+            Error::Fib(e) => PyValueError::new_err(e.to_string()),
+            Error::InvalidArgument(message) => PyValueError::new_err(message),
+            Error::Python(e) => e,
+        }
     }
 }
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Where the work runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Wasm,
-    Native,
-    Python,
-}
-
-impl FromStr for Method {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "wasm" => Ok(Self::Wasm),
-            "native" => Ok(Self::Native),
-            "python" => Ok(Self::Python),
-            _ => Err(Error::InvalidArgument(format!(
-                "unknown method {s:?}: expected one of \"wasm\", \"native\", \"python\""
-            ))),
+/// n as the u32 of the kernels and the guest ABI, with a `ValueError` that
+/// names the limit; and the algorithm, checked against n.
+fn request(n: &Bound<'_, PyAny>, algorithm: &str) -> Result<(u32, Algorithm)> {
+    let algorithm: Algorithm = algorithm.parse()?;
+    let n = match n.extract::<u32>() {
+        Ok(n) => n,
+        Err(_) if !n.is_instance_of::<PyInt>() => {
+            let got = n.get_type().name()?;
+            return Err(PyTypeError::new_err(format!("n must be an int, not {got}")).into());
         }
-    }
-}
-
-/// n as the u32 the kernels and the guest ABI take, with a `ValueError` that
-/// names the limit.
-fn n_of(n: &Bound<'_, PyAny>) -> Result<u32> {
-    if let Ok(n) = n.extract::<u32>() {
-        return Ok(n);
-    }
-    if !n.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "n must be an int, not {}",
-            n.get_type().name()?
-        ))
-        .into());
-    }
-    if n.lt(0)? {
-        return Err(Error::InvalidArgument(format!("n must be >= 0, got {n}")));
-    }
-    Err(Error::InvalidArgument(format!(
-        "n must be <= {} (u32, the guest ABI's n)",
-        u32::MAX
-    )))
-}
-
-fn algorithm_of(name: &str) -> Result<Algorithm> {
-    Ok(name.parse::<Algorithm>()?)
-}
-
-/// n and the algorithm, parsed and checked against the algorithm's range.
-fn request_of(n: &Bound<'_, PyAny>, algorithm: &str) -> Result<(u32, Algorithm)> {
-    let (n, algorithm) = (n_of(n)?, algorithm_of(algorithm)?);
-    check_range(algorithm, n)?;
+        Err(_) if n.lt(0)? => {
+            return Err(Error::InvalidArgument(format!("n must be >= 0, got {n}")));
+        }
+        Err(_) => {
+            let max = u32::MAX;
+            let message = format!("n must be <= {max} (u32, the guest ABI's n)");
+            return Err(Error::InvalidArgument(message));
+        }
+    };
+    algorithm.check(n)?;
     Ok((n, algorithm))
 }
 
-/// The recursive kernels stop at F(93): beyond, the naive recursion could not
-/// finish anyway, and the u64 it returns would overflow.
-fn check_range(algorithm: Algorithm, n: u32) -> Result<()> {
-    if algorithm == Algorithm::Recursive && n > MAX_U64_N {
-        return Err(FibError::U64Overflow { n }.into());
-    }
-    Ok(())
+/// Checks n and the algorithm as every method does (the Python method's
+/// check, before it computes).
+#[pyfunction]
+fn check_request(n: &Bound<'_, PyAny>, algorithm: &str) -> Result<()> {
+    request(n, algorithm).map(drop)
 }
 
-/// Work that can take long enough to be worth releasing the GIL for.
-fn is_long(algorithm: Algorithm, n: u32) -> bool {
-    algorithm == Algorithm::Recursive || n > MAX_U64_N
+/// Whether F(n) is cheap enough to compute without leaving the caller's
+/// thread: the one rule of `fib_kernels::Algorithm::is_cheap`.
+#[pyfunction]
+fn is_cheap(n: u32, algorithm: &str) -> Result<bool> {
+    Ok(algorithm.parse::<Algorithm>()?.is_cheap(n))
 }
 
-/// A `BigUint` as a Python `int`, through `int.from_bytes` (linear time).
-fn int_of(py: Python<'_>, value: &BigUint) -> PyResult<Py<PyAny>> {
-    let bytes = PyBytes::new(py, &value.to_bytes_le());
-    Ok(py
-        .get_type::<PyInt>()
-        .call_method1("from_bytes", (bytes, "little"))?
-        .unbind())
+/// The CPUs this process may use, the rule of every CPU-dependent default.
+#[pyfunction]
+fn available_cores() -> usize {
+    runtime::available_cores()
 }
 
-/// A Python `int` (≥ 0) as a `BigUint`, through `int.to_bytes`.
-fn big_of(value: &Bound<'_, PyAny>) -> PyResult<BigUint> {
-    let bits: usize = value.call_method0("bit_length")?.extract()?;
-    let bytes = value.call_method1("to_bytes", (bits.div_ceil(8).max(1), "little"))?;
-    Ok(BigUint::from_bytes_le(bytes.cast::<PyBytes>()?.as_bytes()))
+/// Runs `work` with the GIL released when asked to.
+fn maybe_detached<T: Send>(py: Python<'_>, release: bool, work: impl FnOnce() -> T + Send) -> T {
+    if release { py.detach(work) } else { work() }
 }
 
-fn u64_int(py: Python<'_>, value: u64) -> Py<PyAny> {
-    value
-        .into_pyobject(py)
-        .expect("u64 converts")
-        .into_any()
-        .unbind()
+fn u64_int(py: Python<'_>, value: u64) -> Bound<'_, PyAny> {
+    let Ok(int) = value.into_pyobject(py);
+    int.into_any()
 }
 
-/// The pure-Python kernels, `fastwasm.pure.fibonacci(n, algorithm)`.
-fn python_fibonacci(py: Python<'_>, n: u32, algorithm: Algorithm) -> PyResult<Bound<'_, PyAny>> {
-    static PURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let pure = PURE.get_or_try_init(py, || {
-        PyResult::Ok(py.import("fastwasm.pure")?.getattr("fibonacci")?.unbind())
-    })?;
-    pure.bind(py).call1((n, algorithm.name()))
-}
-
-/// The process-wide default runtime and guest, created on first use.
-fn default_guest(py: Python<'_>) -> Result<&'static runtime::FibonacciModule> {
-    static DEFAULT: PyOnceLock<runtime::FibonacciModule> = PyOnceLock::new();
-    DEFAULT.get_or_try_init(py, || {
-        let path = bundled_module_path(py)?;
-        py.detach(|| {
-            let runtime = runtime::Runtime::new()?;
-            Ok(runtime::FibonacciModule::new(runtime.load(path)?)?)
-        })
+fn int_of(py: Python<'_>, value: FibValue) -> Result<Bound<'_, PyAny>> {
+    Ok(match value {
+        FibValue::U64(v) => u64_int(py, v),
+        digits @ FibValue::Digits(_) => {
+            let big = py
+                .detach(|| digits.to_big())
+                .expect("the facade returns decimal digits");
+            big.into_pyobject(py)?.into_any()
+        }
     })
 }
 
-/// `fastwasm/modules/fibonacci_wasm.wasm` inside the installed package.
-fn bundled_module_path(py: Python<'_>) -> Result<PathBuf> {
-    let file: PathBuf = py.import("fastwasm")?.getattr("__file__")?.extract()?;
-    Ok(file.with_file_name("modules").join("fibonacci_wasm.wasm"))
-}
-
-/// F(n) as an int: the u64 kernel when it fits (GIL released only on request),
-/// else the big integer with the GIL released.
-fn exact_int(
-    py: Python<'_>,
-    n: u32,
-    release_gil: bool,
-    small: impl FnOnce() -> Result<u64> + Send,
-    big: impl FnOnce() -> Result<BigUint> + Send,
-) -> Result<Py<PyAny>> {
-    if n <= MAX_U64_N {
-        let value = if release_gil {
-            py.detach(small)
-        } else {
-            small()
-        }?;
-        return Ok(u64_int(py, value));
-    }
-    let value = py.detach(big)?;
-    Ok(int_of(py, &value)?)
-}
-
-fn guest_fibonacci(
-    py: Python<'_>,
-    guest: &runtime::FibonacciModule,
-    n: u32,
-    algorithm: Algorithm,
-    release_gil: bool,
-    cancel: Option<&runtime::CancelToken>,
-) -> Result<Py<PyAny>> {
-    let Some(cancel) = cancel else {
-        return exact_int(
-            py,
-            n,
-            release_gil,
-            || Ok(guest.u64(algorithm, n)?),
-            || Ok(guest.big(algorithm, n)?),
-        );
-    };
-    let value = || guest.compute_cancellable(algorithm, n, cancel);
-    exact_int(
-        py,
-        n,
-        release_gil,
-        || match value()? {
-            FibValue::U64(v) => Ok(v),
-            digits @ FibValue::Digits(_) => Err(Error::InvalidArgument(format!(
-                "F({n}) = {} does not fit in 64 bits",
-                digits.to_digits()
-            ))),
-        },
-        || Ok(value()?.into_big()?),
-    )
-}
-
-fn native_fibonacci(
-    py: Python<'_>,
-    n: u32,
-    algorithm: Algorithm,
-    release_gil: bool,
-) -> Result<Py<PyAny>> {
-    let big = move || {
-        Ok(match algorithm {
-            Algorithm::FastDoubling => fib_kernels::big::fast_doubling(n),
-            _ => fib_kernels::big::iterative(n),
-        })
-    };
-    exact_int(py, n, release_gil, || Ok(algorithm.u64(n)?), big)
-}
-
-/// F(n) exactly, as an int.
+/// F(n) natively, as an int: no sandbox, no deadline.
 #[pyfunction]
-#[pyo3(signature = (n, method = "wasm", algorithm = "iterative", *, release_gil = None))]
-fn fibonacci(
-    py: Python<'_>,
-    n: &Bound<'_, PyAny>,
-    method: &str,
+#[pyo3(signature = (n, algorithm = "iterative", *, release_gil = None))]
+fn native_fibonacci<'py>(
+    py: Python<'py>,
+    n: &Bound<'py, PyAny>,
     algorithm: &str,
     release_gil: Option<bool>,
-) -> Result<Py<PyAny>> {
-    let method = method.parse::<Method>()?;
-    let (n, algorithm) = request_of(n, algorithm)?;
-    let release_gil = release_gil.unwrap_or_else(|| is_long(algorithm, n));
-    match method {
-        Method::Wasm => guest_fibonacci(py, default_guest(py)?, n, algorithm, release_gil, None),
-        Method::Native => native_fibonacci(py, n, algorithm, release_gil),
-        Method::Python => Ok(python_fibonacci(py, n, algorithm)?.unbind()),
+) -> Result<Bound<'py, PyAny>> {
+    let (n, algorithm) = request(n, algorithm)?;
+    if n <= MAX_U64_N {
+        let release = release_gil.unwrap_or(!algorithm.is_cheap(n));
+        let value = maybe_detached(py, release, || algorithm.u64(n))?;
+        return Ok(u64_int(py, value));
     }
+    let big = py.detach(|| fibonacci::native_big(algorithm, n))?;
+    Ok(big.into_pyobject(py)?.into_any())
 }
 
-/// F(n) exactly, as its decimal digits.
+/// F(n) natively, as decimal digits.
 #[pyfunction]
-#[pyo3(signature = (n, method = "wasm", algorithm = "iterative"))]
-fn fibonacci_digits(
-    py: Python<'_>,
-    n: &Bound<'_, PyAny>,
-    method: &str,
-    algorithm: &str,
-) -> Result<String> {
-    let method = method.parse::<Method>()?;
-    let (n, algorithm) = request_of(n, algorithm)?;
-    match method {
-        Method::Wasm => {
-            let guest = default_guest(py)?;
-            Ok(py.detach(|| guest.decimal(algorithm, n))?)
-        }
-        Method::Native => Ok(py.detach(|| fib_kernels::decimal(algorithm, n))?),
-        Method::Python => {
-            // Python computes; the digits of its int come from Rust, because
-            // CPython's own int -> str refuses past 4300 digits by default.
-            let value = big_of(&python_fibonacci(py, n, algorithm)?)?;
-            Ok(py.detach(|| value.to_string()))
-        }
-    }
+#[pyo3(signature = (n, algorithm = "iterative"))]
+fn native_digits(py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<String> {
+    let (n, algorithm) = request(n, algorithm)?;
+    Ok(py.detach(|| fibonacci::native(algorithm, n))?.to_digits())
 }
 
 /// The decimal digits of a non-negative int, with no digit limit.
 #[pyfunction]
 fn int_to_decimal(py: Python<'_>, value: &Bound<'_, PyInt>) -> Result<String> {
     if value.lt(0)? {
-        return Err(Error::InvalidArgument(
-            "int_to_decimal takes a non-negative int".into(),
-        ));
+        let message = "int_to_decimal takes a non-negative int".to_owned();
+        return Err(Error::InvalidArgument(message));
     }
-    let value = big_of(value)?;
+    let value: BigUint = value.extract()?;
     Ok(py.detach(|| value.to_string()))
 }
 
@@ -456,9 +188,9 @@ impl Runtime {
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
-            Error::InvalidArgument(format!(
-                "timeout_s must be a positive number of seconds, got {timeout_s}"
-            ))
+            let message =
+                format!("timeout_s must be a positive number of seconds, got {timeout_s}");
+            Error::InvalidArgument(message)
         })?;
         config.max_memory_bytes = max_memory_mb.saturating_mul(1 << 20);
         config.max_stack_bytes = max_stack_kb.saturating_mul(1 << 10);
@@ -466,9 +198,7 @@ impl Runtime {
         config.max_module_bytes =
             max_module_bytes.unwrap_or_else(|| max_module_mb.saturating_mul(1 << 20));
         config.isolation = isolation.parse()?;
-        if let Some(pool_size) = pool_size {
-            config.pool_size = pool_size;
-        }
+        config.pool_size = pool_size;
         config.max_instances = max_instances;
         config.cache_dir = match (&cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
@@ -496,14 +226,11 @@ impl Runtime {
     /// The Fibonacci guest: the bundled module unless a path is given.
     #[pyo3(signature = (path = None))]
     fn fibonacci_module(&self, py: Python<'_>, path: Option<PathBuf>) -> Result<FibonacciModule> {
-        let path = match path {
-            Some(path) => path,
-            None => bundled_module_path(py)?,
-        };
-        let inner = py.detach(|| -> Result<_> {
-            Ok(runtime::FibonacciModule::new(self.inner.load(path)?)?)
-        })?;
-        Ok(FibonacciModule { inner })
+        let path = path.map_or_else(|| bundled_module_path(py), Ok)?;
+        let load = || fibonacci::FibonacciModule::new(self.inner.load(path)?);
+        Ok(FibonacciModule {
+            inner: py.detach(load)?,
+        })
     }
 
     #[getter]
@@ -526,14 +253,30 @@ impl Runtime {
         self.cache_dir.clone()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Runtime(timeout_s={}, max_memory_mb={}, isolation={:?})",
-            self.timeout_s(),
-            self.max_memory_mb(),
-            self.isolation()
-        )
+    /// The disk cache: the directory in use, why not, and refusals so far.
+    #[getter]
+    fn cache_status(&self) -> CacheStatus {
+        let status = self.inner.cache_status();
+        CacheStatus {
+            dir: status.dir,
+            note: status.note,
+            refusals: status.refusals,
+        }
     }
+
+    fn __repr__(&self) -> String {
+        let (timeout, memory, isolation) =
+            (self.timeout_s(), self.max_memory_mb(), self.isolation());
+        format!("Runtime(timeout_s={timeout}, max_memory_mb={memory}, isolation={isolation:?})")
+    }
+}
+
+/// The state of a runtime's compiled-module cache.
+#[pyclass(frozen, module = "fastwasm", get_all)]
+struct CacheStatus {
+    dir: Option<PathBuf>,
+    note: Option<String>,
+    refusals: u64,
 }
 
 /// A function export and its type.
@@ -552,65 +295,91 @@ impl Export {
     }
 }
 
+/// How a module was loaded. Also readable as a mapping (`info["cache"]`), as
+/// the dict it replaces was.
+#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+struct LoadInfo {
+    cache: &'static str,
+    load_time_s: f64,
+    size_bytes: usize,
+}
+
+/// A module's instance pool and its counters. Also readable as a mapping.
+#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+struct PoolStats {
+    size: usize,
+    busy: usize,
+    traps: u64,
+    timeouts: u64,
+    memory_limits: u64,
+    cancelled: u64,
+}
+
+/// `info["cache"]` reads `info.cache`: source compatibility with the dicts
+/// these classes replace.
+macro_rules! readable_as_mapping {
+    ($($class:ty),*) => {$(
+        #[pymethods]
+        impl $class {
+            fn __getitem__<'py>(this: &Bound<'py, Self>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+                this.getattr(key).map_err(|_| pyo3::exceptions::PyKeyError::new_err(key.to_owned()))
+            }
+        }
+    )*};
+}
+readable_as_mapping!(LoadInfo, PoolStats);
+
 /// A compiled module, callable from any thread.
 #[pyclass(frozen, module = "fastwasm")]
 struct Module {
     inner: runtime::Module,
 }
 
+/// Argument `position` as the scalar `ty` takes: an int that fits its bits, or
+/// a float for a float type (the runtime's rules, `Value::from_int`).
 fn to_value(arg: &Bound<'_, PyAny>, ty: ValueType, position: usize) -> Result<Value> {
-    let out_of_range = |bits: u32| {
-        Error::InvalidArgument(format!(
-            "argument {position} does not fit in {bits} bits (signed or unsigned): {arg}"
-        ))
-    };
-    Ok(match ty {
-        ValueType::I32 => match (arg.extract::<i32>(), arg.extract::<u32>()) {
-            (Ok(v), _) => Value::I32(v),
-            (_, Ok(v)) => Value::I32(v.cast_signed()),
-            _ if arg.is_instance_of::<PyInt>() => return Err(out_of_range(32)),
-            _ => return Err(type_error(arg, position, ty)),
-        },
-        ValueType::I64 => match (arg.extract::<i64>(), arg.extract::<u64>()) {
-            (Ok(v), _) => Value::I64(v),
-            (_, Ok(v)) => Value::I64(v.cast_signed()),
-            _ if arg.is_instance_of::<PyInt>() => return Err(out_of_range(64)),
-            _ => return Err(type_error(arg, position, ty)),
-        },
-        #[allow(clippy::cast_possible_truncation)]
-        ValueType::F32 => Value::F32(
-            arg.extract::<f64>()
-                .map_err(|_| type_error(arg, position, ty))? as f32,
-        ),
-        ValueType::F64 => Value::F64(
-            arg.extract::<f64>()
-                .map_err(|_| type_error(arg, position, ty))?,
-        ),
+    if arg.is_instance_of::<PyInt>() {
+        // i64 first: the fast extraction; i128 only for what lies past it (u64).
+        let int = arg
+            .extract::<i64>()
+            .map(i128::from)
+            .or_else(|_| arg.extract::<i128>());
+        return int
+            .ok()
+            .and_then(|v| Value::from_int(ty, v))
+            .ok_or_else(|| {
+                let bits = if matches!(ty, ValueType::I32 | ValueType::F32) {
+                    32
+                } else {
+                    64
+                };
+                let message = format!(
+                    "argument {position} does not fit in {bits} bits (signed or unsigned): {arg}"
+                );
+                Error::InvalidArgument(message)
+            });
+    }
+    let value = arg
+        .extract::<f64>()
+        .ok()
+        .and_then(|v| Value::from_float(ty, v));
+    value.ok_or_else(|| {
+        let got = arg
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        let message = format!("argument {position} must be a number for {ty}, not {got}");
+        PyTypeError::new_err(message).into()
     })
 }
 
-fn type_error(arg: &Bound<'_, PyAny>, position: usize, ty: ValueType) -> Error {
-    let got = arg
-        .get_type()
-        .name()
-        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
-    PyTypeError::new_err(format!(
-        "argument {position} must be a number for {ty}, not {got}"
-    ))
-    .into()
-}
-
-fn value_to_py(py: Python<'_>, value: Value) -> Py<PyAny> {
-    match value {
-        Value::I32(v) => v.into_pyobject(py).expect("int").into_any().unbind(),
-        Value::I64(v) => v.into_pyobject(py).expect("int").into_any().unbind(),
-        Value::F32(v) => f64::from(v)
-            .into_pyobject(py)
-            .expect("float")
-            .into_any()
-            .unbind(),
-        Value::F64(v) => v.into_pyobject(py).expect("float").into_any().unbind(),
-    }
+fn value_to_py(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match value {
+        Value::I32(v) => v.into_pyobject(py)?.into_any(),
+        Value::I64(v) => v.into_pyobject(py)?.into_any(),
+        Value::F32(v) => f64::from(v).into_pyobject(py)?.into_any(),
+        Value::F64(v) => v.into_pyobject(py)?.into_any(),
+    })
 }
 
 #[pymethods]
@@ -618,48 +387,41 @@ impl Module {
     /// Every function export with its signature.
     #[getter]
     fn exports(&self, py: Python<'_>) -> PyResult<Vec<Export>> {
-        self.inner
-            .exports()
-            .iter()
-            .map(|e| {
-                let names = |types: &[ValueType]| {
-                    PyTuple::new(py, types.iter().map(|t| t.name())).map(Bound::unbind)
-                };
-                let (params, results) = match &e.signature {
-                    Some(s) => (names(&s.params)?, names(&s.results)?),
-                    None => (PyTuple::empty(py).unbind(), PyTuple::empty(py).unbind()),
-                };
-                let signature = e
-                    .signature
-                    .as_ref()
-                    .map_or_else(|| "(non-scalar)".to_owned(), ToString::to_string);
-                Ok(Export {
-                    name: e.name.clone(),
-                    params,
-                    results,
-                    signature,
-                })
+        let names = |types: &[ValueType]| PyTuple::new(py, types.iter().map(|t| t.name()));
+        let export = |e: &runtime::Export| {
+            let (params, results, signature) = match &e.signature {
+                Some(s) => (names(&s.params)?, names(&s.results)?, s.to_string()),
+                None => (
+                    PyTuple::empty(py),
+                    PyTuple::empty(py),
+                    "(non-scalar)".into(),
+                ),
+            };
+            let (params, results) = (params.unbind(), results.unbind());
+            Ok(Export {
+                name: e.name.clone(),
+                params,
+                results,
+                signature,
             })
-            .collect()
+        };
+        self.inner.exports().iter().map(export).collect()
     }
 
     /// Calls a scalar export. Returns None, one number, or a tuple.
     #[pyo3(signature = (export, *args, cancel = None))]
-    fn call(
+    fn call<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         export: &str,
-        args: &Bound<'_, PyTuple>,
+        args: &Bound<'py, PyTuple>,
         cancel: Option<&CancelToken>,
-    ) -> Result<Py<PyAny>> {
-        let signature = self.inner.signature(export)?.clone();
-        if args.len() != signature.params.len() {
-            return Err(PyTypeError::new_err(format!(
-                "{export}{signature} takes {} arguments, got {}",
-                signature.params.len(),
-                args.len()
-            ))
-            .into());
+    ) -> Result<Bound<'py, PyAny>> {
+        let signature = self.inner.signature(export)?;
+        let (want, got) = (signature.params.len(), args.len());
+        if want != got {
+            let message = format!("{export}{signature} takes {want} arguments, got {got}");
+            return Err(PyTypeError::new_err(message).into());
         }
         let values = args
             .iter()
@@ -672,40 +434,41 @@ impl Module {
             None => self.inner.call(export, &values),
         })?;
         Ok(match results.as_slice() {
-            [] => py.None(),
-            [one] => value_to_py(py, *one),
-            many => PyTuple::new(py, many.iter().map(|v| value_to_py(py, *v)))?
-                .into_any()
-                .unbind(),
+            [] => py.None().into_bound(py),
+            [one] => value_to_py(py, *one)?,
+            many => PyTuple::new(
+                py,
+                many.iter()
+                    .map(|v| value_to_py(py, *v))
+                    .collect::<PyResult<Vec<_>>>()?,
+            )?
+            .into_any(),
         })
     }
 
-    /// How the module was loaded: `{"cache": "hit"|"miss"|"disabled", "load_time_s", "size_bytes"}`.
+    /// How the module was loaded.
     #[getter]
-    fn load_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn load_info(&self) -> LoadInfo {
         let info = self.inner.load_info();
-        let dict = PyDict::new(py);
-        dict.set_item("cache", info.cache.name())?;
-        dict.set_item("load_time_s", info.load_time.as_secs_f64())?;
-        dict.set_item("size_bytes", info.size_bytes)?;
-        Ok(dict)
+        LoadInfo {
+            cache: info.cache.name(),
+            load_time_s: info.load_time.as_secs_f64(),
+            size_bytes: info.size_bytes,
+        }
     }
 
-    /// Pool size, busy instances and counters of traps, timeouts and memory-limit stops.
-    fn pool_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        pool_stats_dict(py, self.inner.pool_stats())
+    /// The instance pool and its counters.
+    fn pool_stats(&self) -> PoolStats {
+        let s = self.inner.pool_stats();
+        PoolStats {
+            size: s.size,
+            busy: s.busy,
+            traps: s.traps,
+            timeouts: s.timeouts,
+            memory_limits: s.memory_limits,
+            cancelled: s.cancelled,
+        }
     }
-}
-
-fn pool_stats_dict(py: Python<'_>, stats: runtime::PoolStats) -> PyResult<Bound<'_, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("size", stats.size)?;
-    dict.set_item("busy", stats.busy)?;
-    dict.set_item("traps", stats.traps)?;
-    dict.set_item("timeouts", stats.timeouts)?;
-    dict.set_item("memory_limits", stats.memory_limits)?;
-    dict.set_item("cancelled", stats.cancelled)?;
-    Ok(dict)
 }
 
 /// Stops WASM calls made with it, from any thread: `cancel()` makes them raise
@@ -743,30 +506,30 @@ impl CancelToken {
 /// The Fibonacci guest, checked against the fastwasm ABI.
 #[pyclass(frozen, module = "fastwasm")]
 struct FibonacciModule {
-    inner: runtime::FibonacciModule,
+    inner: fibonacci::FibonacciModule,
 }
 
 #[pymethods]
 impl FibonacciModule {
     /// F(n) exactly, as an int.
     #[pyo3(signature = (n, algorithm = "iterative", *, release_gil = None, cancel = None))]
-    fn compute(
+    fn compute<'py>(
         &self,
-        py: Python<'_>,
-        n: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
         algorithm: &str,
         release_gil: Option<bool>,
         cancel: Option<&CancelToken>,
-    ) -> Result<Py<PyAny>> {
-        let (n, algorithm) = request_of(n, algorithm)?;
-        guest_fibonacci(
-            py,
-            &self.inner,
-            n,
-            algorithm,
-            release_gil.unwrap_or_else(|| is_long(algorithm, n)),
-            cancel.map(|c| &c.inner),
-        )
+    ) -> Result<Bound<'py, PyAny>> {
+        let (n, algorithm) = request(n, algorithm)?;
+        let release = release_gil.unwrap_or(!algorithm.is_cheap(n));
+        let value = maybe_detached(py, release, || match (cancel, n <= MAX_U64_N) {
+            // The hot path: a u64, straight from the guest's typed export.
+            (None, true) => self.inner.u64(algorithm, n).map(FibValue::U64),
+            (None, false) => self.inner.compute(algorithm, n),
+            (Some(cancel), _) => self.inner.compute_cancellable(algorithm, n, &cancel.inner),
+        })?;
+        int_of(py, value)
     }
 
     /// F(n) exactly, as decimal digits.
@@ -778,7 +541,7 @@ impl FibonacciModule {
         algorithm: &str,
         cancel: Option<&CancelToken>,
     ) -> Result<String> {
-        let (n, algorithm) = request_of(n, algorithm)?;
+        let (n, algorithm) = request(n, algorithm)?;
         Ok(py.detach(|| match cancel {
             Some(cancel) => self.inner.decimal_cancellable(algorithm, n, &cancel.inner),
             None => self.inner.decimal(algorithm, n),
@@ -794,49 +557,56 @@ impl FibonacciModule {
     }
 }
 
-/// Native (no sandbox) F(n) digits, exposed for symmetry with the guest.
-#[pyfunction]
-#[pyo3(signature = (n, algorithm = "iterative"))]
-fn native_digits(py: Python<'_>, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<String> {
-    let (n, algorithm) = request_of(n, algorithm)?;
-    Ok(py.detach(|| fib_kernels::decimal(algorithm, n))?)
+/// `fastwasm/modules/fibonacci_wasm.wasm` inside the installed package.
+fn bundled_module_path(py: Python<'_>) -> Result<PathBuf> {
+    let file: PathBuf = py.import("fastwasm")?.getattr("__file__")?.extract()?;
+    Ok(file.with_file_name("modules").join("fibonacci_wasm.wasm"))
 }
 
-/// The default runtime's guest, creating it on first use.
+/// The default runtime's guest, created on first use, once per process.
 #[pyfunction]
-fn default_fibonacci_module(py: Python<'_>) -> Result<FibonacciModule> {
-    Ok(FibonacciModule {
-        inner: default_guest(py)?.clone(),
-    })
+fn default_fibonacci_module(py: Python<'_>) -> Result<Py<FibonacciModule>> {
+    static DEFAULT: PyOnceLock<Py<FibonacciModule>> = PyOnceLock::new();
+    let guest = DEFAULT.get_or_try_init(py, || -> Result<_> {
+        let path = bundled_module_path(py)?;
+        let load = || -> Result<_> {
+            let runtime = runtime::Runtime::new()?;
+            Ok(fibonacci::FibonacciModule::new(runtime.load(path)?)?)
+        };
+        Ok(Py::new(
+            py,
+            FibonacciModule {
+                inner: py.detach(load)?,
+            },
+        )?)
+    })?;
+    Ok(guest.clone_ref(py))
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("WasmError", py.get_type::<WasmError>())?;
-    m.add("WasmTrap", py.get_type::<WasmTrap>())?;
-    m.add("WasmTimeout", py.get_type::<WasmTimeout>())?;
-    m.add("WasmLimitError", py.get_type::<WasmLimitError>())?;
-    m.add("WasmCancelled", py.get_type::<WasmCancelled>())?;
-    m.add("WasmMemoryLimit", py.get_type::<WasmMemoryLimit>())?;
-    m.add("WasmInstanceLimit", py.get_type::<WasmInstanceLimit>())?;
-    m.add("ModuleError", py.get_type::<ModuleError>())?;
+    exceptions::register(m)?;
     m.add("MAX_U64_N", MAX_U64_N)?;
-    m.add("ABI_VERSION", runtime::ABI_VERSION)?;
+    m.add("ABI_VERSION", fibonacci::ABI_VERSION)?;
     m.add("WASMTIME_VERSION", runtime::WASMTIME_VERSION)?;
     m.add(
         "ALGORITHMS",
-        PyTuple::new(py, Algorithm::ALL.map(Algorithm::name))?,
+        PyTuple::new(m.py(), Algorithm::ALL.map(Algorithm::name))?,
     )?;
     m.add_class::<Runtime>()?;
     m.add_class::<Module>()?;
     m.add_class::<Export>()?;
+    m.add_class::<LoadInfo>()?;
+    m.add_class::<PoolStats>()?;
+    m.add_class::<CacheStatus>()?;
     m.add_class::<FibonacciModule>()?;
     m.add_class::<CancelToken>()?;
-    m.add_function(wrap_pyfunction!(fibonacci, m)?)?;
-    m.add_function(wrap_pyfunction!(fibonacci_digits, m)?)?;
+    m.add_function(wrap_pyfunction!(native_fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(native_digits, m)?)?;
     m.add_function(wrap_pyfunction!(int_to_decimal, m)?)?;
     m.add_function(wrap_pyfunction!(default_fibonacci_module, m)?)?;
+    m.add_function(wrap_pyfunction!(check_request, m)?)?;
+    m.add_function(wrap_pyfunction!(is_cheap, m)?)?;
+    m.add_function(wrap_pyfunction!(available_cores, m)?)?;
     Ok(())
 }

@@ -1,12 +1,31 @@
 //! The disk cache of compiled modules: `Module::serialize` output, keyed by
-//! the module bytes and the engine's compatibility hash, in a private directory.
+//! the module bytes and the engine's compatibility hash.
+//!
+//! A cached file is native machine code that the process runs, so only the
+//! user running fastwasm may be able to fill the cache (docs/security.md has
+//! the threat model):
+//! - the directory must be owned by this user and writable by nobody else;
+//! - so must every parent, up to `/`, except that a parent may be a sticky,
+//!   world-writable `/tmp`-style directory when the directory below it on the
+//!   path is this user's own (in a sticky directory, nobody else can remove
+//!   or rename it);
+//! - a symbolic link on the path must be root's or this user's;
+//! - each file is opened without following a symbolic link, and must be a
+//!   regular file of this user's, writable by nobody else;
+//! - files are written to a fresh temporary file, then renamed into place.
+//!
+//! Anything else is refused: the module is compiled in memory instead, and the
+//! refusal is counted and its reason kept for the servers to log and export.
+//! With no `FASTWASM_CACHE_DIR`, `XDG_CACHE_HOME` or `HOME`, there is no disk
+//! cache at all: a guessable fallback under `/tmp` is what let another local
+//! user plant code before.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::hash::{Hash, Hasher};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::io::{ErrorKind as IoErrorKind, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -15,31 +34,52 @@ use crate::{CacheDir, Error};
 /// Bumped when the file layout or the key changes.
 const FORMAT: &str = "fastwasm-compiled-module-v1";
 
-/// How a module was loaded.
+/// Where a module's compiled code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheOutcome {
     /// Compiled code came from the disk cache; nothing was compiled.
     Hit,
     /// Compiled now, and written to the disk cache for the next process.
     Miss,
-    /// Compiled now; the disk cache is disabled.
+    /// Compiled now; there is no disk cache (disabled, unavailable, or not
+    /// writable).
     Disabled,
+    /// Compiled now, in memory: the cache directory or the cached file failed
+    /// the ownership and permission checks. See [`crate::Runtime::cache_status`].
+    Refused,
 }
 
 impl CacheOutcome {
-    /// `"hit"`, `"miss"` or `"disabled"`.
+    /// `"hit"`, `"miss"`, `"disabled"` or `"refused"`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Hit => "hit",
             Self::Miss => "miss",
             Self::Disabled => "disabled",
+            Self::Refused => "refused",
         }
     }
 }
 
+/// Why there is no disk cache.
+pub(crate) struct CacheOff {
+    /// Said in the status and, when `refused`, logged by the servers.
+    pub(crate) reason: String,
+    /// A check failed (as opposed to: disabled, or no place to put it).
+    pub(crate) refused: bool,
+}
+
+/// What a lookup found.
+pub(crate) enum Lookup {
+    Hit(wasmtime::Module),
+    Absent,
+    Refused(String),
+}
+
 pub(crate) struct DiskCache {
     dir: PathBuf,
+    uid: u32,
 }
 
 /// Feeds `Hash` output into SHA-256, so the engine's compatibility hash becomes
@@ -56,40 +96,43 @@ impl Hasher for Sha256Hasher {
     }
 }
 
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 impl DiskCache {
-    /// Opens (creating it mode 0700 when missing) the cache directory.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] when the directory cannot be created or can be
-    /// written by other users: loading compiled code from there would run
-    /// whatever they put in it.
-    pub(crate) fn open(config: &CacheDir) -> Result<Option<Self>, Error> {
+    /// Opens the cache directory, creating it (mode 0700) when missing, and
+    /// checks it and its parents.
+    pub(crate) fn open(config: &CacheDir) -> Result<Self, CacheOff> {
         let dir = match config {
-            CacheDir::Disabled => return Ok(None),
+            CacheDir::Disabled => return Err(off("disabled by the configuration")),
             CacheDir::Path(dir) => dir.clone(),
-            CacheDir::Default => default_dir(),
+            CacheDir::Default => default_dir()
+                .ok_or_else(|| off("none of FASTWASM_CACHE_DIR, XDG_CACHE_HOME and HOME is set"))?,
         };
-        let invalid = |reason: String| Error::InvalidConfig {
-            setting: "cache_dir",
-            reason,
-        };
+        let uid = current_uid();
+        let dir =
+            std::path::absolute(&dir).map_err(|e| refused(format!("{}: {e}", dir.display())))?;
+        check_links(&dir, uid)?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
-            .map_err(|e| invalid(format!("cannot create {}: {e}", dir.display())))?;
-        let mode = fs::metadata(&dir)
-            .map_err(|e| invalid(format!("cannot read {}: {e}", dir.display())))?
-            .permissions()
-            .mode();
-        if mode & 0o022 != 0 {
-            return Err(invalid(format!(
-                "{} is writable by other users (mode {:o}); compiled code is only loaded from a private directory",
-                dir.display(),
-                mode & 0o777
-            )));
+            .map_err(|e| off(&format!("cannot create {}: {e}", dir.display())))?;
+        let dir = fs::canonicalize(&dir).map_err(|e| refused(format!("{}: {e}", dir.display())))?;
+        let meta = fs::metadata(&dir).map_err(|e| refused(format!("{}: {e}", dir.display())))?;
+        if !meta.is_dir() {
+            return Err(refused(format!("{} is not a directory", dir.display())));
         }
-        Ok(Some(Self { dir }))
+        owned_and_private(&dir, &meta, uid).map_err(refused)?;
+        check_parents(&dir, uid).map_err(refused)?;
+        Ok(Self { dir, uid })
+    }
+
+    /// The directory in use.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
     }
 
     pub(crate) fn path_for(&self, engine: &wasmtime::Engine, wasm: &[u8]) -> PathBuf {
@@ -108,32 +151,61 @@ impl DiskCache {
     }
 
     /// The cached module at `path`, if there is a usable one. A file that
-    /// wasmtime rejects (another version, corruption) is removed.
-    pub(crate) fn load(engine: &wasmtime::Engine, path: &Path) -> Option<wasmtime::Module> {
-        if !path.exists() {
-            return None;
+    /// fails the checks is refused; a file that wasmtime rejects (another
+    /// version, corruption) is removed.
+    pub(crate) fn load(&self, engine: &wasmtime::Engine, path: &Path) -> Lookup {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path);
+        let mut file = match file {
+            Ok(file) => file,
+            Err(e) if e.kind() == IoErrorKind::NotFound => return Lookup::Absent,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Lookup::Refused(format!("{} is a symbolic link", path.display()));
+            }
+            Err(e) => return Lookup::Refused(format!("cannot open {}: {e}", path.display())),
+        };
+        // Checked on the open file, so it is the file that is read.
+        let checked = file.metadata().map_err(|e| e.to_string()).and_then(|meta| {
+            if !meta.is_file() {
+                return Err(format!("{} is not a regular file", path.display()));
+            }
+            owned_and_private(path, &meta, self.uid)
+        });
+        if let Err(reason) = checked {
+            return Lookup::Refused(reason);
         }
-        // SAFETY: the file is in a directory only this user can write (checked
-        // in `open`), under a name derived from the module bytes and the
-        // engine's compatibility hash, and was written by `store` below from
-        // `Module::serialize`. wasmtime still checks its header and version.
-        if let Ok(module) = unsafe { wasmtime::Module::deserialize_file(engine, path) } {
-            Some(module)
+        let mut bytes = Vec::new();
+        if let Err(e) = file.read_to_end(&mut bytes) {
+            return Lookup::Refused(format!("cannot read {}: {e}", path.display()));
+        }
+        // SAFETY: the bytes come from a regular file, owned by this user and
+        // writable by nobody else, in a directory with the same guarantees,
+        // under a name derived from the module bytes and the engine's
+        // compatibility hash; `store` below wrote it from `Module::serialize`.
+        // wasmtime still checks its header and version.
+        if let Ok(module) = unsafe { wasmtime::Module::deserialize(engine, &bytes) } {
+            Lookup::Hit(module)
         } else {
             let _ = fs::remove_file(path);
-            None
+            Lookup::Absent
         }
     }
 
-    /// Writes the compiled module, atomically, readable by this user only.
+    /// Writes the compiled module, atomically, readable by this user only. A
+    /// refused file at `path` is replaced (a rename does not follow a link).
     pub(crate) fn store(path: &Path, module: &wasmtime::Module) -> Result<(), Error> {
-        let bytes = module.serialize()?;
+        let bytes = module
+            .serialize()
+            .map_err(|e| Error::engine("cannot serialize a compiled module", e))?;
         let tmp = path.with_extension(format!(
             "{}.{:?}.tmp",
             std::process::id(),
             std::thread::current().id()
         ));
         let write = || -> std::io::Result<()> {
+            // create_new: O_EXCL, which never follows a link nor reuses a file.
             let mut file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -143,25 +215,110 @@ impl DiskCache {
             file.sync_all()?;
             fs::rename(&tmp, path)
         };
-        write().map_err(|e| {
+        write().map_err(|source| {
             let _ = fs::remove_file(&tmp);
-            Error::Engine(format!(
-                "cannot write the compiled-module cache {}: {e}",
-                path.display()
-            ))
+            Error::Engine {
+                context: format!("cannot write the compiled-module cache {}", path.display()),
+                source: source.into(),
+            }
         })
     }
 }
 
-fn default_dir() -> PathBuf {
+fn off(reason: &str) -> CacheOff {
+    CacheOff {
+        reason: reason.to_owned(),
+        refused: false,
+    }
+}
+
+fn refused(reason: String) -> CacheOff {
+    CacheOff {
+        reason,
+        refused: true,
+    }
+}
+
+/// Owned by `uid` and writable by nobody else.
+fn owned_and_private(path: &Path, meta: &fs::Metadata, uid: u32) -> Result<(), String> {
+    if meta.uid() != uid {
+        return Err(format!(
+            "{} is owned by uid {}, not by this user (uid {uid})",
+            path.display(),
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} can be written by other users (mode {:o})",
+            path.display(),
+            meta.mode() & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+/// Every symbolic link on the path (as given, made absolute) must be root's
+/// or this user's: anybody else could point it elsewhere later.
+fn check_links(dir: &Path, uid: u32) -> Result<(), CacheOff> {
+    let mut prefix = PathBuf::new();
+    for component in dir.components() {
+        prefix.push(component);
+        if !matches!(component, Component::Normal(_)) {
+            continue;
+        }
+        match fs::symlink_metadata(&prefix) {
+            Ok(meta) if meta.file_type().is_symlink() && meta.uid() != 0 && meta.uid() != uid => {
+                return Err(refused(format!(
+                    "{} is a symbolic link owned by uid {}",
+                    prefix.display(),
+                    meta.uid()
+                )));
+            }
+            // Missing components are created below, with this user's ownership.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every parent of `dir` (canonical) is root's or this user's, and writable by
+/// nobody else, or sticky with this user's own directory below it.
+fn check_parents(dir: &Path, uid: u32) -> Result<(), String> {
+    let mut below = dir;
+    for parent in dir.ancestors().skip(1) {
+        let meta = fs::metadata(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        if meta.uid() != 0 && meta.uid() != uid {
+            return Err(format!(
+                "its parent {} is owned by uid {}",
+                parent.display(),
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            let sticky = meta.mode() & 0o1000 != 0;
+            let below_is_ours = fs::metadata(below).is_ok_and(|m| m.uid() == uid);
+            if !(sticky && below_is_ours) {
+                return Err(format!(
+                    "its parent {} can be written by other users (mode {:o})",
+                    parent.display(),
+                    meta.mode() & 0o7777
+                ));
+            }
+        }
+        below = parent;
+    }
+    Ok(())
+}
+
+/// `$FASTWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/fastwasm`, else
+/// `$HOME/.cache/fastwasm`; else none.
+fn default_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("FASTWASM_CACHE_DIR") {
-        return PathBuf::from(dir);
+        return Some(PathBuf::from(dir));
     }
     if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(xdg).join("fastwasm");
+        return Some(PathBuf::from(xdg).join("fastwasm"));
     }
-    if let Some(home) = std::env::var_os("HOME") {
-        return PathBuf::from(home).join(".cache").join("fastwasm");
-    }
-    std::env::temp_dir().join(format!("fastwasm-cache-{}", std::process::id()))
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("fastwasm"))
 }

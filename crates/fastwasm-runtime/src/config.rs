@@ -47,10 +47,13 @@ impl FromStr for Isolation {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CacheDir {
     /// `$FASTWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/fastwasm`, else
-    /// `~/.cache/fastwasm`.
+    /// `$HOME/.cache/fastwasm`; with none of them set, no disk cache (never a
+    /// guessable path under `/tmp`).
     #[default]
     Default,
-    /// This directory. It is created with mode 0700 if missing.
+    /// This directory. It is created with mode 0700 if missing. It and its
+    /// parents must pass the checks of docs/security.md, or the runtime
+    /// compiles in memory.
     Path(PathBuf),
     /// No disk cache: every load compiles.
     Disabled,
@@ -73,9 +76,10 @@ pub struct RuntimeConfig {
     /// How calls get an instance. Default [`Isolation::Pooled`].
     pub isolation: Isolation,
     /// Instances created up front per module in pooled mode (`pool_size`).
-    /// The pool still grows to the number of concurrent callers.
-    /// Default: the number of CPUs.
-    pub pool_size: usize,
+    /// The pool still grows to the number of concurrent callers. `None`, the
+    /// default: [`available_cores`], at most 16 and at most `max_instances`
+    /// ([`RuntimeConfig::pool_size`]).
+    pub pool_size: Option<usize>,
     /// Most instances alive at once across the runtime (`max_instances`); the
     /// size of wasmtime's pooling allocator. Default 256.
     pub max_instances: u32,
@@ -94,12 +98,21 @@ impl Default for RuntimeConfig {
             max_stack_bytes: 512 << 10,
             max_module_bytes: 16 << 20,
             isolation: Isolation::Pooled,
-            pool_size: std::thread::available_parallelism().map_or(2, usize::from),
+            pool_size: None,
             max_instances: 256,
             cache_dir: CacheDir::Default,
             epoch_tick: Duration::from_millis(5),
         }
     }
+}
+
+/// The CPUs this process may use: its affinity mask and cgroup quota, as
+/// `std::thread::available_parallelism` reads them, or 1 when unknown. The
+/// one rule every CPU-dependent default follows, in the runtime and in both
+/// servers (the Python service reads it through the binding).
+#[must_use]
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// A WebAssembly page is 64 KiB.
@@ -143,12 +156,14 @@ impl RuntimeConfig {
         if self.max_instances == 0 {
             return invalid("max_instances", "must be at least 1".into());
         }
-        if self.pool_size > self.max_instances as usize {
+        if let Some(pool_size) = self.pool_size
+            && pool_size > self.max_instances as usize
+        {
             return invalid(
                 "pool_size",
                 format!(
-                    "{} is more than max_instances ({})",
-                    self.pool_size, self.max_instances
+                    "{pool_size} is more than max_instances ({})",
+                    self.max_instances
                 ),
             );
         }
@@ -159,6 +174,14 @@ impl RuntimeConfig {
             );
         }
         Ok(())
+    }
+
+    /// The instances a pooled module creates up front: `pool_size`, or by
+    /// default [`available_cores`], at most 16 and at most `max_instances`.
+    #[must_use]
+    pub fn pool_size(&self) -> usize {
+        self.pool_size
+            .unwrap_or_else(|| available_cores().min(16).min(self.max_instances as usize))
     }
 
     /// The epoch deadline, in ticks, of one call. One tick more than the

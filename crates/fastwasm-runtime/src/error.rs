@@ -1,12 +1,20 @@
+//! The runtime's one error type, its exhaustive classification, and the HTTP
+//! answer of each kind, written down once for both servers.
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fib_kernels::FibError;
+/// A boxed error from below (wasmtime, the file system), kept as the source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything the runtime can refuse or report. `Display` gives a message fit
-/// for an end user; limits are named by their setting.
+/// for an end user; limits are named by their setting; the cause, when there
+/// is one below, is kept as the `source`.
+///
+/// Deliberately not `#[non_exhaustive]`: the binding and the servers match on
+/// it (or on [`Error::kind`]) with no catch-all arm, so a new variant does not
+/// build until each of them has decided what it means.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// The module file does not exist or cannot be read.
     #[error("module not found: {}: {source}", path.display())]
@@ -14,14 +22,19 @@ pub enum Error {
         /// The path that was tried.
         path: PathBuf,
         /// Why it could not be read.
+        #[source]
         source: std::io::Error,
     },
     /// The bytes are not a WebAssembly module this runtime can run: malformed,
     /// too large, or importing something the runtime does not provide.
     #[error("invalid module: {reason}")]
     InvalidModule {
-        /// What is wrong with it.
+        /// What is wrong with it (with wasmtime's own chain of causes, when
+        /// wasmtime refused it).
         reason: String,
+        /// wasmtime's error, when it refused the module.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The module has no function export of that name.
     #[error("the module has no exported function `{name}`")]
@@ -93,27 +106,211 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The guest broke its documented ABI (docs/guest-abi.md), for example by
-    /// returning a buffer outside its memory.
-    #[error("the guest broke the fastwasm ABI in `{export}`: {reason}")]
+    /// The guest broke the contract a facade expects of it (its ABI), for
+    /// example by returning a buffer outside its memory. The instance is
+    /// thrown away.
+    #[error("the guest broke its ABI in `{export}`: {reason}")]
     Abi {
         /// The export that was called.
         export: String,
         /// What was wrong.
         reason: String,
     },
-    /// The arguments cannot have a Fibonacci answer (for example F(94) from a
-    /// u64 kernel).
-    #[error(transparent)]
-    Fib(#[from] FibError),
-    /// Anything else wasmtime reports (engine set-up, the disk cache).
-    #[error("wasmtime: {0}")]
-    Engine(String),
+    /// Anything else wasmtime reports (engine set-up, serializing a module,
+    /// an error the guest call raised that fits no other kind).
+    #[error("wasmtime: {context}: {source}")]
+    Engine {
+        /// What the runtime was doing.
+        context: String,
+        /// wasmtime's error.
+        #[source]
+        source: BoxError,
+    },
 }
 
-impl From<wasmtime::Error> for Error {
-    fn from(error: wasmtime::Error) -> Self {
-        Self::Engine(format!("{error:#}"))
+/// What kind of failure an [`Error`] is. Exhaustive on purpose: every layer
+/// (the Python binding, both servers) matches on it with no catch-all arm,
+/// so a new kind does not build until each of them has decided what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`Error::ModuleNotFound`].
+    ModuleNotFound,
+    /// [`Error::InvalidModule`].
+    InvalidModule,
+    /// [`Error::MissingExport`].
+    MissingExport,
+    /// [`Error::WrongSignature`].
+    WrongSignature,
+    /// [`Error::Trap`].
+    Trap,
+    /// [`Error::Timeout`].
+    Timeout,
+    /// [`Error::Cancelled`].
+    Cancelled,
+    /// [`Error::MemoryLimit`].
+    MemoryLimit,
+    /// [`Error::InstanceLimit`].
+    InstanceLimit,
+    /// [`Error::InvalidConfig`].
+    InvalidConfig,
+    /// [`Error::Abi`].
+    Abi,
+    /// [`Error::Engine`].
+    Engine,
+}
+
+/// nginx's "client closed request": logged and counted, never seen by a client.
+pub const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 12] = [
+        Self::ModuleNotFound,
+        Self::InvalidModule,
+        Self::MissingExport,
+        Self::WrongSignature,
+        Self::Trap,
+        Self::Timeout,
+        Self::Cancelled,
+        Self::MemoryLimit,
+        Self::InstanceLimit,
+        Self::InvalidConfig,
+        Self::Abi,
+        Self::Engine,
+    ];
+
+    /// A stable snake-case name: `"trap"`, `"memory_limit"`, ... (metrics
+    /// labels, the Python exceptions' `kind`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::ModuleNotFound => "module_not_found",
+            Self::InvalidModule => "invalid_module",
+            Self::MissingExport => "missing_export",
+            Self::WrongSignature => "wrong_signature",
+            Self::Trap => "trap",
+            Self::Timeout => "timeout",
+            Self::Cancelled => "cancelled",
+            Self::MemoryLimit => "memory_limit",
+            Self::InstanceLimit => "instance_limit",
+            Self::InvalidConfig => "invalid_config",
+            Self::Abi => "abi",
+            Self::Engine => "engine",
+        }
+    }
+
+    /// The HTTP status both servers answer a request with when its WASM call
+    /// fails this way (docs/errors.md; `tests/parity` checks each).
+    ///
+    /// - 400: the memory cap. It is the same for the same input every time,
+    ///   so it must not invite retries, as a 5xx would.
+    /// - 503 (with [`ErrorKind::retry_after_s`]): no instance slot free now.
+    /// - 504: the deadline.
+    /// - 499: the caller cancelled (only logged: its client is gone).
+    /// - 502: the guest failed, or does not fit the call.
+    #[must_use]
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Self::MemoryLimit => 400,
+            Self::InstanceLimit => 503,
+            Self::Timeout => 504,
+            Self::Cancelled => CLIENT_CLOSED_REQUEST,
+            Self::Trap
+            | Self::Abi
+            | Self::Engine
+            | Self::ModuleNotFound
+            | Self::InvalidModule
+            | Self::MissingExport
+            | Self::WrongSignature
+            | Self::InvalidConfig => 502,
+        }
+    }
+
+    /// Seconds for a `Retry-After` header: only transient kinds have one.
+    #[must_use]
+    pub const fn retry_after_s(self) -> Option<u32> {
+        match self {
+            Self::InstanceLimit => Some(1),
+            Self::ModuleNotFound
+            | Self::InvalidModule
+            | Self::MissingExport
+            | Self::WrongSignature
+            | Self::Trap
+            | Self::Timeout
+            | Self::Cancelled
+            | Self::MemoryLimit
+            | Self::InvalidConfig
+            | Self::Abi
+            | Self::Engine => None,
+        }
+    }
+}
+
+impl Error {
+    /// What kind of failure this is.
+    #[must_use]
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Self::ModuleNotFound { .. } => ErrorKind::ModuleNotFound,
+            Self::InvalidModule { .. } => ErrorKind::InvalidModule,
+            Self::MissingExport { .. } => ErrorKind::MissingExport,
+            Self::WrongSignature { .. } => ErrorKind::WrongSignature,
+            Self::Trap { .. } => ErrorKind::Trap,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Cancelled { .. } => ErrorKind::Cancelled,
+            Self::MemoryLimit { .. } => ErrorKind::MemoryLimit,
+            Self::InstanceLimit { .. } => ErrorKind::InstanceLimit,
+            Self::InvalidConfig { .. } => ErrorKind::InvalidConfig,
+            Self::Abi { .. } => ErrorKind::Abi,
+            Self::Engine { .. } => ErrorKind::Engine,
+        }
+    }
+
+    /// The `detail` of the HTTP error body both servers send for this error:
+    /// the message, and the service setting that sets a limit it names.
+    #[must_use]
+    pub fn http_detail(&self) -> String {
+        match self.kind() {
+            ErrorKind::Timeout => format!("{self} (set by FASTWASM_WASM_TIMEOUT_S)"),
+            ErrorKind::MemoryLimit => format!("{self} (set by FASTWASM_WASM_MAX_MEMORY_MB)"),
+            ErrorKind::InstanceLimit => {
+                format!("{self} (set by FASTWASM_WASM_MAX_INSTANCES); retry later")
+            }
+            ErrorKind::Cancelled => self.to_string(),
+            ErrorKind::Trap
+            | ErrorKind::Abi
+            | ErrorKind::Engine
+            | ErrorKind::ModuleNotFound
+            | ErrorKind::InvalidModule
+            | ErrorKind::MissingExport
+            | ErrorKind::WrongSignature
+            | ErrorKind::InvalidConfig => format!("the WASM guest failed: {self}"),
+        }
+    }
+
+    /// A guest that broke the contract a facade expects of it: return this
+    /// from a [`Module::with_instance`](crate::Module::with_instance) closure
+    /// (as a `wasmtime::Error`) and the instance is thrown away.
+    #[must_use]
+    pub fn abi(export: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Abi {
+            export: export.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn engine(context: impl Into<String>, source: wasmtime::Error) -> Self {
+        Self::Engine {
+            context: context.into(),
+            source: source.into_boxed_dyn_error(),
+        }
+    }
+
+    pub(crate) fn invalid_module(source: wasmtime::Error) -> Self {
+        Self::InvalidModule {
+            reason: format!("{source:#}"),
+            source: Some(source.into_boxed_dyn_error()),
+        }
     }
 }
 
@@ -136,6 +333,8 @@ pub(crate) fn trap_code(trap: wasmtime::Trap) -> &'static str {
         Trap::NullReference => "null_reference",
         Trap::ArrayOutOfBounds => "array_out_of_bounds",
         Trap::AllocationTooLarge => "allocation_too_large",
+        // wasmtime::Trap is non_exhaustive: traps of proposals this host is
+        // built without.
         _ => "other",
     }
 }

@@ -12,10 +12,15 @@
 //!   bounded stack, and can be stopped from another thread with a
 //!   [`CancelToken`]. A call that fails in any way loses its instance, which
 //!   is replaced.
-//! - [`Module::call`] calls any scalar export of any module;
-//!   [`FibonacciModule`] speaks the fastwasm guest ABI (docs/guest-abi.md).
+//! - [`Module::call`] calls any scalar export of any module.
+//!   [`Module::with_instance`] is the hook for a typed facade over a guest's
+//!   own ABI: it lends the facade an instance under the limits, and
+//!   [`Lease::cached`] keeps the facade's typed functions per instance.
+//! - One [`Error`] type; [`Error::kind`] classifies it exhaustively, and
+//!   [`ErrorKind::http_status`] is the one table of HTTP answers both servers use.
 //!
-//! No Python here: the `PyO3` binding and the axum server both sit on top.
+//! The runtime knows no guest in particular, and no Python: the `PyO3`
+//! binding, the axum server and the facades all sit on top.
 //!
 //! ```
 //! use std::time::Duration;
@@ -41,10 +46,10 @@
 mod cache;
 mod cancel;
 mod config;
+mod engine;
 mod error;
-mod fibonacci;
+mod load;
 mod module;
-mod runtime;
 mod value;
 
 /// The wasmtime version this runtime was built with (from `Cargo.lock`).
@@ -52,10 +57,11 @@ pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
 
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
-pub use config::{CacheDir, Isolation, RuntimeConfig};
-pub use error::Error;
-pub use fib_kernels::{Algorithm, FibError, MAX_U64_N};
-pub use fibonacci::{ABI_VERSION, FibValue, FibonacciModule};
-pub use module::{LoadInfo, Module, PoolStats};
-pub use runtime::Runtime;
+pub use config::{CacheDir, Isolation, RuntimeConfig, available_cores};
+pub use engine::{CacheStatus, Runtime};
+pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind};
+pub use module::{CallState, Lease, LoadInfo, Module, PoolStats};
 pub use value::{Export, Signature, Value, ValueType};
+/// The wasmtime crate this runtime is built on, for facades that name its
+/// types (`TypedFunc`, `Memory`) in [`Module::with_instance`] closures.
+pub use wasmtime;

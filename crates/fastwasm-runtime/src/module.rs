@@ -1,3 +1,4 @@
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -7,7 +8,6 @@ use std::time::Duration;
 
 use crate::cache::CacheOutcome;
 use crate::error::trap_code;
-use crate::fibonacci::FibFuncs;
 use crate::value::{Export, Signature, Value, ValueType};
 use crate::{CancelToken, Error, Isolation, Runtime};
 
@@ -65,9 +65,10 @@ pub(crate) struct Inner {
     cancelled: AtomicU64,
 }
 
-/// Per-store state: the memory cap, what the guest last asked for above it,
-/// and the running call's cancel token.
-pub(crate) struct CallState {
+/// The runtime's state in every `Store`: the memory cap, what the guest last
+/// asked for above it, and the running call's cancel token. Opaque: a facade
+/// only passes `&mut Store<CallState>` on to wasmtime's typed calls.
+pub struct CallState {
     max_memory: usize,
     refused_growth: Option<usize>,
     cancel: Option<CancelToken>,
@@ -124,13 +125,65 @@ impl wasmtime::ResourceLimiter for CallState {
     }
 }
 
-/// One instance and its store.
-pub(crate) struct Slot {
-    pub(crate) store: wasmtime::Store<CallState>,
-    pub(crate) instance: wasmtime::Instance,
+/// One instance and its store, and what facades resolved on it.
+struct Slot {
+    store: wasmtime::Store<CallState>,
+    instance: wasmtime::Instance,
     funcs: Vec<Option<wasmtime::Func>>,
-    /// The Fibonacci facade's typed exports, resolved on its first use.
-    pub(crate) fib: Option<FibFuncs>,
+    /// Values a facade resolved once for this instance (typed functions, its
+    /// memory), by type: see [`Lease::cached`].
+    cache: Vec<(TypeId, Box<dyn Any + Send>)>,
+}
+
+/// An instance lent to the closure of [`Module::with_instance`], with the
+/// deadline, the memory cap and the cancel token of the call already set.
+pub struct Lease<'a> {
+    store: &'a mut wasmtime::Store<CallState>,
+    instance: wasmtime::Instance,
+    funcs: &'a mut Vec<Option<wasmtime::Func>>,
+    cache: &'a mut Vec<(TypeId, Box<dyn Any + Send>)>,
+}
+
+impl Lease<'_> {
+    /// The instance's store, for wasmtime's calls.
+    pub fn store(&mut self) -> &mut wasmtime::Store<CallState> {
+        self.store
+    }
+
+    /// The instance.
+    #[must_use]
+    pub fn instance(&self) -> wasmtime::Instance {
+        self.instance
+    }
+
+    /// A value of type `T` made once per instance by `resolve`, then reused
+    /// (typed functions, an exported memory), with the store beside it.
+    /// Resolving `TypedFunc`s once per instance, not per call, is what makes
+    /// a facade's call as cheap as wasmtime's own typed call.
+    ///
+    /// # Errors
+    /// What `resolve` returns, the first time.
+    ///
+    /// # Panics
+    /// Never: the entry stored under `TypeId::of::<T>()` is always a `T`.
+    pub fn cached<T: Any + Send>(
+        &mut self,
+        resolve: impl FnOnce(&mut wasmtime::Store<CallState>, wasmtime::Instance) -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<(&T, &mut wasmtime::Store<CallState>)> {
+        let key = TypeId::of::<T>();
+        let index = if let Some(index) = self.cache.iter().position(|(k, _)| *k == key) {
+            index
+        } else {
+            let value = resolve(self.store, self.instance)?;
+            self.cache.push((key, Box::new(value)));
+            self.cache.len() - 1
+        };
+        let value = self.cache[index]
+            .1
+            .downcast_ref::<T>()
+            .expect("the entry under TypeId::of::<T>() is a T");
+        Ok((value, self.store))
+    }
 }
 
 impl Module {
@@ -149,6 +202,7 @@ impl Module {
                     "it imports {}, and fastwasm provides no imports",
                     imports.join(", ")
                 ),
+                source: None,
             });
         }
         let exports: Vec<Export> = module
@@ -169,12 +223,10 @@ impl Module {
         let linker = wasmtime::Linker::<CallState>::new(&runtime.shared.engine);
         let pre = linker
             .instantiate_pre(module)
-            .map_err(|e| Error::InvalidModule {
-                reason: format!("{e:#}"),
-            })?;
+            .map_err(Error::invalid_module)?;
         let deadline_ticks = runtime.shared.config.deadline_ticks();
         let pool_size = match runtime.shared.config.isolation {
-            Isolation::Pooled => runtime.shared.config.pool_size,
+            Isolation::Pooled => runtime.shared.config.pool_size(),
             Isolation::PerCall => 0,
         };
         let max_instances = runtime.shared.config.max_instances as usize;
@@ -344,13 +396,13 @@ impl Module {
             signature.params.len().max(signature.results.len()),
             wasmtime::ValRaw::i32(0),
         );
-        self.with_slot(export, cancel, |slot| {
-            let func = slot.func(index, export);
+        self.with_instance(export, cancel, |lease| {
+            let func = lease.func(index, export);
             // SAFETY: `func` is this module's export `export`, whose type is
             // `signature` (scalars only, so no references to keep alive); the
             // buffer holds exactly its parameter types, checked above, and has
             // room for its results. The call is not made from async code.
-            unsafe { func.call_unchecked(&mut slot.store, &raw mut raw[..]) }
+            unsafe { func.call_unchecked(&mut *lease.store, &raw mut raw[..]) }
         })?;
         Ok(signature
             .results
@@ -361,28 +413,59 @@ impl Module {
     }
 
     /// Runs `body` on an instance under the deadline, the memory cap and
-    /// `cancel`: a pooled one (returned afterwards when the call succeeded),
-    /// or a fresh one in per-call mode. A failed call's instance is dropped
-    /// and, in pooled mode, replaced, so the pool never shrinks.
-    pub(crate) fn with_slot<R>(
+    /// `cancel`: a pooled one, or a fresh one in per-call mode. This is the
+    /// hook a typed facade builds on (see [`Lease::cached`]).
+    ///
+    /// What `body` returns decides the instance's fate. `Ok` means the
+    /// instance did nothing wrong, and it goes back to the pool: so a facade
+    /// returns its domain errors inside `Ok` (as `Ok(Err(domain_error))`).
+    /// `Err` means the call failed (a trap, the deadline, the memory cap, or
+    /// an [`Error::abi`] the facade raised): the instance is thrown away and,
+    /// in pooled mode, replaced, so the pool never shrinks. If `body` panics,
+    /// the instance is dropped and the pool's counts stay right.
+    ///
+    /// `label` names the call in errors (the export, usually).
+    ///
+    /// ```
+    /// use fastwasm_runtime::{CacheDir, Runtime, RuntimeConfig};
+    ///
+    /// let mut config = RuntimeConfig::default();
+    /// config.cache_dir = CacheDir::Disabled;
+    /// let module = Runtime::with_config(config)?.load_bytes(br#"(module
+    ///     (func (export "square") (param i32) (result i32) local.get 0 local.get 0 i32.mul))"#)?;
+    /// // Resolved once per instance, then reused by every call on it.
+    /// struct Square(wasmtime::TypedFunc<i32, i32>);
+    /// let value = module.with_instance("square", None, |lease| {
+    ///     let (square, store) = lease.cached(|store, instance| {
+    ///         Ok(Square(instance.get_typed_func(store, "square")?))
+    ///     })?;
+    ///     square.0.call(store, 7)
+    /// })?;
+    /// assert_eq!(value, 49);
+    /// # Ok::<(), fastwasm_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Cancelled`] when `cancel` was cancelled before the call;
+    /// [`Error::InstanceLimit`] when no instance can be had; and the call's
+    /// failure, classified: [`Error::Trap`], [`Error::Timeout`],
+    /// [`Error::Cancelled`], [`Error::MemoryLimit`], or the runtime [`Error`]
+    /// that `body` returned inside its `wasmtime::Error`.
+    pub fn with_instance<R>(
         &self,
-        export: &str,
+        label: &str,
         cancel: Option<&CancelToken>,
-        body: impl FnOnce(&mut Slot) -> wasmtime::Result<R>,
+        body: impl FnOnce(&mut Lease<'_>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
         let inner = &*self.inner;
         if cancel.is_some_and(CancelToken::is_cancelled) {
             inner.cancelled.fetch_add(1, Ordering::Relaxed);
             return Err(Error::Cancelled {
-                export: export.to_owned(),
+                export: label.to_owned(),
             });
         }
-        let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
-        let mut slot = if pooled {
-            inner.take(export)?
-        } else {
-            inner.instantiate(export)?
-        };
+        let mut call = Call::start(inner, label)?;
+        let slot = call.slot();
         let state = slot.store.data_mut();
         state.cancel = cancel.cloned();
         if cancel.is_some() {
@@ -391,41 +474,102 @@ impl Module {
         } else {
             slot.store.set_epoch_deadline(inner.deadline_ticks);
         }
-        let result = if pooled {
-            body(&mut slot)
-        } else {
-            inner.per_call_busy.fetch_add(1, Ordering::Relaxed);
-            let result = body(&mut slot);
-            inner.per_call_busy.fetch_sub(1, Ordering::Relaxed);
-            result
+        let mut lease = Lease {
+            store: &mut slot.store,
+            instance: slot.instance,
+            funcs: &mut slot.funcs,
+            cache: &mut slot.cache,
         };
-        match result {
+        match body(&mut lease) {
             Ok(value) => {
-                if pooled {
-                    inner.put(slot);
-                }
+                call.succeeded();
                 Ok(value)
             }
-            Err(error) => {
-                let error = inner.classify(export, &slot, error);
-                drop(slot);
-                if pooled {
-                    inner.replace();
-                }
-                Err(error)
+            Err(error) => Err(call.failed(label, error)),
+        }
+    }
+}
+
+/// One call's instance, and the pool's accounting for it. Every way out
+/// settles the accounting exactly once: [`Call::succeeded`] and
+/// [`Call::failed`], or `Drop` when the call's closure panicked.
+struct Call<'a> {
+    inner: &'a Inner,
+    slot: Option<Box<Slot>>,
+    pooled: bool,
+}
+
+impl<'a> Call<'a> {
+    fn start(inner: &'a Inner, label: &str) -> Result<Self, Error> {
+        let pooled = inner.runtime.shared.config.isolation == Isolation::Pooled;
+        let slot = if pooled {
+            inner.take(label)?
+        } else {
+            let slot = inner.instantiate(label)?;
+            inner.per_call_busy.fetch_add(1, Ordering::Relaxed);
+            slot
+        };
+        Ok(Self {
+            inner,
+            slot: Some(slot),
+            pooled,
+        })
+    }
+
+    fn slot(&mut self) -> &mut Slot {
+        self.slot
+            .as_mut()
+            .expect("a call holds its slot until it ends")
+    }
+
+    /// The instance did nothing wrong: back to the pool.
+    fn succeeded(mut self) {
+        let slot = self.slot.take().expect("a call ends once");
+        if self.pooled {
+            self.inner.put(slot);
+        } else {
+            self.inner.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The call failed: the instance is dropped and, when pooled, replaced.
+    fn failed(mut self, label: &str, error: wasmtime::Error) -> Error {
+        let slot = self.slot.take().expect("a call ends once");
+        let error = self.inner.classify_state(label, slot.store.data(), error);
+        drop(slot);
+        if self.pooled {
+            self.inner.replace();
+        } else {
+            self.inner.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+        }
+        error
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        // Only reached with a slot when the closure panicked: drop the
+        // instance (it may be mid-call), and count it gone. The pool regrows
+        // on demand; instantiating here, during an unwind, could panic again.
+        if self.slot.take().is_some() {
+            if self.pooled {
+                self.inner.size.fetch_sub(1, Ordering::Relaxed);
+            } else {
+                self.inner.per_call_busy.fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
 }
 
-impl Slot {
-    pub(crate) fn func(&mut self, index: usize, name: &str) -> wasmtime::Func {
+impl Lease<'_> {
+    /// Export `index` (named `name`) as a `Func`, looked up once per instance.
+    fn func(&mut self, index: usize, name: &str) -> wasmtime::Func {
         if let Some(func) = self.funcs[index] {
             return func;
         }
         let func = self
             .instance
-            .get_func(&mut self.store, name)
+            .get_func(&mut *self.store, name)
             .expect("the export index comes from this module's own export list");
         self.funcs[index] = Some(func);
         func
@@ -451,7 +595,7 @@ impl Inner {
                 store,
                 instance,
                 funcs: vec![None; self.exports.len()],
-                fib: None,
+                cache: Vec::new(),
             })),
             Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => {
                 Err(Error::InstanceLimit {
@@ -488,10 +632,6 @@ impl Inner {
                 self.size.fetch_sub(1, Ordering::Relaxed);
             }
         }
-    }
-
-    fn classify(&self, export: &str, slot: &Slot, error: wasmtime::Error) -> Error {
-        self.classify_state(export, slot.store.data(), error)
     }
 
     fn classify_state(&self, export: &str, state: &CallState, error: wasmtime::Error) -> Error {
@@ -534,7 +674,7 @@ impl Inner {
                 }
             }
             Ok(ours) => ours,
-            Err(other) => Error::Engine(format!("{other:#}")),
+            Err(other) => Error::engine(format!("calling `{export}`"), other),
         }
     }
 }

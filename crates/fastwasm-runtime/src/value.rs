@@ -67,6 +67,37 @@ impl Value {
         }
     }
 
+    /// An integer as a value of type `ty`: an i32 or i64 takes any value that
+    /// fits its bits, signed or unsigned (the guest decides the signedness);
+    /// a float takes the nearest float. `None` when it does not fit.
+    #[must_use]
+    pub fn from_int(ty: ValueType, value: i128) -> Option<Self> {
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        Some(match ty {
+            ValueType::I32 => Self::I32(match i32::try_from(value) {
+                Ok(v) => v,
+                Err(_) => u32::try_from(value).ok()?.cast_signed(),
+            }),
+            ValueType::I64 => Self::I64(match i64::try_from(value) {
+                Ok(v) => v,
+                Err(_) => u64::try_from(value).ok()?.cast_signed(),
+            }),
+            ValueType::F32 => Self::F32(value as f32),
+            ValueType::F64 => Self::F64(value as f64),
+        })
+    }
+
+    /// A float as a value of type `ty`: only a float type takes it.
+    #[must_use]
+    pub fn from_float(ty: ValueType, value: f64) -> Option<Self> {
+        #[allow(clippy::cast_possible_truncation)]
+        match ty {
+            ValueType::F32 => Some(Self::F32(value as f32)),
+            ValueType::F64 => Some(Self::F64(value)),
+            ValueType::I32 | ValueType::I64 => None,
+        }
+    }
+
     pub(crate) fn to_raw(self) -> wasmtime::ValRaw {
         match self {
             Self::I32(v) => wasmtime::ValRaw::i32(v),

@@ -4,31 +4,20 @@
 
 use std::time::Instant;
 
-use fastwasm_runtime::{Algorithm, CancelToken, FibonacciModule, MAX_U64_N};
+use fastwasm_fibonacci::{Algorithm, FibValue, FibonacciModule, native};
+use fastwasm_runtime::CancelToken;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::render::{Computation, Method};
 
-/// The largest recursive n cheap enough to run inline.
-pub const INLINE_MAX_N_RECURSIVE: u32 = 12;
-
-/// Cheap enough for the async worker: a u64 result with a linear or
-/// logarithmic algorithm, or a tiny recursion. The same rule as the Python service.
-#[must_use]
-pub fn is_cheap(n: u32, algorithm: Algorithm) -> bool {
-    match algorithm {
-        Algorithm::Recursive => n <= INLINE_MAX_N_RECURSIVE,
-        _ => n <= MAX_U64_N,
-    }
-}
-
 /// F(n) by `method`, timing the computation alone. `cancel` stops a WASM
 /// call; a native call cannot be interrupted (the n limits bound it).
 ///
 /// # Errors
-/// The runtime's errors for WASM; [`ApiError::Fib`] for arguments a native
-/// kernel refuses.
+/// The facade's errors for WASM (the call's failures); [`ApiError::Fib`] for
+/// arguments with no answer (a bug if it ever shows: the limits are checked
+/// before).
 pub fn compute_sync(
     method: Method,
     n: u32,
@@ -37,31 +26,15 @@ pub fn compute_sync(
     cancel: Option<&CancelToken>,
 ) -> Result<Computation, ApiError> {
     let started = Instant::now();
-    let (digits, seconds) = match (method, n <= MAX_U64_N) {
-        (Method::Wasm, true) => {
-            let value = match cancel {
-                Some(cancel) => guest.compute_cancellable(algorithm, n, cancel)?,
-                None => fastwasm_runtime::FibValue::U64(guest.u64(algorithm, n)?),
-            };
-            let seconds = started.elapsed().as_secs_f64();
-            (value.to_digits(), seconds)
-        }
-        (Method::Wasm, false) => {
-            let digits = match cancel {
-                Some(cancel) => guest.decimal_cancellable(algorithm, n, cancel)?,
-                None => guest.decimal(algorithm, n)?,
-            };
-            (digits, started.elapsed().as_secs_f64())
-        }
-        (Method::Native, true) => {
-            let value = algorithm.u64(n)?;
-            let seconds = started.elapsed().as_secs_f64();
-            (value.to_string(), seconds)
-        }
-        (Method::Native, false) => {
-            let digits = fib_kernels::decimal(algorithm, n)?;
-            (digits, started.elapsed().as_secs_f64())
-        }
+    let value = match (method, cancel) {
+        (Method::Wasm, Some(cancel)) => guest.compute_cancellable(algorithm, n, cancel)?,
+        (Method::Wasm, None) => guest.compute(algorithm, n)?,
+        (Method::Native, _) => native(algorithm, n)?,
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let digits = match value {
+        FibValue::U64(v) => v.to_string(),
+        FibValue::Digits(digits) => digits,
     };
     Ok(Computation {
         method,
@@ -94,7 +67,7 @@ pub async fn compute(
     n: u32,
     algorithm: Algorithm,
 ) -> Result<Computation, ApiError> {
-    let result = if is_cheap(n, algorithm) {
+    let result = if algorithm.is_cheap(n) {
         compute_sync(method, n, algorithm, &state.guest, None)?
     } else {
         let permit = state.admission.slot().await?;

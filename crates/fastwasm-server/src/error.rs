@@ -59,20 +59,29 @@ pub enum ApiError {
         /// n.
         n: u32,
     },
-    /// A runtime error of the WASM method: 504, 503 or 502 as in the Python service.
+    /// The WASM call failed: the status and detail are the runtime's table
+    /// ([`fastwasm_runtime::ErrorKind::http_status`],
+    /// [`fastwasm_runtime::Error::http_detail`]), which the Python service
+    /// uses too.
     #[error(transparent)]
     Runtime(#[from] fastwasm_runtime::Error),
-    /// The native kernel refused the arguments (a bug if it ever shows: the
-    /// limits are checked before).
+    /// 400: the arguments have no answer (a bug if it ever shows: the limits
+    /// are checked before).
     #[error(transparent)]
-    Fib(#[from] fastwasm_runtime::FibError),
+    Fib(#[from] fastwasm_fibonacci::FibError),
+}
+
+impl From<fastwasm_fibonacci::Error> for ApiError {
+    fn from(error: fastwasm_fibonacci::Error) -> Self {
+        match error {
+            fastwasm_fibonacci::Error::Runtime(e) => Self::Runtime(e),
+            fastwasm_fibonacci::Error::Fib(e) => Self::Fib(e),
+        }
+    }
 }
 
 /// nginx's "client closed request".
-pub const CLIENT_CLOSED_REQUEST: u16 = 499;
-
-/// Seconds a client should wait before retrying when no WASM instance slot was free.
-pub const INSTANCE_RETRY_AFTER_S: u64 = 1;
+pub const CLIENT_CLOSED_REQUEST: u16 = fastwasm_runtime::CLIENT_CLOSED_REQUEST;
 
 /// The `detail` of every unplanned failure (a 500): nothing internal leaks.
 pub const INTERNAL_ERROR_DETAIL: &str = "internal error";
@@ -92,46 +101,40 @@ pub fn internal_error_response(request_id: &str) -> Response {
 
 impl ApiError {
     /// The HTTP status of this error.
+    ///
+    /// # Panics
+    /// Never: every code here is a valid HTTP status.
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        use fastwasm_runtime::Error as E;
-        match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            // A memory-cap hit is deterministic for the request: a 4xx, never retried.
-            Self::Negative
-            | Self::AboveLimit { .. }
-            | Self::Fib(_)
-            | Self::Runtime(E::Fib(_) | E::MemoryLimit { .. }) => StatusCode::BAD_REQUEST,
-            // Transient: 503 with Retry-After.
-            Self::Overloaded { .. } | Self::Runtime(E::InstanceLimit { .. }) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::NoPythonMethod { .. } | Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::ClientDisconnected { .. } => {
-                StatusCode::from_u16(CLIENT_CLOSED_REQUEST).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            Self::Runtime(E::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
-            Self::Runtime(_) => StatusCode::BAD_GATEWAY,
-        }
+        let code = match self {
+            Self::Validation(_) => 422,
+            Self::Negative | Self::AboveLimit { .. } | Self::Fib(_) => 400,
+            Self::Overloaded { .. } => 503,
+            Self::NoPythonMethod { .. } | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::ClientDisconnected { .. } => CLIENT_CLOSED_REQUEST,
+            Self::Runtime(e) => e.kind().http_status(),
+        };
+        StatusCode::from_u16(code).expect("every status here is a valid HTTP status")
     }
 
     /// The `detail` of the body, worded as the Python service words it.
     #[must_use]
     pub fn detail(&self) -> Value {
-        use fastwasm_runtime::Error as E;
         match self {
             Self::Validation(items) => Value::Array(items.clone()),
-            Self::Runtime(e @ E::Timeout { .. }) => {
-                json!(format!("{e} (set by FASTWASM_WASM_TIMEOUT_S)"))
-            }
-            Self::Runtime(e @ E::MemoryLimit { .. }) => {
-                json!(format!("{e} (set by FASTWASM_WASM_MAX_MEMORY_MB)"))
-            }
-            Self::Runtime(e @ E::InstanceLimit { .. }) => json!(format!("{e}; retry later")),
-            Self::Runtime(e @ E::Fib(_)) => json!(e.to_string()),
-            Self::Runtime(e) => json!(format!("the WASM guest failed: {e}")),
+            Self::Runtime(e) => json!(e.http_detail()),
             other => json!(other.to_string()),
+        }
+    }
+
+    /// Seconds for `Retry-After`, for the transient failures.
+    #[must_use]
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            Self::Overloaded { retry_after_s, .. } => Some(*retry_after_s),
+            Self::Runtime(e) => e.kind().retry_after_s().map(u64::from),
+            _ => None,
         }
     }
 }
@@ -142,24 +145,15 @@ impl IntoResponse for ApiError {
         let body = json!({"detail": self.detail()}).to_string();
         let mut response =
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        match self {
-            Self::Overloaded { retry_after_s, .. } => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
-            }
-            Self::Runtime(fastwasm_runtime::Error::InstanceLimit { .. }) => {
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(INSTANCE_RETRY_AFTER_S),
-                );
-            }
-            Self::MethodNotAllowed => {
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("GET"));
-            }
-            _ => {}
+        if let Some(seconds) = self.retry_after_s() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if matches!(self, Self::MethodNotAllowed) {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET"));
         }
         response
     }

@@ -44,7 +44,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fastwasm_runtime::{Algorithm, FibonacciModule, Runtime};
+use fastwasm_fibonacci::{Algorithm, FibonacciModule};
+use fastwasm_runtime::Runtime;
 use futures_util::FutureExt as _;
 use serde_json::{Value, json};
 
@@ -94,14 +95,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the runtime and loads the guest, as the Python service's lifespan does.
+    /// Builds the runtime and loads the guest, as the Python service's
+    /// lifespan does. When the disk cache refused its directory or a cached
+    /// file, says why in the log, once.
     ///
     /// # Errors
-    /// The runtime's errors: a bad setting, a missing or invalid module.
-    pub fn new(settings: Settings) -> Result<Arc<Self>, fastwasm_runtime::Error> {
+    /// The facade's errors: a bad setting, a missing or invalid module, a
+    /// module that is not a fastwasm guest.
+    pub fn new(settings: Settings) -> Result<Arc<Self>, fastwasm_fibonacci::Error> {
         let runtime = Runtime::with_config(settings.runtime_config())?;
         let module_path = settings.wasm_module.clone();
         let guest = FibonacciModule::new(runtime.load(&module_path)?)?;
+        let cache = runtime.cache_status();
+        if cache.refusals > 0 {
+            tracing::warn!(
+                refusals = cache.refusals,
+                reason = cache.note.as_deref().unwrap_or_default(),
+                "the compiled-module cache was refused; modules are compiled in memory"
+            );
+        }
         let exports = guest
             .module()
             .exports()
@@ -318,9 +330,12 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let text = state
-        .metrics
-        .exposition(state.guest.module().pool_stats(), &state.admission);
+    let module = state.guest.module();
+    let text = state.metrics.exposition(
+        module.pool_stats(),
+        &state.admission,
+        module.runtime().cache_status().refusals,
+    );
     (
         [(
             header::CONTENT_TYPE,

@@ -17,6 +17,9 @@ struct Args {
     /// Port to bind; default: `FASTWASM_PORT` or 8000.
     #[arg(long)]
     port: Option<u16>,
+    /// Print the effective settings as JSON and exit.
+    #[arg(long)]
+    print_settings: bool,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,13 @@ fn main() -> ExitCode {
     }
     if let Some(port) = args.port {
         settings.port = port;
+    }
+    if args.print_settings {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{}", settings.to_json());
+        }
+        return ExitCode::SUCCESS;
     }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime

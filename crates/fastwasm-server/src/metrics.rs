@@ -47,6 +47,7 @@ pub struct Metrics {
     memory_limits: Counter,
     cancelled: Counter,
     rejected: Counter,
+    cache_refusals: Counter,
     internal_errors: Counter,
     /// One scrape at a time copies the sources into the counters.
     sync: std::sync::Mutex<()>,
@@ -111,6 +112,10 @@ impl Metrics {
             "WASM calls stopped because their client disconnected",
         );
         let rejected = counter("fastwasm_heavy_rejected", "Heavy requests refused with 503");
+        let cache_refusals = counter(
+            "fastwasm_cache_refusals",
+            "Compiled-module cache directories or files refused by the ownership checks",
+        );
         let internal_errors = counter(
             "fastwasm_internal_errors",
             "Requests that failed in an unplanned way (500); each is logged",
@@ -128,6 +133,7 @@ impl Metrics {
             memory_limits,
             cancelled,
             rejected,
+            cache_refusals,
             internal_errors,
             sync: std::sync::Mutex::new(()),
         }
@@ -157,7 +163,12 @@ impl Metrics {
 
     /// The Prometheus text, with the pool and admission state read now.
     #[must_use]
-    pub fn exposition(&self, pool: PoolStats, admission: &Admission) -> String {
+    pub fn exposition(
+        &self,
+        pool: PoolStats,
+        admission: &Admission,
+        cache_refusals: u64,
+    ) -> String {
         let _one_at_a_time = self
             .sync
             .lock()
@@ -176,6 +187,7 @@ impl Metrics {
             (&self.memory_limits, pool.memory_limits),
             (&self.cancelled, pool.cancelled),
             (&self.rejected, admission.rejected()),
+            (&self.cache_refusals, cache_refusals),
         ] {
             counter.inc_by(total.saturating_sub(counter.get()));
         }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use fastwasm_runtime::{Algorithm, MAX_U64_N};
+use fastwasm_fibonacci::{Algorithm, MAX_U64_N};
 
 /// Values with more digits than this are shortened in `message`.
 pub const MESSAGE_MAX_DIGITS: usize = 50;

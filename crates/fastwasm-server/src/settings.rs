@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use fastwasm_runtime::{Algorithm, CacheDir, Isolation, RuntimeConfig};
+use fastwasm_fibonacci::Algorithm;
+use fastwasm_runtime::{CacheDir, Isolation, RuntimeConfig};
 
 /// The largest n a u32 holds: anything above is above every limit.
 const U32_MAX: u64 = u32::MAX as u64;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub wasm_timeout: Duration,
     /// `FASTWASM_WASM_MAX_MEMORY_MB`: linear-memory cap of one instance. Default 64.
     pub wasm_max_memory_mb: usize,
+    /// `FASTWASM_WASM_MAX_INSTANCES`: WASM instances alive at once. Default 256.
+    pub wasm_max_instances: u32,
     /// `FASTWASM_WASM_ISOLATION`: `pooled` or `per-call`. Default pooled.
     pub wasm_isolation: Isolation,
     /// `FASTWASM_WASM_MODULE`: the guest. Default: the bundled module of the Python package.
@@ -65,8 +68,10 @@ pub const BUNDLED_MODULE: &str = concat!(
     "/../../python/fastwasm/modules/fibonacci_wasm.wasm"
 );
 
+/// The CPU count every CPU-dependent default follows, the same rule as the
+/// Python service's (it reads it through the binding).
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+    fastwasm_runtime::available_cores()
 }
 
 impl Settings {
@@ -104,6 +109,7 @@ impl Settings {
             threadpool_size: env.optional_int("threadpool_size", 1, 1024)?.unwrap_or(40),
             wasm_timeout: env.seconds("wasm_timeout_s", 10.0, 86400.0)?,
             wasm_max_memory_mb: env.int("wasm_max_memory_mb", 64, 1, 4096)?,
+            wasm_max_instances: env.int("wasm_max_instances", 256, 1, 10_000)?,
             wasm_isolation: match env.get("wasm_isolation") {
                 None => Isolation::Pooled,
                 Some(s) => Isolation::from_str(s).map_err(|_| {
@@ -127,12 +133,38 @@ impl Settings {
         }
     }
 
+    /// The settings as JSON, keyed and typed as the Python service's
+    /// `Settings` dumps them (`fastwasm settings`): `fastwasm-server
+    /// --print-settings` prints this, and `tests/parity` compares the two.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "host": self.host,
+            "port": self.port,
+            "workers": self.workers,
+            "max_n_iterative": self.max_n_iterative,
+            "max_n_fast_doubling": self.max_n_fast_doubling,
+            "max_n_recursive": self.max_n_recursive,
+            "max_concurrent_heavy": self.max_concurrent_heavy,
+            "queue_timeout_s": self.queue_timeout.as_secs_f64(),
+            "max_module_bytes": self.max_module_bytes,
+            "threadpool_size": self.threadpool_size,
+            "wasm_timeout_s": self.wasm_timeout.as_secs_f64(),
+            "wasm_max_memory_mb": self.wasm_max_memory_mb,
+            "wasm_max_instances": self.wasm_max_instances,
+            "wasm_isolation": self.wasm_isolation.name(),
+            "wasm_module": self.wasm_module,
+            "cache_dir": self.cache_dir,
+        })
+    }
+
     /// The runtime configuration these settings ask for.
     #[must_use]
     pub fn runtime_config(&self) -> RuntimeConfig {
         let mut config = RuntimeConfig::default();
         config.timeout = self.wasm_timeout;
         config.max_memory_bytes = self.wasm_max_memory_mb << 20;
+        config.max_instances = self.wasm_max_instances;
         config.max_module_bytes = self.max_module_bytes;
         config.isolation = self.wasm_isolation;
         config.cache_dir = self

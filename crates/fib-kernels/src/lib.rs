@@ -37,6 +37,11 @@ pub use error::FibError;
 /// The largest `n` whose F(n) fits in a `u64`: F(93) = 12200160415121876738.
 pub const MAX_U64_N: u32 = 93;
 
+/// The largest recursive `n` cheap enough to run without leaving the caller's
+/// thread: F(12) takes a few hundred calls, well under a microsecond natively
+/// and a few in pure Python. Every layer decides "heavy" by [`Algorithm::is_cheap`].
+pub const CHEAP_MAX_N_RECURSIVE: u32 = 12;
+
 /// The Fibonacci algorithms. One list, shared by the guest ABI, the runtime,
 /// the HTTP API and the tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +87,42 @@ impl Algorithm {
             1 => Some(Self::Recursive),
             2 => Some(Self::FastDoubling),
             _ => None,
+        }
+    }
+
+    /// The largest `n` this algorithm accepts at all, if it has a limit of its
+    /// own: the naive recursion is a `u64` algorithm, so it stops at
+    /// [`MAX_U64_N`]. The others take any `u32` (memory permitting).
+    #[must_use]
+    pub const fn max_n(self) -> Option<u32> {
+        match self {
+            Self::Recursive => Some(MAX_U64_N),
+            Self::Iterative | Self::FastDoubling => None,
+        }
+    }
+
+    /// Checks `n` against [`Algorithm::max_n`].
+    ///
+    /// # Errors
+    /// [`FibError::U64Overflow`] for a recursive `n` past [`MAX_U64_N`].
+    pub const fn check(self, n: u32) -> Result<(), FibError> {
+        match self.max_n() {
+            Some(max) if n > max => Err(FibError::U64Overflow { n }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether F(n) by this algorithm is cheap: a `u64` result by a linear or
+    /// logarithmic algorithm, or a recursion up to [`CHEAP_MAX_N_RECURSIVE`].
+    /// Cheap work runs inline (on an event loop, with the GIL held); anything
+    /// else is heavy, and goes to a thread or a process, under admission
+    /// control. The one rule the Python service, the binding and
+    /// fastwasm-server share.
+    #[must_use]
+    pub const fn is_cheap(self, n: u32) -> bool {
+        match self {
+            Self::Recursive => n <= CHEAP_MAX_N_RECURSIVE,
+            Self::Iterative | Self::FastDoubling => n <= MAX_U64_N,
         }
     }
 
@@ -135,7 +176,9 @@ pub fn iterative(n: u32) -> Result<u64, FibError> {
 
 /// F(n) by the naive exponential recursion F(n) = F(n-1) + F(n-2).
 ///
-/// Deliberately slow: it makes about F(n) calls, the CPU-heavy comparison case.
+/// Deliberately slow, the CPU-heavy comparison case. As written it makes
+/// 2F(n+1) − 1 calls, as the Python version does; LLVM turns one of the two
+/// recursive calls into a loop, so the compiled code makes about F(n+1).
 ///
 /// # Errors
 /// [`FibError::U64Overflow`] when n > 93. That is checked up front, because the
@@ -190,6 +233,7 @@ pub fn fast_doubling(n: u32) -> Result<u64, FibError> {
 /// # Errors
 /// [`FibError::U64Overflow`] for [`Algorithm::Recursive`] when n > 93.
 pub fn decimal(algorithm: Algorithm, n: u32) -> Result<String, FibError> {
+    algorithm.check(n)?;
     Ok(match algorithm {
         Algorithm::Iterative => big::iterative(n).to_string(),
         Algorithm::FastDoubling => big::fast_doubling(n).to_string(),

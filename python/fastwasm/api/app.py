@@ -4,6 +4,7 @@ at import, so importing this module is cheap."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import platform
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,9 @@ decimal string beyond; `digits` is always the decimal string.
 """
 
 
+STARTUP_LOG = logging.getLogger("fastwasm.startup")
+
+
 def bundled_module() -> Path:
     return Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
 
@@ -51,12 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.threadpool_size is not None:
-            # run_in_threadpool draws on anyio's default limiter.
-            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
+        # run_in_threadpool draws on anyio's default limiter.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         runtime = fastwasm.Runtime(
             timeout_s=settings.wasm_timeout_s,
             max_memory_mb=settings.wasm_max_memory_mb,
+            max_instances=settings.wasm_max_instances,
             isolation=settings.wasm_isolation,
             cache_dir=settings.cache_dir,
             max_module_bytes=settings.max_module_bytes,
@@ -70,7 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
         app.state.metrics = metrics
-        metrics.watch(app.state.guest, app.state.admission)
+        metrics.watch(runtime, app.state.guest, app.state.admission)
+        if (cache := runtime.cache_status).refusals:
+            STARTUP_LOG.warning(
+                "the compiled-module cache was refused; modules are compiled in memory",
+                extra={"fields": {"refusals": cache.refusals, "reason": cache.note}},
+            )
         app.state.versions = {
             "fastwasm": metadata.version("fastwasm"),
             "wasmtime": fastwasm.WASMTIME_VERSION,

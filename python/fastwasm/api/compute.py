@@ -20,13 +20,9 @@ from starlette.types import Receive
 
 import fastwasm
 from fastwasm import python_worker
+from fastwasm._native import is_cheap, native_digits, native_fibonacci
 from fastwasm.api.deps import FibonacciQuery
 from fastwasm.api.models import Algorithm, Method
-
-#: Cheap enough to run on the event loop: u64 results with a linear or
-#: logarithmic algorithm, or a tiny recursion.
-INLINE_MAX_N = fastwasm.MAX_U64_N
-INLINE_MAX_N_RECURSIVE = 12
 
 
 class ClientDisconnected(Exception):
@@ -45,12 +41,6 @@ class Computation:
     seconds: float
 
 
-def is_cheap(n: int, algorithm: Algorithm) -> bool:
-    if algorithm is Algorithm.recursive:
-        return n <= INLINE_MAX_N_RECURSIVE
-    return n <= INLINE_MAX_N
-
-
 def compute_sync(
     method: Method,
     n: int,
@@ -64,7 +54,7 @@ def compute_sync(
     if method is Method.python:
         digits, seconds = python_worker.timed_digits(n, name)
     elif method is Method.wasm:
-        if n <= INLINE_MAX_N:
+        if n <= fastwasm.MAX_U64_N:
             start = time.perf_counter()
             small = guest.compute(n, name, cancel=cancel)
             seconds = time.perf_counter() - start
@@ -74,14 +64,14 @@ def compute_sync(
             digits = guest.digits(n, name, cancel=cancel)
             seconds = time.perf_counter() - start
     else:
-        if n <= INLINE_MAX_N:
+        if n <= fastwasm.MAX_U64_N:
             start = time.perf_counter()
-            small = fastwasm.fibonacci(n, "native", name)
+            small = native_fibonacci(n, name)
             seconds = time.perf_counter() - start
             digits = str(small)
         else:
             start = time.perf_counter()
-            digits = fastwasm.fibonacci_digits(n, "native", name)
+            digits = native_digits(n, name)
             seconds = time.perf_counter() - start
     return Computation(method, n, algorithm, digits, seconds)
 
@@ -91,7 +81,8 @@ async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.Fibonac
     admission control, off the event loop, watching for the client to leave.
     The time goes to the histogram."""
     n, algorithm = query.n, query.algorithm
-    if is_cheap(n, algorithm):
+    # Cheap enough for the event loop: the one rule of fib_kernels::Algorithm::is_cheap.
+    if is_cheap(n, algorithm.value):
         result = compute_sync(method, n, algorithm, guest)
     else:
         result = await compute_heavy(method, query, guest)

@@ -1,13 +1,15 @@
 """Failures as HTTP errors with a JSON body, one meaning per status.
 
-- 400: the request asks for more than a limit allows. n above its limit is
-  refused in `deps`; a WASM call that needs more memory than the cap is
-  deterministic for that n, so it is a 400 too, never a retryable 5xx.
+A WASM call's failure answers as the runtime's one table says
+(`fastwasm_runtime::ErrorKind`, docs/errors.md): every `fastwasm.WasmError`
+carries its status, detail and Retry-After, so there is nothing to map here
+and nothing that can drift from fastwasm-server. The service's own failures:
+
+- 400: n above its limit (refused in `deps`).
 - 499 (logs and metrics only): the client left before its answer.
-- 502: the sandboxed guest, or a Python worker process, failed.
-- 503 with Retry-After: transient, retry later (no heavy-work slot, or no
-  WASM instance slot).
-- 504: the computation ran past its deadline.
+- 502: a Python worker process died.
+- 503 with Retry-After: no heavy-work slot freed up in time.
+- 504: a heavy Python computation ran past FASTWASM_PYTHON_TIMEOUT_S.
 - 500: anything unplanned; `observability.ObservabilityMiddleware` answers
   `{"detail": "internal error", "request_id": ...}` and logs the traceback.
 """
@@ -24,8 +26,6 @@ from fastwasm.api.python_workers import PythonTimeout, PythonWorkerDied
 
 #: nginx's "client closed request": logged and counted, never seen by the client.
 CLIENT_CLOSED_REQUEST = 499
-#: Seconds a client should wait before retrying when no WASM instance slot was free.
-INSTANCE_RETRY_AFTER_S = 1
 
 
 def install(app: FastAPI) -> None:
@@ -41,31 +41,17 @@ def install(app: FastAPI) -> None:
     async def client_disconnected(_: Request, error: ClientDisconnected) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, CLIENT_CLOSED_REQUEST)
 
-    @app.exception_handler(fastwasm.WasmTimeout)
-    async def timeout(_: Request, error: fastwasm.WasmTimeout) -> JSONResponse:
-        return JSONResponse({"detail": f"{error} (set by FASTWASM_WASM_TIMEOUT_S)"}, status.HTTP_504_GATEWAY_TIMEOUT)
+    @app.exception_handler(fastwasm.WasmError)
+    async def wasm_error(_: Request, error: fastwasm.WasmError) -> JSONResponse:
+        # The status, detail and Retry-After of each kind come from the
+        # runtime's one table (fastwasm_runtime::ErrorKind), as fastwasm-server's do.
+        headers = None if error.retry_after_s is None else {"Retry-After": str(error.retry_after_s)}
+        return JSONResponse({"detail": error.detail}, error.http_status, headers=headers)
 
     @app.exception_handler(PythonTimeout)
     async def python_timeout(_: Request, error: PythonTimeout) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_504_GATEWAY_TIMEOUT)
 
-    @app.exception_handler(fastwasm.WasmMemoryLimit)
-    async def memory_limit(_: Request, error: fastwasm.WasmMemoryLimit) -> JSONResponse:
-        return JSONResponse({"detail": f"{error} (set by FASTWASM_WASM_MAX_MEMORY_MB)"}, status.HTTP_400_BAD_REQUEST)
-
-    @app.exception_handler(fastwasm.WasmInstanceLimit)
-    async def instance_limit(_: Request, error: fastwasm.WasmInstanceLimit) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"{error}; retry later"},
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(INSTANCE_RETRY_AFTER_S)},
-        )
-
     @app.exception_handler(PythonWorkerDied)
     async def python_worker_died(_: Request, error: PythonWorkerDied) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_502_BAD_GATEWAY)
-
-    @app.exception_handler(fastwasm.WasmError)
-    async def wasm_error(_: Request, error: fastwasm.WasmError) -> JSONResponse:
-        # A trap or ABI fault in the sandbox: the guest failed, not the request.
-        return JSONResponse({"detail": f"the WASM guest failed: {error}"}, status.HTTP_502_BAD_GATEWAY)

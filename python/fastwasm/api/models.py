@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,14 +118,28 @@ class ExportInfo(BaseModel):
     signature: str
 
 
+class PoolInfo(BaseModel):
+    """The module's instance pool and its counters."""
+
+    size: int = Field(description="Instances alive (0 in per-call isolation).")
+    busy: int = Field(description="Calls running now.")
+    traps: int
+    timeouts: int
+    memory_limits: int
+    cancelled: int = Field(description="Calls stopped because their client disconnected.")
+
+
 class ModuleInfo(BaseModel):
     path: str
     size_bytes: int
-    cache: str = Field(description="Whether the compiled code came from the disk cache: hit, miss, disabled.")
+    cache: Literal["hit", "miss", "disabled", "refused"] = Field(
+        description="Where the compiled code came from: the disk cache (hit), compiled and cached (miss), compiled "
+        "with no disk cache (disabled), or compiled in memory because the cache failed its ownership checks (refused)."
+    )
     load_time_s: float
     isolation: str
     exports: list[ExportInfo]
-    pool: dict[str, int] = Field(description="Instances alive and busy; traps, timeouts, memory-limit stops.")
+    pool: PoolInfo
 
 
 class HealthResponse(BaseModel):
@@ -142,7 +156,14 @@ class HealthResponse(BaseModel):
                         "load_time_s": 0.0004,
                         "isolation": "pooled",
                         "exports": [{"name": "calculate_fibonacci", "signature": "(i32) -> i64"}],
-                        "pool": {"size": 2, "busy": 0, "traps": 0, "timeouts": 0, "memory_limits": 0},
+                        "pool": {
+                            "size": 2,
+                            "busy": 0,
+                            "traps": 0,
+                            "timeouts": 0,
+                            "memory_limits": 0,
+                            "cancelled": 0,
+                        },
                     },
                 }
             ]

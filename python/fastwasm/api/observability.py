@@ -79,27 +79,32 @@ class Metrics:
             "cancelled": counter("fastwasm_wasm_cancelled", "WASM calls stopped because their client disconnected."),
             "rejected": counter("fastwasm_heavy_rejected", "Heavy requests refused with 503."),
         }
+        self.counters["cache_refusals"] = counter(
+            "fastwasm_cache_refusals", "Compiled-module cache directories or files refused by the ownership checks."
+        )
         self.internal_errors = counter(
             "fastwasm_internal_errors", "Requests that failed in an unplanned way (500); each is logged."
         )
         self._seen = dict.fromkeys(self.counters, 0)
-        self._sources: tuple[fastwasm.FibonacciModule, Admission] | None = None
+        self._sources: tuple[fastwasm.Runtime, fastwasm.FibonacciModule, Admission] | None = None
 
-    def watch(self, guest: fastwasm.FibonacciModule, admission: Admission) -> None:
-        self._sources = (guest, admission)
+    def watch(self, runtime: fastwasm.Runtime, guest: fastwasm.FibonacciModule, admission: Admission) -> None:
+        self._sources = (runtime, guest, admission)
         self.sync()
 
     def sync(self) -> None:
         """Copies the pool and admission state of this process into the metrics."""
         if self._sources is None:
             return
-        guest, admission = self._sources
+        runtime, guest, admission = self._sources
         pool = guest.module.pool_stats()
-        self.pool_instances.set(pool["size"])
-        self.pool_busy.set(pool["busy"])
+        self.pool_instances.set(pool.size)
+        self.pool_busy.set(pool.busy)
         self.heavy_slots.set(admission.slots)
         self.heavy_busy.set(admission.busy)
-        totals = {**pool, "rejected": admission.rejected}
+        totals = {name: getattr(pool, name) for name in ("timeouts", "traps", "memory_limits", "cancelled")}
+        totals["rejected"] = admission.rejected
+        totals["cache_refusals"] = runtime.cache_status.refusals
         for name, counter in self.counters.items():
             # The sources count; the counters follow them by the difference.
             if (delta := totals[name] - self._seen[name]) > 0:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fastwasm._native import available_cores
 from fastwasm.api.models import Algorithm
 
 U32_MAX = 2**32 - 1
@@ -30,20 +30,19 @@ class Settings(BaseSettings):
     )
 
     max_concurrent_heavy: int = Field(
-        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        default_factory=lambda: 2 * available_cores(),
         ge=1,
         le=4096,
-        description="Heavy computations (recursive, or n > 93) running at once; default 2 × cores.",
+        description="Heavy computations (recursive, or n > 93) running at once; default 2 × the CPUs this "
+        "process may use (affinity and cgroup quota, the rule fastwasm-server uses too).",
     )
     queue_timeout_s: float = Field(
         2.0, gt=0, le=3600, description="How long a heavy request waits for a slot before 503."
     )
     max_module_bytes: int = Field(16 << 20, ge=1, description="Largest WASM module file loaded.")
-    threadpool_size: int | None = Field(
-        None, ge=1, le=1024, description="Threads for heavy WASM and native work; default: anyio's (40)."
-    )
+    threadpool_size: int = Field(40, ge=1, le=1024, description="Threads for heavy WASM and native work.")
     python_workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=available_cores,
         ge=1,
         le=1024,
         description="Worker processes for heavy pure-Python work; default: one per core.",
@@ -54,6 +53,9 @@ class Settings(BaseSettings):
 
     wasm_timeout_s: float = Field(10.0, gt=0, le=86400, description="Deadline of one WASM call, seconds.")
     wasm_max_memory_mb: int = Field(64, ge=1, le=4096, description="Linear-memory cap of one instance.")
+    wasm_max_instances: int = Field(
+        256, ge=1, le=10_000, description="WASM instances alive at once; past it, 503 with Retry-After."
+    )
     wasm_isolation: Literal["pooled", "per-call"] = Field(
         "pooled", description="Reuse pooled instances, or a fresh instance per call."
     )

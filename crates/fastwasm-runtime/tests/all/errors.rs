@@ -188,7 +188,7 @@ fn the_instance_limit_is_an_error_not_a_hang() {
     let mut config = RuntimeConfig::default();
     config.cache_dir = CacheDir::Disabled;
     config.max_instances = 2;
-    config.pool_size = 2;
+    config.pool_size = Some(2);
     let rt = Runtime::with_config(config).unwrap();
     let first = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
     // The first module's two warm instances fill the allocator.
@@ -203,4 +203,24 @@ fn the_instance_limit_is_an_error_not_a_hang() {
     assert!(error.to_string().contains("max_instances"));
     drop(first);
     rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
+}
+
+#[test]
+fn docs_errors_md_is_the_table_the_code_has() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
+        .unwrap();
+    let rows: Vec<Vec<&str>> = doc
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| line.split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), fastwasm_runtime::ErrorKind::ALL.len());
+    for (row, kind) in rows.iter().zip(fastwasm_runtime::ErrorKind::ALL) {
+        assert_eq!(row[1], format!("`{}`", kind.name()));
+        assert_eq!(row[2], kind.http_status().to_string(), "{kind:?}");
+        let retry = kind
+            .retry_after_s()
+            .map_or("—".to_owned(), |s| s.to_string());
+        assert_eq!(row[3], retry, "{kind:?}");
+    }
 }

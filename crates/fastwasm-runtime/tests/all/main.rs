@@ -5,8 +5,8 @@ mod cache;
 mod calls;
 mod cancel;
 mod errors;
-mod fibonacci;
 mod fuzz;
+mod layout;
 mod pool;
 
 use std::time::Duration;
@@ -21,7 +21,7 @@ pub fn runtime(timeout: Duration, isolation: Isolation) -> Runtime {
     config.cache_dir = CacheDir::Disabled;
     config.max_memory_bytes = 2 << 20;
     // Fixed, not the core count, so pool sizes are the same on every machine.
-    config.pool_size = 2;
+    config.pool_size = Some(2);
     Runtime::with_config(config).expect("runtime")
 }
 

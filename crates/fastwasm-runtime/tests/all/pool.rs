@@ -1,50 +1,31 @@
-use std::sync::Arc;
 use std::time::Duration;
 
-use fastwasm_runtime::{Algorithm, CancelToken, Error, FibonacciModule, Isolation, Value};
+use fastwasm_runtime::wasmtime::{self, TypedFunc};
+use fastwasm_runtime::{CancelToken, Error, Isolation, Module, Value};
 
-use crate::{BOTH, guest_path, misbehaving, runtime};
+use crate::{BOTH, misbehaving, runtime};
 
 #[test]
 fn eight_threads_of_ten_thousand_calls_all_right() {
     for isolation in BOTH {
-        let fib = Arc::new(
-            FibonacciModule::new(
-                runtime(Duration::from_secs(10), isolation)
-                    .load(guest_path())
-                    .unwrap(),
-            )
-            .unwrap(),
-        );
+        let module = misbehaving(isolation);
         let calls = if isolation == Isolation::Pooled {
             10_000
         } else {
             2_000
         };
-        let threads: Vec<_> = (0..8_u32)
-            .map(|t| {
-                let fib = Arc::clone(&fib);
-                std::thread::spawn(move || {
+        std::thread::scope(|scope| {
+            for t in 0..8 {
+                let module = &module;
+                scope.spawn(move || {
                     for i in 0..calls {
-                        let n = (i + t) % 94;
-                        let algorithm = Algorithm::ALL[(i % 3) as usize];
-                        let n = if algorithm == Algorithm::Recursive {
-                            n % 16
-                        } else {
-                            n
-                        };
-                        assert_eq!(
-                            fib.u64(algorithm, n).unwrap(),
-                            fib_kernels::iterative(n).unwrap()
-                        );
+                        let args = [Value::I32(i), Value::I32(t)];
+                        assert_eq!(module.call("add", &args).unwrap(), [Value::I32(i + t)]);
                     }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().expect("no thread panicked");
-        }
-        let stats = fib.module().pool_stats();
+                });
+            }
+        });
+        let stats = module.pool_stats();
         assert_eq!(stats.busy, 0);
         if isolation == Isolation::Pooled {
             // It grows to the number of concurrent callers, never past them
@@ -111,4 +92,77 @@ fn calls_run_in_parallel_not_behind_one_lock() {
         }
         assert!(both_busy, "two calls were never in flight at once");
     });
+}
+
+/// `count` through the facade hook, with its typed function cached per instance.
+fn count(module: &Module) -> i32 {
+    struct Count(TypedFunc<(), i32>);
+    module
+        .with_instance("count", None, |lease| {
+            let (count, store) = lease
+                .cached(|store, instance| Ok(Count(instance.get_typed_func(store, "count")?)))?;
+            count.0.call(store, ())
+        })
+        .unwrap()
+}
+
+#[test]
+fn an_ok_answer_keeps_the_instance_and_an_error_replaces_it() {
+    let module = runtime(Duration::from_secs(10), Isolation::Pooled)
+        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .unwrap();
+    let first = count(&module);
+    // A facade's domain error travels inside Ok: the instance stays.
+    let domain: Result<(), &str> = module
+        .with_instance("count", None, |_| Ok(Err("no answer for that")))
+        .unwrap();
+    assert_eq!(domain, Err("no answer for that"));
+    // The pool hands out instances last in, first out... or not: so count on
+    // every instance of the pool until the same one comes back.
+    let mut seen = vec![first];
+    while seen.iter().all(|&c| c != first + 1) {
+        seen.push(count(&module));
+        assert!(
+            seen.len() < 100,
+            "the first instance never came back: {seen:?}"
+        );
+    }
+    // An error in the closure is a failed call: that instance is replaced.
+    let size = module.pool_stats().size;
+    let failed = module.with_instance("count", None, |_| -> wasmtime::Result<()> {
+        Err(Error::abi("count", "a broken answer").into())
+    });
+    assert!(matches!(failed, Err(Error::Abi { .. })), "{failed:?}");
+    assert_eq!(module.pool_stats().size, size);
+}
+
+#[test]
+fn a_panic_in_a_call_leaves_the_pool_counts_right() {
+    for isolation in BOTH {
+        let module = runtime(Duration::from_secs(10), isolation)
+            .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+            .unwrap();
+        let before = module.pool_stats();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            module.with_instance("count", None, |_| -> wasmtime::Result<()> {
+                panic!("a facade bug")
+            })
+        }));
+        assert!(panicked.is_err());
+        let after = module.pool_stats();
+        assert_eq!(after.busy, 0, "{isolation:?}: {after:?}");
+        // The panicked instance is gone, not counted as alive or busy.
+        let expected_size = if isolation == Isolation::Pooled {
+            before.size - 1
+        } else {
+            0
+        };
+        assert_eq!(after.size, expected_size, "{isolation:?}");
+        // And the pool still serves, growing back on demand.
+        assert_eq!(
+            module.call("add", &[Value::I32(1), Value::I32(2)]).unwrap(),
+            [Value::I32(3)]
+        );
+        assert_eq!(module.pool_stats().busy, 0);
+    }
 }

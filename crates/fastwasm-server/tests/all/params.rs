@@ -1,4 +1,4 @@
-use fastwasm_runtime::Algorithm;
+use fastwasm_fibonacci::Algorithm;
 use fastwasm_server::params::{BigInt, IntError, MAX_INT_DIGITS, parse_algorithm, parse_int};
 
 fn int(negative: bool, digits: &str) -> BigInt {

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
-use fastwasm_runtime::{Algorithm, Isolation};
+use fastwasm_fibonacci::Algorithm;
+use fastwasm_runtime::Isolation;
 use fastwasm_server::Settings;
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

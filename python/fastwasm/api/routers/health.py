@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from fastwasm.api.deps import GuestDep, SettingsDep
-from fastwasm.api.models import HealthResponse, ModuleInfo
+from fastwasm.api.models import HealthResponse, ModuleInfo, PoolInfo
 
 router = APIRouter(tags=["health"])
 
@@ -19,17 +19,25 @@ router = APIRouter(tags=["health"])
 async def health(request: Request, guest: GuestDep, settings: SettingsDep) -> HealthResponse:
     module = guest.module
     info = module.load_info
+    pool = module.pool_stats()
     state = request.app.state
     return HealthResponse(
         status="ok",
         versions=state.versions,
         module=ModuleInfo(
             path=str(state.module_path),
-            size_bytes=int(info["size_bytes"]),
-            cache=str(info["cache"]),
-            load_time_s=float(info["load_time_s"]),
+            size_bytes=info.size_bytes,
+            cache=info.cache,
+            load_time_s=info.load_time_s,
             isolation=settings.wasm_isolation,
             exports=state.exports,
-            pool=module.pool_stats(),
+            pool=PoolInfo(
+                size=pool.size,
+                busy=pool.busy,
+                traps=pool.traps,
+                timeouts=pool.timeouts,
+                memory_limits=pool.memory_limits,
+                cancelled=pool.cancelled,
+            ),
         ),
     )

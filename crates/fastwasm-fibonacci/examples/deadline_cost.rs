@@ -2,11 +2,13 @@
 //! epoch interruption on (as fastwasm runs it) and off, beside the native
 //! kernel. Interleaved rounds in one process; medians.
 //!
-//! `cargo run --release -p fastwasm-runtime --example deadline_cost`
+//! `cargo run --release -p fastwasm-fibonacci --example deadline_cost`
 #![allow(clippy::print_stdout)]
 
 use std::hint::black_box;
 use std::time::Instant;
+
+use fastwasm_runtime::wasmtime;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

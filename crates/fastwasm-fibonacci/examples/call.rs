@@ -1,12 +1,13 @@
 //! Loads the fastwasm guest and calls it three ways: the generic scalar API,
 //! the Fibonacci facade, and a deliberate timeout.
 //!
-//! `cargo run --release -p fastwasm-runtime --example call [path/to/module.wasm]`
+//! `cargo run --release -p fastwasm-fibonacci --example call [path/to/module.wasm]`
 #![allow(clippy::print_stdout)]
 
-use fastwasm_runtime::{Algorithm, FibonacciModule, Runtime, Value};
+use fastwasm_fibonacci::{Algorithm, FibonacciModule};
+use fastwasm_runtime::{Runtime, Value};
 
-fn main() -> Result<(), fastwasm_runtime::Error> {
+fn main() -> Result<(), fastwasm_fibonacci::Error> {
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "python/fastwasm/modules/fibonacci_wasm.wasm".into());

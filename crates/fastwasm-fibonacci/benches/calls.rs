@@ -1,13 +1,12 @@
 //! Per-call cost of the runtime: the generic API, the Fibonacci facade in
-//! both isolation modes, and instantiation.
+//! both isolation modes, and the native kernel beside them.
 //!
-//! `cargo bench -p fastwasm-runtime` (the guest must be built: `make wasm`).
+//! `cargo bench -p fastwasm-fibonacci --bench calls` (the guest must be built: `make wasm`).
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fastwasm_runtime::{
-    Algorithm, CacheDir, FibonacciModule, Isolation, Runtime, RuntimeConfig, Value,
-};
+use fastwasm_fibonacci::{Algorithm, FibonacciModule};
+use fastwasm_runtime::{CacheDir, Isolation, Runtime, RuntimeConfig, Value};
 
 fn guest_path() -> String {
     std::env::var("FASTWASM_GUEST_WASM").unwrap_or_else(|_| {

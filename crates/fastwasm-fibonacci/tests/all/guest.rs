@@ -1,10 +1,12 @@
+use std::sync::Arc;
 use std::time::Duration;
 
-use fastwasm_runtime::{Algorithm, Error, FibError, FibValue, FibonacciModule, Value};
+use fastwasm_fibonacci::{Algorithm, Error, FibError, FibValue, FibonacciModule};
+use fastwasm_runtime::{Error as RuntimeError, Isolation, Value};
 
 use crate::{BOTH, guest_path, runtime};
 
-fn guest(isolation: fastwasm_runtime::Isolation) -> FibonacciModule {
+fn guest(isolation: Isolation) -> FibonacciModule {
     FibonacciModule::new(
         runtime(Duration::from_secs(10), isolation)
             .load(guest_path())
@@ -15,7 +17,7 @@ fn guest(isolation: fastwasm_runtime::Isolation) -> FibonacciModule {
 
 #[test]
 fn f93_is_unsigned_through_the_facade_and_negative_through_the_generic_api() {
-    let fib = guest(fastwasm_runtime::Isolation::Pooled);
+    let fib = guest(Isolation::Pooled);
     assert_eq!(
         fib.u64(Algorithm::FastDoubling, 93).unwrap(),
         12_200_160_415_121_876_738
@@ -61,7 +63,14 @@ fn every_algorithm_matches_the_native_kernels() {
                     fib.compute(algorithm, n).unwrap(),
                     FibValue::Digits(digits.clone())
                 );
-                assert_eq!(fib.big(algorithm, n).unwrap().to_string(), digits);
+                assert_eq!(
+                    fib.compute(algorithm, n)
+                        .unwrap()
+                        .to_big()
+                        .unwrap()
+                        .to_string(),
+                    digits
+                );
             }
         }
     }
@@ -69,7 +78,7 @@ fn every_algorithm_matches_the_native_kernels() {
 
 #[test]
 fn out_of_range_is_an_error_never_a_wrapped_number() {
-    let fib = guest(fastwasm_runtime::Isolation::Pooled);
+    let fib = guest(Isolation::Pooled);
     for algorithm in Algorithm::ALL {
         assert!(matches!(
             fib.u64(algorithm, 94),
@@ -88,7 +97,7 @@ fn out_of_range_is_an_error_never_a_wrapped_number() {
     assert!(
         matches!(
             error,
-            Error::Trap {
+            RuntimeError::Trap {
                 code: "unreachable",
                 ..
             }
@@ -99,11 +108,11 @@ fn out_of_range_is_an_error_never_a_wrapped_number() {
 
 #[test]
 fn a_module_without_the_abi_is_refused() {
-    let rt = runtime(Duration::from_secs(1), fastwasm_runtime::Isolation::Pooled);
+    let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
     let module = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
     let error = FibonacciModule::new(module).err().unwrap();
     assert!(
-        matches!(&error, Error::MissingExport { name } if name == "fib_iterative"),
+        matches!(&error, Error::Runtime(RuntimeError::MissingExport { name }) if name == "fib_iterative"),
         "{error:?}"
     );
     let wrong = rt
@@ -121,22 +130,22 @@ fn a_module_without_the_abi_is_refused() {
 #[test]
 fn a_slow_digits_call_times_out() {
     let fib = FibonacciModule::new(
-        runtime(
-            Duration::from_millis(50),
-            fastwasm_runtime::Isolation::Pooled,
-        )
-        .load(guest_path())
-        .unwrap(),
+        runtime(Duration::from_millis(50), Isolation::Pooled)
+            .load(guest_path())
+            .unwrap(),
     )
     .unwrap();
     let error = fib.decimal(Algorithm::Iterative, 1_000_000).unwrap_err();
-    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Runtime(RuntimeError::Timeout { .. })),
+        "{error:?}"
+    );
     assert_eq!(fib.u64(Algorithm::Iterative, 10).unwrap(), 55);
 }
 
 #[test]
 fn cancelling_stops_a_long_computation_and_the_guest_stays_exact() {
-    let fib = guest(fastwasm_runtime::Isolation::Pooled);
+    let fib = guest(Isolation::Pooled);
     let cancel = fastwasm_runtime::CancelToken::new();
     // Recursive F(80) would run far past the 10 s deadline.
     let error = std::thread::scope(|scope| {
@@ -148,7 +157,10 @@ fn cancelling_stops_a_long_computation_and_the_guest_stays_exact() {
         cancel.cancel();
         call.join().unwrap().unwrap_err()
     });
-    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Runtime(RuntimeError::Cancelled { .. })),
+        "{error:?}"
+    );
     assert_eq!(fib.module().pool_stats().cancelled, 1);
     let fresh = fastwasm_runtime::CancelToken::new();
     assert_eq!(
@@ -161,4 +173,54 @@ fn cancelling_stops_a_long_computation_and_the_guest_stays_exact() {
             .unwrap(),
         FibValue::U64(12_200_160_415_121_876_738)
     );
+}
+
+#[test]
+fn eight_threads_of_ten_thousand_calls_all_right() {
+    for isolation in BOTH {
+        let fib = Arc::new(
+            FibonacciModule::new(
+                runtime(Duration::from_secs(10), isolation)
+                    .load(guest_path())
+                    .unwrap(),
+            )
+            .unwrap(),
+        );
+        let calls = if isolation == Isolation::Pooled {
+            10_000
+        } else {
+            2_000
+        };
+        let threads: Vec<_> = (0..8_u32)
+            .map(|t| {
+                let fib = Arc::clone(&fib);
+                std::thread::spawn(move || {
+                    for i in 0..calls {
+                        let n = (i + t) % 94;
+                        let algorithm = Algorithm::ALL[(i % 3) as usize];
+                        let n = if algorithm == Algorithm::Recursive {
+                            n % 16
+                        } else {
+                            n
+                        };
+                        assert_eq!(
+                            fib.u64(algorithm, n).unwrap(),
+                            fib_kernels::iterative(n).unwrap()
+                        );
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("no thread panicked");
+        }
+        let stats = fib.module().pool_stats();
+        assert_eq!(stats.busy, 0);
+        if isolation == Isolation::Pooled {
+            // It grows to the number of concurrent callers, never past them.
+            assert!(stats.size >= 1 && stats.size <= 8, "{stats:?}");
+        } else {
+            assert_eq!(stats.size, 0);
+        }
+    }
 }

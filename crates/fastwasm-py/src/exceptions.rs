@@ -1,0 +1,141 @@
+//! The Python exceptions, declared with typed fields (pydantic-core's style),
+//! and [`raise`], the one place a runtime error becomes one of them.
+//!
+//! `WasmError` is the base of all; every instance carries the error's `kind`
+//! and the HTTP answer the runtime's table gives it (`http_status`, `detail`,
+//! `retry_after_s`), so the `FastAPI` service answers exactly as
+//! fastwasm-server does, from one source.
+
+use fastwasm_runtime::Error as E;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pyclass::PyClass;
+use pyo3::pyclass_init::PyClassInitializer;
+
+/// Base of every error fastwasm raises about WebAssembly.
+#[pyclass(extends = PyException, subclass, frozen, module = "fastwasm", get_all)]
+pub struct WasmError {
+    message: String,
+    kind: &'static str,
+    http_status: u16,
+    detail: String,
+    retry_after_s: Option<u32>,
+}
+
+#[pymethods]
+impl WasmError {
+    fn __str__(&self) -> &str {
+        &self.message
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?;
+        Ok(format!("{name}({:?})", slf.get().message))
+    }
+}
+
+/// The guest trapped; `.code` names the trap.
+#[pyclass(extends = WasmError, frozen, module = "fastwasm", get_all)]
+pub struct WasmTrap {
+    code: &'static str,
+    export: String,
+}
+
+/// The call ran past its deadline (`timeout_s`).
+#[pyclass(extends = WasmError, frozen, module = "fastwasm", get_all)]
+pub struct WasmTimeout {
+    export: String,
+    timeout_s: f64,
+}
+
+/// The call was stopped by its `CancelToken`.
+#[pyclass(extends = WasmError, frozen, module = "fastwasm", get_all)]
+pub struct WasmCancelled {
+    export: String,
+}
+
+/// The call hit a resource limit (memory, instances).
+#[pyclass(extends = WasmError, subclass, frozen, module = "fastwasm", get_all)]
+pub struct WasmLimitError {
+    limit: usize,
+}
+
+/// The guest tried to grow its linear memory past the cap (`max_memory_mb`).
+#[pyclass(extends = WasmLimitError, frozen, module = "fastwasm", get_all)]
+pub struct WasmMemoryLimit {
+    export: String,
+    requested: usize,
+}
+
+/// Every instance slot of the runtime is in use (`max_instances`).
+#[pyclass(extends = WasmLimitError, frozen, module = "fastwasm")]
+pub struct WasmInstanceLimit;
+
+/// The module cannot be loaded or does not fit the call.
+#[pyclass(extends = WasmError, frozen, module = "fastwasm")]
+pub struct ModuleError;
+
+fn exception<T: PyClass>(py: Python<'_>, init: impl Into<PyClassInitializer<T>>) -> PyErr {
+    match Bound::new(py, init) {
+        Ok(error) => PyErr::from_value(error.into_any()),
+        Err(failed) => failed,
+    }
+}
+
+/// The runtime error as its Python exception. Every variant is matched: a new
+/// one does not build until it has a Python class.
+pub fn raise(py: Python<'_>, error: E) -> PyErr {
+    let kind = error.kind();
+    let message = error.to_string();
+    let base = PyClassInitializer::from(WasmError {
+        message: message.clone(),
+        kind: kind.name(),
+        http_status: kind.http_status(),
+        detail: error.http_detail(),
+        retry_after_s: kind.retry_after_s(),
+    });
+    match error {
+        E::Trap { export, code, .. } => exception(py, base.add_subclass(WasmTrap { code, export })),
+        E::Timeout { export, timeout } => {
+            let timeout_s = timeout.as_secs_f64();
+            exception(py, base.add_subclass(WasmTimeout { export, timeout_s }))
+        }
+        E::Cancelled { export } => exception(py, base.add_subclass(WasmCancelled { export })),
+        E::MemoryLimit {
+            export,
+            requested,
+            limit,
+        } => exception(
+            py,
+            base.add_subclass(WasmLimitError { limit })
+                .add_subclass(WasmMemoryLimit { export, requested }),
+        ),
+        E::InstanceLimit { limit } => exception(
+            py,
+            base.add_subclass(WasmLimitError {
+                limit: limit as usize,
+            })
+            .add_subclass(WasmInstanceLimit),
+        ),
+        E::ModuleNotFound { .. }
+        | E::InvalidModule { .. }
+        | E::MissingExport { .. }
+        | E::WrongSignature { .. } => exception(py, base.add_subclass(ModuleError)),
+        // A setting the caller passed: Python's own ValueError.
+        E::InvalidConfig { .. } => PyValueError::new_err(message),
+        E::Abi { .. } | E::Engine { .. } => exception(py, base),
+    }
+}
+
+/// Adds the exception classes to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<WasmError>()?;
+    m.add_class::<WasmTrap>()?;
+    m.add_class::<WasmTimeout>()?;
+    m.add_class::<WasmCancelled>()?;
+    m.add_class::<WasmLimitError>()?;
+    m.add_class::<WasmMemoryLimit>()?;
+    m.add_class::<WasmInstanceLimit>()?;
+    m.add_class::<ModuleError>()?;
+    Ok(())
+}
