@@ -5,6 +5,7 @@ SHELL := bash
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
+COMPONENT_TARGET := wasm32-wasip2
 WASM_PROFILE := wasm-release
 WASM_BUILT := target/$(WASM_TARGET)/$(WASM_PROFILE)/fibonacci_wasm.wasm
 WASM_MODULE := python/fastwasm/modules/fibonacci_wasm.wasm
@@ -13,9 +14,11 @@ WASM_MODULE := python/fastwasm/modules/fibonacci_wasm.wasm
 help:
 	@grep -E '^\.PHONY: [a-z-]+ ## ' $(MAKEFILE_LIST) | sed -E 's/^\.PHONY: ([a-z-]+) ## (.*)/  make \1\t\2/' | expand -t 22
 
-.PHONY: wasm-target ## add the wasm32-unknown-unknown target when it is missing
+.PHONY: wasm-target ## add the wasm32-unknown-unknown and wasm32-wasip2 targets when they are missing
 wasm-target:
-	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+	@for t in $(WASM_TARGET) $(COMPONENT_TARGET); do \
+		rustup target list --installed | grep -qx "$$t" || rustup target add "$$t"; \
+	done
 
 .PHONY: wasm ## build the guest module into python/fastwasm/modules/ and print its size
 wasm: wasm-target
@@ -23,6 +26,22 @@ wasm: wasm-target
 	@mkdir -p $(dir $(WASM_MODULE))
 	cp $(WASM_BUILT) $(WASM_MODULE)
 	@echo "$(WASM_MODULE): $$(stat -c %s $(WASM_MODULE)) bytes"
+
+# The components (crates/components, a workspace of their own): the bundled
+# examples go into the package, the fault component next to the tests.
+COMPONENTS := fib image echo
+COMPONENTS_DIR := python/fastwasm/components
+COMPONENTS_BUILT := target/$(COMPONENT_TARGET)/$(WASM_PROFILE)
+TEST_COMPONENTS_DIR := tests/components
+
+.PHONY: components ## build the example and test components (wasm32-wasip2) into python/fastwasm/components/ and tests/components/
+components: wasm-target
+	$(CARGO) build --locked --manifest-path crates/components/Cargo.toml --target $(COMPONENT_TARGET) \
+		--profile $(WASM_PROFILE) --target-dir target
+	@mkdir -p $(COMPONENTS_DIR) $(TEST_COMPONENTS_DIR)
+	@for c in $(COMPONENTS); do cp $(COMPONENTS_BUILT)/$${c}_component.wasm $(COMPONENTS_DIR)/$$c.wasm; done
+	cp $(COMPONENTS_BUILT)/fault_component.wasm $(TEST_COMPONENTS_DIR)/fault.wasm
+	@ls -l $(COMPONENTS_DIR)/*.wasm $(TEST_COMPONENTS_DIR)/*.wasm | awk '{print $$9 ": " $$5 " bytes"}'
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -48,8 +67,8 @@ tools:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-.PHONY: build ## the guest module, then the extension into .venv (maturin develop --release)
-build: wasm venv
+.PHONY: build ## the guest module and the components, then the extension into .venv (maturin develop --release)
+build: wasm components venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --locked
 
 .PHONY: lint ## cargo fmt --check, clippy -D warnings on all targets, ruff, mypy, stubtest
@@ -58,6 +77,9 @@ lint: build
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
 	$(CARGO) clippy --locked --workspace --all-targets --release -- -D warnings
 	$(CARGO) clippy --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE) -- -D warnings
+	$(CARGO) fmt --manifest-path crates/components/Cargo.toml --all --check
+	$(CARGO) clippy --locked --manifest-path crates/components/Cargo.toml --target $(COMPONENT_TARGET) \
+		--profile $(WASM_PROFILE) --target-dir target -- -D warnings
 	$(CARGO) clippy --locked --manifest-path fuzz/Cargo.toml --target-dir target --release -- -D warnings
 	$(VENV)/bin/ruff check python tests bench
 	$(VENV)/bin/ruff format --check python tests bench
@@ -88,19 +110,29 @@ peers: wasm-target
 	$(CARGO) build --locked --release --target $(WASM_TARGET) --manifest-path bench/peers/extism-fib/Cargo.toml --target-dir target/peers
 	cp target/peers/$(WASM_TARGET)/release/extism_fib.wasm $(PEER_PLUGIN)
 
-.PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native
-bench-micro: build peers
+COMPONENT_COST_BIN := target/release/examples/component_call_cost
+
+.PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native; components
+bench-micro: build peers component-cost-bin
 	$(PYTHON) bench/micro.py
 
+.PHONY: component-cost-bin ## the Rust rows of the component benchmark (fastwasm-runtime's example component_call_cost)
+component-cost-bin:
+	$(CARGO) build --locked --release -p fastwasm-runtime --example component_call_cost
+
+# bench-quick reuses the example `cargo test --workspace --release` built in `make test`.
+$(COMPONENT_COST_BIN):
+	$(MAKE) component-cost-bin
+
 .PHONY: bench ## the whole suite (~10 min): micro, sweep, HTTP; JSON in bench/results, report in docs/
-bench: build tools peers server-bin
+bench: build tools peers server-bin component-cost-bin
 	$(PYTHON) bench/micro.py
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/report.py
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
-bench-quick: build tools peers target/release/fastwasm-server
+bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN)
 	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
@@ -166,4 +198,5 @@ openapi: build
 .PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN)
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN) \
+		$(COMPONENTS_DIR) $(TEST_COMPONENTS_DIR)

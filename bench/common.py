@@ -7,12 +7,15 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# Rounds of a micro-benchmark table (bench/micro.py, bench/component_micro.py).
+ROUNDS = 3 if QUICK else 7
 RESULTS = ROOT / "bench" / "results"
 FASTWASM_BIN = str(Path(sys.executable).with_name("fastwasm"))
 EXTISM_PLUGIN = ROOT / "bench" / "peers" / "extism_fib.wasm"
@@ -144,3 +149,96 @@ def percentile_ms(latencies_s: list[float], p: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1e3
+
+
+@dataclass
+class Row:
+    """One contender of a table. A row without `call` is timed elsewhere
+    (another process, such as the Rust rows of bench/component_micro.py) and
+    gets its samples appended round by round."""
+
+    name: str
+    call: Callable[[], object] | None
+    calls_per_round: int = 1
+    samples_us: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_us)
+
+
+def run_table(rows: list[Row], between_rounds: Callable[[], None] | None = None) -> list[Row]:
+    """Interleaves the rows round by round; each round times a block of calls
+    of every row that has a `call`, then runs `between_rounds`."""
+    for row in rows:  # warm-up: caches, lazy runtimes, JIT-free but page-warm
+        if row.call is not None:
+            row.call()
+    for _ in range(ROUNDS):
+        for row in rows:
+            call = row.call
+            if call is None:
+                continue
+            n = row.calls_per_round
+            start = time.perf_counter()
+            for _ in range(n):
+                call()
+            row.samples_us.append((time.perf_counter() - start) / n * 1e6)
+        if between_rounds is not None:
+            between_rounds()
+    return rows
+
+
+def calls_for(seconds_per_call_guess: float, budget_s: float) -> int:
+    return max(1, int(budget_s / seconds_per_call_guess))
+
+
+def fmt_us(us: float) -> str:
+    if us >= 1000:
+        return f"{us / 1000:,.2f} ms"
+    if us >= 10:
+        return f"{us:,.1f} µs"
+    return f"{us:.3f} µs"
+
+
+def table(title: str, rows: list[Row], baseline: int = 0) -> str:
+    base = rows[baseline]
+    lines = [
+        f"### {title}",
+        "",
+        f"| contender | median per call | spread (min–max) | vs {base.name.split(' (')[0]} |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = base.median / row.median
+        ratio_text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
+        spread = f"{fmt_us(min(row.samples_us))} – {fmt_us(max(row.samples_us))}"
+        lines.append(f"| {row.name} | {fmt_us(row.median)} | {spread} | {ratio_text} |")
+    return "\n".join(lines)
+
+
+def thread_rates(call: Callable[[], object], seconds: float, rounds: int) -> dict[int, list[float]]:
+    """Calls per second of `call` from 1 and 2 Python threads, alternating,
+    `rounds` times each: how well a call that releases the GIL scales."""
+    out: dict[int, list[float]] = {1: [], 2: []}
+
+    def rate(threads: int) -> float:
+        stop = time.perf_counter() + seconds
+        counts = [0] * threads
+
+        def work(i: int) -> None:
+            while time.perf_counter() < stop:
+                call()
+                counts[i] += 1
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        start = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return sum(counts) / (time.perf_counter() - start)
+
+    for _ in range(rounds):
+        for threads in (1, 2):
+            out[threads].append(rate(threads))
+    return out

@@ -17,21 +17,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import extism
 import wasmtime
 
 import fastwasm
-from common import EXTISM_PLUGIN, QUICK, machine, write_results
+from common import EXTISM_PLUGIN, QUICK, Row, calls_for, machine, run_table, table, thread_rates, write_results
+from component_micro import blur_thread_scaling, component_overhead_lines, component_tables, scaling_lines
 from fastwasm import pure
 from tutorial.app import calculate_fibonacci_wasm
 
-ROUNDS = 3 if QUICK else 7
 BIG_RECURSIVE_N = 22 if QUICK else 30
 DIGITS_N = 10**5 if QUICK else 10**6
 GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
@@ -39,32 +35,6 @@ GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
 # Python's own int -> str refuses past 4300 digits; a user who wants the
 # digits lifts the limit, so the Python row does too.
 sys.set_int_max_str_digits(0)
-
-
-@dataclass
-class Row:
-    name: str
-    call: Callable[[], object]
-    calls_per_round: int
-    samples_us: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples_us)
-
-
-def run_table(rows: list[Row]) -> list[Row]:
-    """Interleaves the rows round by round; each round times a block of calls."""
-    for row in rows:  # warm-up: caches, lazy runtimes, JIT-free but page-warm
-        row.call()
-    for _ in range(ROUNDS):
-        for row in rows:
-            n = row.calls_per_round
-            start = time.perf_counter()
-            for _ in range(n):
-                row.call()
-            row.samples_us.append((time.perf_counter() - start) / n * 1e6)
-    return rows
 
 
 def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
@@ -90,10 +60,6 @@ def tutorial_per_call(n: int) -> int:
     """The tutorial's wasm_service.py: everything built on every call, on a
     module the size of the tutorial's own (bench/tutorial/)."""
     return calculate_fibonacci_wasm(n)
-
-
-def calls_for(seconds_per_call_guess: float, budget_s: float) -> int:
-    return max(1, int(budget_s / seconds_per_call_guess))
 
 
 def fib39_rows() -> list[Row]:
@@ -205,29 +171,7 @@ def digits_rows(n: int) -> list[Row]:
 
 def thread_scaling(n: int, seconds: float) -> dict[int, list[float]]:
     """Calls per second of recursive fib(n) through WASM with 1 and 2 threads."""
-    out: dict[int, list[float]] = {1: [], 2: []}
-
-    def rate(threads: int) -> float:
-        stop = time.perf_counter() + seconds
-        counts = [0] * threads
-
-        def work(i: int) -> None:
-            while time.perf_counter() < stop:
-                fastwasm.fibonacci(n, "wasm", "recursive")
-                counts[i] += 1
-
-        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        return sum(counts) / (time.perf_counter() - start)
-
-    for _ in range(3 if QUICK else 5):
-        for threads in (1, 2):
-            out[threads].append(rate(threads))
-    return out
+    return thread_rates(lambda: fastwasm.fibonacci(n, "wasm", "recursive"), seconds, 3 if QUICK else 5)
 
 
 LOAD_SNIPPET = """
@@ -256,30 +200,6 @@ def module_load(rounds: int) -> dict[str, list[float]]:
     return out
 
 
-def fmt_us(us: float) -> str:
-    if us >= 1000:
-        return f"{us / 1000:,.2f} ms"
-    if us >= 10:
-        return f"{us:,.1f} µs"
-    return f"{us:.3f} µs"
-
-
-def table(title: str, rows: list[Row], baseline: int = 0) -> str:
-    base = rows[baseline]
-    lines = [
-        f"### {title}",
-        "",
-        f"| contender | median per call | spread (min–max) | vs {base.name.split(' (')[0]} |",
-        "|---|---:|---:|---:|",
-    ]
-    for row in rows:
-        ratio = base.median / row.median
-        ratio_text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
-        spread = f"{fmt_us(min(row.samples_us))} – {fmt_us(max(row.samples_us))}"
-        lines.append(f"| {row.name} | {fmt_us(row.median)} | {spread} | {ratio_text} |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     info = machine("make bench-micro")
     tables = {
@@ -292,6 +212,8 @@ def main() -> None:
     scaling = thread_scaling(scaling_n, 0.3 if QUICK else 2.0)
     one, two = statistics.median(scaling[1]), statistics.median(scaling[2])
     loads = module_load(2 if QUICK else 5)
+    components = component_tables()
+    blur_scaling = blur_thread_scaling(0.3 if QUICK else 2.0)
 
     report = [
         "## Micro benchmark: per-call cost from Python",
@@ -320,6 +242,10 @@ def main() -> None:
     for outcome, label in (("miss", "cold (compile + write)"), ("hit", "warm (deserialize)")):
         ms = loads[outcome]
         report.append(f"| {label} | {statistics.median(ms):.2f} | {min(ms):.2f} – {max(ms):.2f} |")
+    report += ["", "## Components: typed calls from Python (`bench/component_micro.py`)", ""]
+    for title, rows in components.items():
+        report += [table(title, rows), ""]
+    report += [*component_overhead_lines(components), "", *scaling_lines(blur_scaling)]
     print("\n".join(report))
 
     payload = {
@@ -331,6 +257,11 @@ def main() -> None:
         },
         "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
         "module_load_ms": loads,
+        "component_tables": {
+            title: [{"name": r.name, "median_us": r.median, "samples_us": r.samples_us} for r in rows]
+            for title, rows in components.items()
+        },
+        "component_thread_scaling": {str(k): v for k, v in blur_scaling.items()},
     }
     write_results("micro", payload)
 

@@ -82,6 +82,17 @@ def spread(row: dict[str, Any]) -> str:
     return f"{fmt_time(min(samples) / 1e6)} – {fmt_time(max(samples) / 1e6)}"
 
 
+def micro_table(title: str, table: list[dict[str, Any]]) -> list[str]:
+    """One table of micro.json, with each row's speed against the first."""
+    base = float(table[0]["median_us"])
+    lines = [f"### {title}", "", "| contender | median | spread | vs the first row |", "|---|---:|---:|---:|"]
+    for row in table:
+        ratio = base / row["median_us"]
+        text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
+        lines.append(f"| {row['name']} | {fmt_time(row['median_us'] / 1e6)} | {spread(row)} | {text} |")
+    return lines
+
+
 def peers_section(micro: dict[str, Any]) -> list[str]:
     machine = micro["machine"]
     rows = rows_of(micro, "fib(39)")
@@ -111,15 +122,30 @@ def peers_section(micro: dict[str, Any]) -> list[str]:
         "",
     ]
     for title, table in micro["tables"].items():
-        base = float(table[0]["median_us"])
-        lines += [f"### {title}", "", "| contender | median | spread | vs the first row |", "|---|---:|---:|---:|"]
-        for row in table:
-            ratio = base / row["median_us"]
-            text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
-            lines.append(f"| {row['name']} | {fmt_time(row['median_us'] / 1e6)} | {spread(row)} | {text} |")
-        lines.append("")
+        lines += [*micro_table(title, table), ""]
     lines.append(f"Pure Python's iterative fib(39) took {fmt_time(python / 1e6)} in this run.")
     lines.append("")
+    return lines
+
+
+def components_section(micro: dict[str, Any]) -> list[str]:
+    """The component tables of `make bench-micro` (bench/component_micro.py)."""
+    tables = micro.get("component_tables")
+    if not tables:
+        return []
+    lines = [
+        "## 1b. Components: typed calls from Python",
+        "",
+        "The same run as section 1. What each table measures, and why two of the issue's targets are"
+        " missed, is in [components.md](components.md#benchmarks).",
+        "",
+    ]
+    for title, table in tables.items():
+        lines += [*micro_table(title, table), ""]
+    scaling = micro.get("component_thread_scaling")
+    if scaling:
+        one, two = statistics.median(scaling["1"]), statistics.median(scaling["2"])
+        lines += [f"2 Python threads calling the `blur` export: {two / one:.2f}× the calls per second of one.", ""]
     return lines
 
 
@@ -357,7 +383,7 @@ WHY_MISSED = {
     " (`make bench-runtime`).",
     "rec_vs_native": "**Recursion within 1.4× of native.** Every call runs under a deadline, enforced by"
     " wasmtime's epoch interruption. Cranelift then checks the epoch at every function entry and loop"
-    " back-edge, and naive recursion makes one call per step. `cargo run --release -p fastwasm-runtime"
+    " back-edge, and naive recursion makes one call per step. `cargo run --release -p fastwasm-fibonacci"
     " --example deadline_cost` measures the cost with epochs on and off; its results are in"
     " [runtime.md](runtime.md). We keep the deadline.",
     "http_vs_tutorial": "**5× the tutorial pattern over HTTP.** No endpoint can be faster than `/health`,"
@@ -467,6 +493,7 @@ def main() -> None:
         *target_lines,
         *why_missed(missed),
         *peers_section(micro),
+        *components_section(micro),
         *sweep_section(sweep),
         *scaling_section(http, micro),
         *startup_section(http, micro),

@@ -2,7 +2,7 @@
 
 from os import PathLike
 from pathlib import Path
-from typing import Final, final
+from typing import Any, Final, final
 
 from typing_extensions import disjoint_base
 
@@ -12,9 +12,13 @@ __all__ = [
     "MAX_U64_N",
     "WASMTIME_VERSION",
     "CacheStatus",
+    "CallResult",
     "CancelToken",
+    "Component",
+    "ComponentExport",
     "Export",
     "FibonacciModule",
+    "GuestError",
     "LoadInfo",
     "Module",
     "ModuleError",
@@ -123,6 +127,16 @@ class ModuleError(WasmError):
     """The module cannot be loaded or does not fit the call."""
 
 @final
+class GuestError(WasmError):
+    """The guest returned the `err` of a `result` at the top of a function's
+    signature: `.value` holds the error value, converted. Nothing was thrown away."""
+
+    @property
+    def function(self) -> str: ...
+    @property
+    def value(self) -> Any: ...
+
+@final
 class Export:
     @property
     def name(self) -> str: ...
@@ -198,6 +212,56 @@ class Module:
     def pool_stats(self) -> PoolStats: ...
 
 @final
+class ComponentExport:
+    """A function a component exports, with its WIT types."""
+
+    @property
+    def name(self) -> str:
+        """The WIT name: `checked-div`, or `interface/function` for an exported interface's."""
+    @property
+    def params(self) -> tuple[tuple[str, str], ...]:
+        """(name, WIT type text) pairs."""
+    @property
+    def result(self) -> str | None: ...
+    @property
+    def signature(self) -> str:
+        """The WIT text: `func(a: s32, b: s32) -> result<s32, string>`."""
+    @property
+    def unsupported(self) -> str | None:
+        """Why it cannot be called yet (resources, futures, streams), if it cannot."""
+    @property
+    def fast_path(self) -> bool:
+        """Whether bytes and strings cross it as one copy (docs/components.md)."""
+
+@final
+class CallResult:
+    """What one call returned, with what the guest wrote to stdout and stderr."""
+
+    @property
+    def value(self) -> Any: ...
+    @property
+    def stdout(self) -> bytes: ...
+    @property
+    def stderr(self) -> bytes: ...
+    @property
+    def dropped(self) -> int:
+        """Bytes written past the cap, and dropped."""
+
+@final
+class Component:
+    """A compiled WebAssembly component, callable from any thread with typed values."""
+
+    @property
+    def exports(self) -> list[ComponentExport]: ...
+    def call(self, function: str, /, *args: Any, cancel: CancelToken | None = None, **kwargs: Any) -> Any: ...
+    def call_with_output(
+        self, function: str, /, *args: Any, cancel: CancelToken | None = None, **kwargs: Any
+    ) -> CallResult: ...
+    @property
+    def load_info(self) -> LoadInfo: ...
+    def pool_stats(self) -> PoolStats: ...
+
+@final
 class FibonacciModule:
     def compute(
         self,
@@ -226,9 +290,11 @@ class Runtime:
         max_instances: int = 256,
         use_cache: bool = True,
         max_module_bytes: int | None = None,
+        max_output_kb: int = 64,
     ) -> Runtime: ...
-    def load(self, path: str | PathLike[str]) -> Module: ...
-    def load_bytes(self, wasm: bytes) -> Module: ...
+    def load(self, path: str | PathLike[str]) -> Component | Module:
+        """A `Component` for a component, a `Module` for a core module."""
+    def load_bytes(self, wasm: bytes) -> Component | Module: ...
     def fibonacci_module(self, path: str | PathLike[str] | None = None) -> FibonacciModule: ...
     @property
     def timeout_s(self) -> float: ...

@@ -15,6 +15,7 @@ import pytest
 
 import fastwasm
 from fastwasm import pure
+from spinning import spinning
 
 GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
 
@@ -249,26 +250,13 @@ def test_every_wasm_error_carries_its_kind_and_http_answer(misbehaving: fastwasm
 def test_running_out_of_instances_is_transient() -> None:
     runtime = fastwasm.Runtime(timeout_s=30, isolation="per-call", max_instances=1, use_cache=False)
     module = runtime.load_bytes(b'(module (func (export "spin") (loop (br 0))) (func (export "nop")))')
-    cancel = fastwasm.CancelToken()
-    outcomes: list[BaseException] = []
-
-    def spin() -> None:
-        try:
-            module.call("spin", cancel=cancel)
-        except fastwasm.WasmCancelled as error:
-            outcomes.append(error)
-
-    spinning = threading.Thread(target=spin)
-    spinning.start()
-    deadline = time.monotonic() + 30
-    while module.pool_stats().busy == 0:
-        assert time.monotonic() < deadline, "the spinning call never started"
-        time.sleep(0.01)
-    with pytest.raises(fastwasm.WasmInstanceLimit) as full:
+    with (
+        spinning(module, lambda cancel: module.call("spin", cancel=cancel)) as outcomes,
+        pytest.raises(fastwasm.WasmInstanceLimit) as full,
+    ):
         module.call("nop")
-    cancel.cancel()
-    spinning.join()
     assert len(outcomes) == 1
+    assert isinstance(outcomes[0], fastwasm.WasmCancelled)
     assert (full.value.kind, full.value.http_status, full.value.retry_after_s) == ("instance_limit", 503, 1)
     assert full.value.limit == 1
     module.call("nop")

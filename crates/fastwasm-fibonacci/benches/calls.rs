@@ -23,7 +23,8 @@ fn fibonacci(isolation: Isolation) -> FibonacciModule {
     config.isolation = isolation;
     config.cache_dir = CacheDir::Disabled;
     let runtime = Runtime::with_config(config).expect("runtime");
-    FibonacciModule::new(runtime.load(guest_path()).expect("guest module")).expect("fastwasm ABI")
+    FibonacciModule::new(runtime.load_module(guest_path()).expect("guest module"))
+        .expect("fastwasm ABI")
 }
 
 fn calls(c: &mut Criterion) {

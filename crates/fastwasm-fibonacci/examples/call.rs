@@ -12,7 +12,7 @@ fn main() -> Result<(), fastwasm_fibonacci::Error> {
         .nth(1)
         .unwrap_or_else(|| "python/fastwasm/modules/fibonacci_wasm.wasm".into());
     let runtime = Runtime::new()?;
-    let module = runtime.load(&path)?;
+    let module = runtime.load_module(&path)?;
     let info = module.load_info();
     println!(
         "loaded {path}: {} bytes, compiled-module cache {}, {:.3} ms",

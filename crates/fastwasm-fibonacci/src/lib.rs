@@ -17,7 +17,7 @@
 //! use fastwasm_runtime::Runtime;
 //!
 //! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/modules/fibonacci_wasm.wasm");
-//! let fib = FibonacciModule::new(Runtime::new()?.load(path)?)?;
+//! let fib = FibonacciModule::new(Runtime::new()?.load_module(path)?)?;
 //! assert_eq!(fib.u64(Algorithm::Iterative, 93)?, 12_200_160_415_121_876_738);
 //! assert_eq!(fib.decimal(Algorithm::FastDoubling, 100)?, "354224848179261915075");
 //! assert!(matches!(

@@ -1,8 +1,8 @@
 //! One fuzz case of `fastwasm-runtime`'s load-and-call path.
 //!
-//! A case turns fuzzer bytes into a `wasm-smith` module, loads it into a
-//! runtime with a short deadline and a small memory cap, and calls its scalar
-//! exports with zero arguments. Every outcome may be an error; a panic or a
+//! A case turns fuzzer bytes into a `wasm-smith` module or component, loads
+//! it into a runtime with a short deadline and a small memory cap, and calls
+//! its exports with zero (or, for a component, default) arguments. Every outcome may be an error; a panic or a
 //! crash of the process is the bug being looked for. Two drivers share this
 //! code, in the way wasmtime's `crates/fuzzing` serves its `fuzz/` targets:
 //! the bounded, seeded run in `make test` (`fastwasm-runtime`'s
@@ -20,8 +20,13 @@
 
 use std::time::Duration;
 
-use arbitrary::{Arbitrary, Unstructured};
-use fastwasm_runtime::{CacheDir, Error, Isolation, Runtime, RuntimeConfig, Value, ValueType};
+use arbitrary::Arbitrary;
+/// The byte source the generators draw from, re-exported for their callers.
+pub use arbitrary::Unstructured;
+use fastwasm_runtime::wasmtime::component::{Type, Val};
+use fastwasm_runtime::{
+    CacheDir, Component, Error, Isolation, Loaded, Module, Runtime, RuntimeConfig, Value, ValueType,
+};
 
 /// At most this many exports are called per module, so one case stays short.
 pub const CALLS_PER_MODULE: usize = 6;
@@ -51,12 +56,19 @@ impl FuzzHost {
     }
 
     /// One case: a module drawn from `data` and `variant` (see [`module_from`]),
-    /// exercised (see [`exercise`]) in the pooled runtime when `variant` is even
-    /// and per call when it is odd. Returns the outcomes, or
+    /// or, when `variant % 8 == 7`, a component (see [`component_from`]);
+    /// exercised (see [`exercise`]) in the pooled runtime when `variant` is
+    /// even and per call when it is odd. Returns the outcomes, or
     /// `"no module from the bytes"`.
     #[must_use]
     pub fn run(&self, data: &[u8], variant: u64) -> Vec<String> {
-        match module_from(&mut Unstructured::new(data), variant) {
+        let u = &mut Unstructured::new(data);
+        let wasm = if variant % 8 == 7 {
+            component_from(u)
+        } else {
+            module_from(u, variant)
+        };
+        match wasm {
             Ok(wasm) => exercise(&self.runtimes[(variant % 2) as usize], &wasm),
             Err(_) => vec!["no module from the bytes".to_owned()],
         }
@@ -113,15 +125,38 @@ pub fn module_from(u: &mut Unstructured<'_>, variant: u64) -> arbitrary::Result<
     Ok(wasm_smith::Module::new(config, u)?.to_bytes())
 }
 
+/// A `wasm-smith` component drawn from `u`.
+///
+/// wasm-smith's component generator is a work in progress upstream
+/// (bytecodealliance/wasm-tools#1000): it mostly builds components of type
+/// definitions, imports and nested core modules, rarely a callable export, and
+/// may produce an invalid component. Both are useful here: the loader must
+/// refuse what is invalid cleanly, and whatever loads is called.
+///
+/// # Errors
+///
+/// When `u` runs out of bytes or holds no valid configuration or component.
+pub fn component_from(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let mut config = wasm_smith::Config::arbitrary(u)?;
+    config.max_memory32_bytes = config.max_memory32_bytes.min(16 << 20);
+    Ok(wasm_smith::Component::new(config, u)?.to_bytes())
+}
+
 /// Loads `wasm` into `runtime` and calls up to [`CALLS_PER_MODULE`] of its
-/// scalar exports with zero arguments. Returns one outcome per step, such as
-/// `"load: ok"`, `"load: invalid module"` or `"call: timeout"`.
+/// exports: a core module's scalar exports with zero arguments, a
+/// component's functions with [`default_val`] arguments. Returns one outcome
+/// per step, such as `"load: ok"`, `"load: invalid module"`,
+/// `"call: timeout"`; a component's are prefixed `"component "`.
 #[must_use]
 pub fn exercise(runtime: &Runtime, wasm: &[u8]) -> Vec<String> {
-    let loaded = match runtime.load_bytes(wasm) {
-        Ok(loaded) => loaded,
-        Err(error) => return vec![format!("load: {}", kind(&error))],
-    };
+    match runtime.load_bytes(wasm) {
+        Ok(Loaded::Module(module)) => exercise_module(&module),
+        Ok(Loaded::Component(component)) => exercise_component(&component),
+        Err(error) => vec![format!("load: {}", kind(&error))],
+    }
+}
+
+fn exercise_module(loaded: &Module) -> Vec<String> {
     let mut outcomes = vec!["load: ok".to_owned()];
     let callable = loaded
         .exports()
@@ -146,8 +181,154 @@ fn kind(error: &Error) -> &'static str {
         Error::MemoryLimit { .. } => "memory limit",
         Error::InstanceLimit { .. } => "instance limit",
         Error::WrongSignature { .. } => "wrong signature",
+        Error::Unsupported { .. } => "unsupported",
         _ => "other",
     }
+}
+
+fn exercise_component(component: &Component) -> Vec<String> {
+    let mut outcomes = vec!["component load: ok".to_owned()];
+    for function in component.functions().iter().take(CALLS_PER_MODULE) {
+        let args: Vec<Val> = function
+            .params
+            .iter()
+            .map(|(_, t)| default_val(t))
+            .collect();
+        outcomes.push(match component.call(&function.name, &args, None) {
+            Ok(_) => "component call: ok".to_owned(),
+            Err(error) => format!("component call: {}", kind(&error)),
+        });
+    }
+    outcomes
+}
+
+/// A value of type `ty`: zero, empty, the first case, `none`, `ok`.
+/// Resources, futures and streams get a placeholder the runtime refuses
+/// (`Error::Unsupported`) before the guest sees it.
+#[must_use]
+pub fn default_val(ty: &Type) -> Val {
+    match ty {
+        Type::S8 => Val::S8(0),
+        Type::U8 => Val::U8(0),
+        Type::S16 => Val::S16(0),
+        Type::U16 => Val::U16(0),
+        Type::S32 => Val::S32(0),
+        Type::U32 => Val::U32(0),
+        Type::S64 => Val::S64(0),
+        Type::U64 => Val::U64(0),
+        Type::Float32 => Val::Float32(0.0),
+        Type::Float64 => Val::Float64(0.0),
+        Type::Char => Val::Char('a'),
+        Type::String => Val::String(String::new()),
+        Type::List(_) => Val::List(Vec::new()),
+        Type::Map(_) => Val::Map(Vec::new()),
+        Type::FixedLengthList(l) => {
+            Val::FixedLengthList((0..l.len()).map(|_| default_val(&l.ty())).collect())
+        }
+        Type::Record(r) => Val::Record(
+            r.fields()
+                .map(|f| (f.name.to_owned(), default_val(&f.ty)))
+                .collect(),
+        ),
+        Type::Tuple(t) => Val::Tuple(t.types().map(|t| default_val(&t)).collect()),
+        Type::Variant(v) => v.cases().next().map_or(Val::Bool(false), |case| {
+            Val::Variant(
+                case.name.to_owned(),
+                case.ty.map(|t| Box::new(default_val(&t))),
+            )
+        }),
+        Type::Enum(e) => Val::Enum(e.names().next().unwrap_or_default().to_owned()),
+        Type::Flags(_) => Val::Flags(Vec::new()),
+        Type::Option(_) => Val::Option(None),
+        Type::Result(r) => Val::Result(Ok(r.ok().map(|t| Box::new(default_val(&t))))),
+        // `bool`, and the placeholder.
+        _ => Val::Bool(false),
+    }
+}
+
+/// An arbitrary value of type `ty` drawn from `u`: any scalar, NaN and
+/// surrogate-free chars included; lists of up to 8 elements; every case of a
+/// variant, enum, option and result; any subset of flags.
+///
+/// # Errors
+///
+/// When `u` runs out of bytes.
+pub fn arbitrary_val(u: &mut Unstructured<'_>, ty: &Type) -> arbitrary::Result<Val> {
+    let list = |u: &mut Unstructured<'_>, element: &Type| -> arbitrary::Result<Vec<Val>> {
+        let len = u.int_in_range(0..=8)?;
+        (0..len).map(|_| arbitrary_val(u, element)).collect()
+    };
+    let boxed = |u: &mut Unstructured<'_>, ty: Option<Type>| -> arbitrary::Result<_> {
+        ty.map(|t| arbitrary_val(u, &t).map(Box::new)).transpose()
+    };
+    Ok(match ty {
+        Type::Bool => Val::Bool(u.arbitrary()?),
+        Type::S8 => Val::S8(u.arbitrary()?),
+        Type::U8 => Val::U8(u.arbitrary()?),
+        Type::S16 => Val::S16(u.arbitrary()?),
+        Type::U16 => Val::U16(u.arbitrary()?),
+        Type::S32 => Val::S32(u.arbitrary()?),
+        Type::U32 => Val::U32(u.arbitrary()?),
+        Type::S64 => Val::S64(u.arbitrary()?),
+        Type::U64 => Val::U64(u.arbitrary()?),
+        Type::Float32 => Val::Float32(u.arbitrary()?),
+        Type::Float64 => Val::Float64(u.arbitrary()?),
+        Type::Char => Val::Char(u.arbitrary()?),
+        Type::String => Val::String(u.arbitrary()?),
+        Type::List(l) => Val::List(list(u, &l.ty())?),
+        Type::Map(m) => {
+            let len = u.int_in_range(0..=8)?;
+            Val::Map(
+                (0..len)
+                    .map(|_| Ok((arbitrary_val(u, &m.key())?, arbitrary_val(u, &m.value())?)))
+                    .collect::<arbitrary::Result<_>>()?,
+            )
+        }
+        Type::FixedLengthList(l) => Val::FixedLengthList(
+            (0..l.len())
+                .map(|_| arbitrary_val(u, &l.ty()))
+                .collect::<arbitrary::Result<_>>()?,
+        ),
+        Type::Record(r) => Val::Record(
+            r.fields()
+                .map(|f| Ok((f.name.to_owned(), arbitrary_val(u, &f.ty)?)))
+                .collect::<arbitrary::Result<_>>()?,
+        ),
+        Type::Tuple(t) => Val::Tuple(
+            t.types()
+                .map(|t| arbitrary_val(u, &t))
+                .collect::<arbitrary::Result<_>>()?,
+        ),
+        Type::Variant(v) => {
+            let cases: Vec<_> = v.cases().collect();
+            let case = u.choose(&cases)?;
+            Val::Variant(case.name.to_owned(), boxed(u, case.ty.clone())?)
+        }
+        Type::Enum(e) => {
+            let names: Vec<&str> = e.names().collect();
+            Val::Enum((*u.choose(&names)?).to_owned())
+        }
+        Type::Flags(f) => {
+            let mut set = Vec::new();
+            for name in f.names() {
+                if u.arbitrary()? {
+                    set.push(name.to_owned());
+                }
+            }
+            Val::Flags(set)
+        }
+        Type::Option(o) => Val::Option(if u.arbitrary()? {
+            Some(Box::new(arbitrary_val(u, &o.ty())?))
+        } else {
+            None
+        }),
+        Type::Result(r) => Val::Result(if u.arbitrary()? {
+            Ok(boxed(u, r.ok())?)
+        } else {
+            Err(boxed(u, r.err())?)
+        }),
+        _ => default_val(ty),
+    })
 }
 
 fn zero(ty: ValueType) -> Value {

@@ -75,6 +75,34 @@ pub struct WasmInstanceLimit;
 #[pyclass(extends = WasmError, frozen, module = "fastwasm")]
 pub struct ModuleError;
 
+/// The guest returned the `err` of a `result` at the top of a function's
+/// signature: `.value` holds the error value, converted. The guest did
+/// nothing wrong, so nothing was thrown away.
+#[pyclass(extends = WasmError, frozen, module = "fastwasm", get_all)]
+pub struct GuestError {
+    function: String,
+    value: Py<PyAny>,
+}
+
+/// `GuestError` for `function`'s error `value`. Its HTTP answer is
+/// `fastwasm_runtime::GUEST_ERROR_STATUS` with the value as the body.
+pub fn guest_error(py: Python<'_>, function: &str, value: Bound<'_, PyAny>) -> PyResult<PyErr> {
+    let message = format!("`{function}` returned an error: {}", value.repr()?);
+    let base = PyClassInitializer::from(WasmError {
+        message: message.clone(),
+        kind: "guest_error",
+        http_status: fastwasm_runtime::GUEST_ERROR_STATUS,
+        detail: message,
+        retry_after_s: None,
+    });
+    let value = value.unbind();
+    let function = function.to_owned();
+    Ok(exception(
+        py,
+        base.add_subclass(GuestError { function, value }),
+    ))
+}
+
 fn exception<T: PyClass>(py: Python<'_>, init: impl Into<PyClassInitializer<T>>) -> PyErr {
     match Bound::new(py, init) {
         Ok(error) => PyErr::from_value(error.into_any()),
@@ -120,7 +148,8 @@ pub fn raise(py: Python<'_>, error: E) -> PyErr {
         E::ModuleNotFound { .. }
         | E::InvalidModule { .. }
         | E::MissingExport { .. }
-        | E::WrongSignature { .. } => exception(py, base.add_subclass(ModuleError)),
+        | E::WrongSignature { .. }
+        | E::Unsupported { .. } => exception(py, base.add_subclass(ModuleError)),
         // A setting the caller passed: Python's own ValueError.
         E::InvalidConfig { .. } => PyValueError::new_err(message),
         E::Abi { .. } | E::Engine { .. } => exception(py, base),
@@ -137,5 +166,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WasmMemoryLimit>()?;
     m.add_class::<WasmInstanceLimit>()?;
     m.add_class::<ModuleError>()?;
+    m.add_class::<GuestError>()?;
     Ok(())
 }

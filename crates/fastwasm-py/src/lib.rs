@@ -4,6 +4,8 @@
 //! exceptions in exactly one place ([`raise`]). Method dispatch
 //! (`fastwasm.fibonacci(n, method)`) is Python's: `python/fastwasm/methods.py`.
 
+mod component;
+mod convert;
 mod exceptions;
 
 use std::path::PathBuf;
@@ -21,7 +23,7 @@ use crate::exceptions::raise;
 
 /// Everything this binding can fail with; a Python exception in one place.
 #[derive(Debug, thiserror::Error)]
-enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Runtime(#[from] runtime::Error),
     #[error(transparent)]
@@ -52,7 +54,7 @@ impl From<Error> for PyErr {
     }
 }
 
-type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// n as the u32 of the kernels and the guest ABI, with a `ValueError` that
 /// names the limit; and the algorithm, checked against n.
@@ -157,6 +159,15 @@ fn int_to_decimal(py: Python<'_>, value: &Bound<'_, PyInt>) -> Result<String> {
     Ok(py.detach(|| value.to_string()))
 }
 
+fn loaded(py: Python<'_>, loaded: runtime::Loaded) -> Result<Py<PyAny>> {
+    Ok(match loaded {
+        runtime::Loaded::Module(inner) => Py::new(py, Module { inner })?.into_any(),
+        runtime::Loaded::Component(inner) => {
+            Py::new(py, component::Component { inner })?.into_any()
+        }
+    })
+}
+
 /// A WebAssembly engine with its limits. See `fastwasm.Runtime`.
 #[pyclass(frozen, module = "fastwasm")]
 struct Runtime {
@@ -170,7 +181,7 @@ impl Runtime {
     #[pyo3(signature = (
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
         *, max_stack_kb = 512, max_module_mb = 16, pool_size = None, max_instances = 256, use_cache = true,
-        max_module_bytes = None,
+        max_module_bytes = None, max_output_kb = 64,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -185,6 +196,7 @@ impl Runtime {
         max_instances: u32,
         use_cache: bool,
         max_module_bytes: Option<usize>,
+        max_output_kb: usize,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -200,6 +212,7 @@ impl Runtime {
         config.isolation = isolation.parse()?;
         config.pool_size = pool_size;
         config.max_instances = max_instances;
+        config.max_output_bytes = max_output_kb.saturating_mul(1 << 10);
         config.cache_dir = match (&cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
             (Some(dir), true) => runtime::CacheDir::Path(dir.clone()),
@@ -209,25 +222,22 @@ impl Runtime {
         Ok(Self { inner, cache_dir })
     }
 
-    /// Loads (compiling once, or from the disk cache) a module file.
-    fn load(&self, py: Python<'_>, path: PathBuf) -> Result<Module> {
-        Ok(Module {
-            inner: py.detach(|| self.inner.load(path))?,
-        })
+    /// Loads (compiling once, or from the disk cache) a file: a `Component`
+    /// for a component, a `Module` for a core module.
+    fn load(&self, py: Python<'_>, path: PathBuf) -> Result<Py<PyAny>> {
+        loaded(py, py.detach(|| self.inner.load(path))?)
     }
 
-    /// Loads a module from bytes (binary or WAT text).
-    fn load_bytes(&self, py: Python<'_>, wasm: &[u8]) -> Result<Module> {
-        Ok(Module {
-            inner: py.detach(|| self.inner.load_bytes(wasm))?,
-        })
+    /// As `load`, from bytes (binary or WAT text).
+    fn load_bytes(&self, py: Python<'_>, wasm: &[u8]) -> Result<Py<PyAny>> {
+        loaded(py, py.detach(|| self.inner.load_bytes(wasm))?)
     }
 
     /// The Fibonacci guest: the bundled module unless a path is given.
     #[pyo3(signature = (path = None))]
     fn fibonacci_module(&self, py: Python<'_>, path: Option<PathBuf>) -> Result<FibonacciModule> {
         let path = path.map_or_else(|| bundled_module_path(py), Ok)?;
-        let load = || fibonacci::FibonacciModule::new(self.inner.load(path)?);
+        let load = || fibonacci::FibonacciModule::new(self.inner.load_module(path)?);
         Ok(FibonacciModule {
             inner: py.detach(load)?,
         })
@@ -298,7 +308,7 @@ impl Export {
 /// How a module was loaded. Also readable as a mapping (`info["cache"]`), as
 /// the dict it replaces was.
 #[pyclass(frozen, module = "fastwasm", get_all, mapping)]
-struct LoadInfo {
+pub(crate) struct LoadInfo {
     cache: &'static str,
     load_time_s: f64,
     size_bytes: usize,
@@ -306,7 +316,7 @@ struct LoadInfo {
 
 /// A module's instance pool and its counters. Also readable as a mapping.
 #[pyclass(frozen, module = "fastwasm", get_all, mapping)]
-struct PoolStats {
+pub(crate) struct PoolStats {
     size: usize,
     busy: usize,
     traps: u64,
@@ -328,6 +338,25 @@ macro_rules! readable_as_mapping {
     )*};
 }
 readable_as_mapping!(LoadInfo, PoolStats);
+
+pub(crate) fn load_info(info: runtime::LoadInfo) -> LoadInfo {
+    LoadInfo {
+        cache: info.cache.name(),
+        load_time_s: info.load_time.as_secs_f64(),
+        size_bytes: info.size_bytes,
+    }
+}
+
+pub(crate) fn pool_stats(s: runtime::PoolStats) -> PoolStats {
+    PoolStats {
+        size: s.size,
+        busy: s.busy,
+        traps: s.traps,
+        timeouts: s.timeouts,
+        memory_limits: s.memory_limits,
+        cancelled: s.cancelled,
+    }
+}
 
 /// A compiled module, callable from any thread.
 #[pyclass(frozen, module = "fastwasm")]
@@ -449,33 +478,20 @@ impl Module {
     /// How the module was loaded.
     #[getter]
     fn load_info(&self) -> LoadInfo {
-        let info = self.inner.load_info();
-        LoadInfo {
-            cache: info.cache.name(),
-            load_time_s: info.load_time.as_secs_f64(),
-            size_bytes: info.size_bytes,
-        }
+        load_info(self.inner.load_info())
     }
 
     /// The instance pool and its counters.
     fn pool_stats(&self) -> PoolStats {
-        let s = self.inner.pool_stats();
-        PoolStats {
-            size: s.size,
-            busy: s.busy,
-            traps: s.traps,
-            timeouts: s.timeouts,
-            memory_limits: s.memory_limits,
-            cancelled: s.cancelled,
-        }
+        pool_stats(self.inner.pool_stats())
     }
 }
 
 /// Stops WASM calls made with it, from any thread: `cancel()` makes them raise
 /// `WasmCancelled` within about one epoch tick.
 #[pyclass(frozen, module = "fastwasm")]
-struct CancelToken {
-    inner: runtime::CancelToken,
+pub(crate) struct CancelToken {
+    pub(crate) inner: runtime::CancelToken,
 }
 
 #[pymethods]
@@ -571,7 +587,7 @@ fn default_fibonacci_module(py: Python<'_>) -> Result<Py<FibonacciModule>> {
         let path = bundled_module_path(py)?;
         let load = || -> Result<_> {
             let runtime = runtime::Runtime::new()?;
-            Ok(fibonacci::FibonacciModule::new(runtime.load(path)?)?)
+            Ok(fibonacci::FibonacciModule::new(runtime.load_module(path)?)?)
         };
         Ok(Py::new(
             py,
@@ -601,6 +617,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CacheStatus>()?;
     m.add_class::<FibonacciModule>()?;
     m.add_class::<CancelToken>()?;
+    m.add_class::<component::Component>()?;
+    m.add_class::<component::ComponentExport>()?;
+    m.add_class::<component::CallResult>()?;
     m.add_function(wrap_pyfunction!(native_fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(native_digits, m)?)?;
     m.add_function(wrap_pyfunction!(int_to_decimal, m)?)?;

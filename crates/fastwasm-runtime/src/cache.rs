@@ -71,8 +71,8 @@ pub(crate) struct CacheOff {
 }
 
 /// What a lookup found.
-pub(crate) enum Lookup {
-    Hit(wasmtime::Module),
+pub(crate) enum Lookup<T> {
+    Hit(T),
     Absent,
     Refused(String),
 }
@@ -135,9 +135,11 @@ impl DiskCache {
         &self.dir
     }
 
-    pub(crate) fn path_for(&self, engine: &wasmtime::Engine, wasm: &[u8]) -> PathBuf {
+    /// The file for `wasm` compiled as `kind` (`"module"` or `"component"`).
+    pub(crate) fn path_for(&self, engine: &wasmtime::Engine, kind: &str, wasm: &[u8]) -> PathBuf {
         let mut hasher = Sha256Hasher(Sha256::new());
         FORMAT.hash(&mut hasher);
+        kind.hash(&mut hasher);
         engine.precompile_compatibility_hash().hash(&mut hasher);
         hasher.0.update(wasm);
         let digest = hasher.0.finalize();
@@ -150,10 +152,20 @@ impl DiskCache {
         self.dir.join(format!("{key}.cwasm"))
     }
 
-    /// The cached module at `path`, if there is a usable one. A file that
-    /// fails the checks is refused; a file that wasmtime rejects (another
-    /// version, corruption) is removed.
-    pub(crate) fn load(&self, engine: &wasmtime::Engine, path: &Path) -> Lookup {
+    /// The cached code at `path`, as `deserialize` makes it from the file's
+    /// bytes, if there is a usable one. A file that fails the checks is
+    /// refused; a file that wasmtime rejects (another version, corruption)
+    /// is removed.
+    ///
+    /// # Safety
+    /// `deserialize` must be wasmtime's `Module::deserialize` or
+    /// `Component::deserialize`: the bytes are compiled code that it maps
+    /// and that the process runs. This function checks where they come from.
+    pub(crate) unsafe fn load<T>(
+        &self,
+        path: &Path,
+        deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
+    ) -> Lookup<T> {
         let file = fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NOFOLLOW)
@@ -180,25 +192,23 @@ impl DiskCache {
         if let Err(e) = file.read_to_end(&mut bytes) {
             return Lookup::Refused(format!("cannot read {}: {e}", path.display()));
         }
-        // SAFETY: the bytes come from a regular file, owned by this user and
-        // writable by nobody else, in a directory with the same guarantees,
-        // under a name derived from the module bytes and the engine's
-        // compatibility hash; `store` below wrote it from `Module::serialize`.
+        // The bytes come from a regular file, owned by this user and writable
+        // by nobody else, in a directory with the same guarantees, under a
+        // name derived from the module bytes, their kind and the engine's
+        // compatibility hash; `store` below wrote it from `serialize`.
         // wasmtime still checks its header and version.
-        if let Ok(module) = unsafe { wasmtime::Module::deserialize(engine, &bytes) } {
-            Lookup::Hit(module)
+        if let Ok(code) = deserialize(&bytes) {
+            Lookup::Hit(code)
         } else {
             let _ = fs::remove_file(path);
             Lookup::Absent
         }
     }
 
-    /// Writes the compiled module, atomically, readable by this user only. A
-    /// refused file at `path` is replaced (a rename does not follow a link).
-    pub(crate) fn store(path: &Path, module: &wasmtime::Module) -> Result<(), Error> {
-        let bytes = module
-            .serialize()
-            .map_err(|e| Error::engine("cannot serialize a compiled module", e))?;
+    /// Writes compiled code (`serialize`'s bytes), atomically, readable by
+    /// this user only. A refused file at `path` is replaced (a rename does not
+    /// follow a link).
+    pub(crate) fn store(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let tmp = path.with_extension(format!(
             "{}.{:?}.tmp",
             std::process::id(),
@@ -211,7 +221,7 @@ impl DiskCache {
                 .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?;
-            file.write_all(&bytes)?;
+            file.write_all(bytes)?;
             file.sync_all()?;
             fs::rename(&tmp, path)
         };

@@ -88,6 +88,9 @@ pub struct RuntimeConfig {
     /// How often the ticker thread advances the epoch, which is the
     /// resolution of the deadline. Default 5 ms.
     pub epoch_tick: Duration,
+    /// What a component may write to stdout, and to stderr, in one call
+    /// (`max_output_bytes`); past it, output is dropped and counted. Default 64 KiB.
+    pub max_output_bytes: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -102,6 +105,7 @@ impl Default for RuntimeConfig {
             max_instances: 256,
             cache_dir: CacheDir::Default,
             epoch_tick: Duration::from_millis(5),
+            max_output_bytes: 64 << 10,
         }
     }
 }
@@ -165,6 +169,12 @@ impl RuntimeConfig {
                     "{pool_size} is more than max_instances ({})",
                     self.max_instances
                 ),
+            );
+        }
+        if self.max_output_bytes > 64 << 20 {
+            return invalid(
+                "max_output_bytes",
+                format!("{} bytes is more than 64 MiB", self.max_output_bytes),
             );
         }
         if self.epoch_tick.is_zero() || self.epoch_tick > self.timeout {

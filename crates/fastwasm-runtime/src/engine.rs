@@ -105,6 +105,7 @@ impl Runtime {
         let mut pooling = wasmtime::PoolingAllocationConfig::new();
         pooling
             .total_core_instances(config.max_instances)
+            .total_component_instances(config.max_instances)
             .total_memories(config.max_instances)
             .total_tables(config.max_instances)
             .max_memory_size(config.max_memory_bytes);

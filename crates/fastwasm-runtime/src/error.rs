@@ -54,7 +54,10 @@ pub enum Error {
     },
     /// The guest trapped: `unreachable`, an out-of-bounds access, a stack
     /// overflow and the like. The instance is thrown away.
-    #[error("`{export}` trapped ({code}): {message}")]
+    #[error(
+        "`{export}` trapped ({code}): {message}{}",
+        stderr_suffix(guest_stderr)
+    )]
     Trap {
         /// The export that was called.
         export: String,
@@ -62,6 +65,9 @@ pub enum Error {
         code: &'static str,
         /// wasmtime's description of the trap.
         message: String,
+        /// The end of what a component wrote to stderr during the call (a
+        /// Rust guest's panic message); empty for core modules.
+        guest_stderr: String,
     },
     /// The call ran past its deadline and was interrupted. The instance is
     /// thrown away.
@@ -116,6 +122,15 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// The function passes a type this host cannot carry yet (a resource, a
+    /// future, a stream or an error-context).
+    #[error("{reason}")]
+    Unsupported {
+        /// The function's WIT name.
+        function: String,
+        /// What it passes, named.
+        reason: String,
+    },
     /// Anything else wasmtime reports (engine set-up, serializing a module,
     /// an error the guest call raised that fits no other kind).
     #[error("wasmtime: {context}: {source}")]
@@ -155,16 +170,24 @@ pub enum ErrorKind {
     InvalidConfig,
     /// [`Error::Abi`].
     Abi,
+    /// [`Error::Unsupported`].
+    Unsupported,
     /// [`Error::Engine`].
     Engine,
 }
+
+/// The HTTP status of a guest's own error: the `err` of a `result` at the
+/// top of a function's signature. The guest judged the input and said no:
+/// a client error, with the error value as the body (not a validation error,
+/// which is 422).
+pub const GUEST_ERROR_STATUS: u16 = 400;
 
 /// nginx's "client closed request": logged and counted, never seen by a client.
 pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::ModuleNotFound,
         Self::InvalidModule,
         Self::MissingExport,
@@ -176,6 +199,7 @@ impl ErrorKind {
         Self::InstanceLimit,
         Self::InvalidConfig,
         Self::Abi,
+        Self::Unsupported,
         Self::Engine,
     ];
 
@@ -195,6 +219,7 @@ impl ErrorKind {
             Self::InstanceLimit => "instance_limit",
             Self::InvalidConfig => "invalid_config",
             Self::Abi => "abi",
+            Self::Unsupported => "unsupported",
             Self::Engine => "engine",
         }
     }
@@ -207,11 +232,13 @@ impl ErrorKind {
     /// - 503 (with [`ErrorKind::retry_after_s`]): no instance slot free now.
     /// - 504: the deadline.
     /// - 499: the caller cancelled (only logged: its client is gone).
+    /// - 501: the function passes a type the host cannot carry yet.
     /// - 502: the guest failed, or does not fit the call.
     #[must_use]
     pub const fn http_status(self) -> u16 {
         match self {
             Self::MemoryLimit => 400,
+            Self::Unsupported => 501,
             Self::InstanceLimit => 503,
             Self::Timeout => 504,
             Self::Cancelled => CLIENT_CLOSED_REQUEST,
@@ -241,6 +268,7 @@ impl ErrorKind {
             | Self::MemoryLimit
             | Self::InvalidConfig
             | Self::Abi
+            | Self::Unsupported
             | Self::Engine => None,
         }
     }
@@ -262,6 +290,7 @@ impl Error {
             Self::InstanceLimit { .. } => ErrorKind::InstanceLimit,
             Self::InvalidConfig { .. } => ErrorKind::InvalidConfig,
             Self::Abi { .. } => ErrorKind::Abi,
+            Self::Unsupported { .. } => ErrorKind::Unsupported,
             Self::Engine { .. } => ErrorKind::Engine,
         }
     }
@@ -276,7 +305,7 @@ impl Error {
             ErrorKind::InstanceLimit => {
                 format!("{self} (set by FASTWASM_WASM_MAX_INSTANCES); retry later")
             }
-            ErrorKind::Cancelled => self.to_string(),
+            ErrorKind::Cancelled | ErrorKind::Unsupported => self.to_string(),
             ErrorKind::Trap
             | ErrorKind::Abi
             | ErrorKind::Engine
@@ -311,6 +340,14 @@ impl Error {
             reason: format!("{source:#}"),
             source: Some(source.into_boxed_dyn_error()),
         }
+    }
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    if stderr.is_empty() {
+        String::new()
+    } else {
+        format!("; the guest's stderr: {stderr}")
     }
 }
 

@@ -31,7 +31,7 @@
 //! config.cache_dir = CacheDir::Disabled;
 //! let runtime = Runtime::with_config(config)?;
 //!
-//! let module = runtime.load_bytes(br#"(module
+//! let module = runtime.load_module_bytes(br#"(module
 //!     (func (export "double") (param i64) (result i64)
 //!         local.get 0 i64.const 2 i64.mul)
 //!     (func (export "spin") (loop (br 0))))"#)?;
@@ -45,23 +45,36 @@
 
 mod cache;
 mod cancel;
+mod component;
 mod config;
 mod engine;
 mod error;
+mod fast;
 mod load;
 mod module;
+mod pool;
+mod store;
 mod value;
+mod wasi;
+mod wit;
 
 /// The wasmtime version this runtime was built with (from `Cargo.lock`).
 pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
 
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
+pub use component::{Callee, Component, Function};
 pub use config::{CacheDir, Isolation, RuntimeConfig, available_cores};
 pub use engine::{CacheStatus, Runtime};
-pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind};
-pub use module::{CallState, Lease, LoadInfo, Module, PoolStats};
+pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind, GUEST_ERROR_STATUS};
+pub use fast::{Bulk, FastArg, FastValue};
+pub use load::Loaded;
+pub use module::Module;
+pub use pool::{Lease, LoadInfo, PoolStats};
+pub use store::CallState;
 pub use value::{Export, Signature, Value, ValueType};
+pub use wasi::CallOutput;
 /// The wasmtime crate this runtime is built on, for facades that name its
 /// types (`TypedFunc`, `Memory`) in [`Module::with_instance`] closures.
 pub use wasmtime;
+pub use wit::{kebab, snake, type_text};

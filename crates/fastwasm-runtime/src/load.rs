@@ -1,6 +1,7 @@
-//! Loading modules: the disk cache (or a compile), then linking. A part of
-//! [`Runtime`]'s API kept apart from `engine.rs`, so that `module.rs`, which
-//! holds a `Runtime`, sits between the two and the modules form no cycle.
+//! Loading: a core module or a component, told apart by its header; the
+//! disk cache (or a compile); then linking. A part of [`Runtime`]'s API kept
+//! apart from `engine.rs`, so that `module.rs` and `component.rs`, which hold
+//! a `Runtime`, sit between the two and the modules form no cycle.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -8,101 +9,201 @@ use std::time::Instant;
 
 use crate::Error;
 use crate::cache::{CacheOutcome, DiskCache, Lookup};
+use crate::component::Component;
 use crate::engine::Runtime;
-use crate::module::{LoadInfo, Module};
+use crate::module::Module;
+use crate::pool::LoadInfo;
+
+/// What a file held: a core module or a component.
+#[derive(Clone)]
+pub enum Loaded {
+    /// A core WebAssembly module (scalar exports, `Module::call`).
+    Module(Module),
+    /// A component (WIT-typed exports, `Component::call`).
+    Component(Component),
+}
+
+impl Loaded {
+    /// The core module.
+    ///
+    /// # Errors
+    /// [`Error::InvalidModule`] when it is a component.
+    pub fn into_module(self) -> Result<Module, Error> {
+        match self {
+            Self::Module(module) => Ok(module),
+            Self::Component(_) => Err(Error::InvalidModule {
+                reason: "it is a component, and this needs a core module".into(),
+                source: None,
+            }),
+        }
+    }
+
+    /// The component.
+    ///
+    /// # Errors
+    /// [`Error::InvalidModule`] when it is a core module.
+    pub fn into_component(self) -> Result<Component, Error> {
+        match self {
+            Self::Component(component) => Ok(component),
+            Self::Module(_) => Err(Error::InvalidModule {
+                reason: "it is a core module, and this needs a component".into(),
+                source: None,
+            }),
+        }
+    }
+
+    /// How it was loaded.
+    #[must_use]
+    pub fn load_info(&self) -> LoadInfo {
+        match self {
+            Self::Module(module) => module.load_info(),
+            Self::Component(component) => component.load_info(),
+        }
+    }
+}
+
+/// The layer field of the binary header: `\0asm`, then a version and a layer.
+const COMPONENT_LAYER: [u8; 2] = [1, 0];
+
+/// Whether binary WebAssembly is a component (layer 1), not a core module.
+fn is_component(binary: &[u8]) -> bool {
+    binary.get(6..8) == Some(&COMPONENT_LAYER)
+}
 
 impl Runtime {
-    /// Loads a module from a file: reads it, then as [`Runtime::load_bytes`].
+    /// Loads a module or a component from a file: reads it, then as
+    /// [`Runtime::load_bytes`].
     ///
     /// # Errors
     /// [`Error::ModuleNotFound`] when the file cannot be read, and everything
     /// [`Runtime::load_bytes`] returns.
-    pub fn load(&self, path: impl AsRef<Path>) -> Result<Module, Error> {
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
         let path = path.as_ref();
         let limit = self.shared.config.max_module_bytes;
-        let size = std::fs::metadata(path)
-            .map_err(|source| Error::ModuleNotFound {
-                path: path.to_owned(),
-                source,
-            })?
-            .len();
+        let not_found = |source| Error::ModuleNotFound {
+            path: path.to_owned(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(not_found)?.len();
         // Checked before reading, so an oversized file is never read in full.
         if size > limit as u64 {
             return Err(too_large(size, limit));
         }
-        let bytes = std::fs::read(path).map_err(|source| Error::ModuleNotFound {
-            path: path.to_owned(),
-            source,
-        })?;
-        self.load_bytes(&bytes)
+        self.load_bytes(&std::fs::read(path).map_err(not_found)?)
     }
 
-    /// Loads a module from its bytes (binary, or text when it starts like WAT):
-    /// from the disk cache when it is there, else compiled and cached. Then
-    /// links it (no imports are provided) and, in pooled mode, creates
-    /// `pool_size` instances.
+    /// Loads a module or a component from its bytes, binary or WAT text,
+    /// telling them apart by the header: from the disk cache when it is
+    /// there, else compiled and cached. Then links it (a module gets no
+    /// imports, a component WASI preview 2 with nothing granted) and, in
+    /// pooled mode, creates `pool_size` instances.
     ///
     /// # Errors
     /// [`Error::InvalidModule`] when the bytes are too large (`max_module_bytes`),
-    /// malformed, or import anything; [`Error::InstanceLimit`] or a trap when
-    /// the first instances cannot be created.
-    pub fn load_bytes(&self, wasm: &[u8]) -> Result<Module, Error> {
+    /// malformed, or import what the host does not provide (each named);
+    /// [`Error::InstanceLimit`] or a trap when the first instances cannot be
+    /// created.
+    pub fn load_bytes(&self, wasm: &[u8]) -> Result<Loaded, Error> {
         let limit = self.shared.config.max_module_bytes;
         if wasm.len() > limit {
             return Err(too_large(wasm.len() as u64, limit));
         }
         let started = Instant::now();
+        let binary = wat::parse_bytes(wasm).map_err(|e| Error::InvalidModule {
+            reason: e.to_string(),
+            source: Some(Box::new(e)),
+        })?;
         let engine = &self.shared.engine;
-        let invalid = Error::invalid_module;
-        let (module, cache) = match &self.shared.cache {
-            None if self.shared.cache_refusals.load(Ordering::Relaxed) > 0 => (
-                wasmtime::Module::new(engine, wasm).map_err(invalid)?,
-                CacheOutcome::Refused,
-            ),
-            None => (
-                wasmtime::Module::new(engine, wasm).map_err(invalid)?,
-                CacheOutcome::Disabled,
-            ),
-            Some(cache) => {
-                let path = cache.path_for(engine, wasm);
-                let refusal = match cache.load(engine, &path) {
-                    Lookup::Hit(module) => {
-                        return self.linked(&module, CacheOutcome::Hit, started, wasm.len());
-                    }
-                    Lookup::Absent => None,
-                    Lookup::Refused(reason) => Some(reason),
-                };
-                let module = wasmtime::Module::new(engine, wasm).map_err(invalid)?;
-                // A cache that cannot be written only costs the next start a
-                // compile. A refused file is replaced with ours.
-                let stored = DiskCache::store(&path, &module).is_ok();
-                let outcome = match (refusal, stored) {
-                    (Some(reason), _) => {
-                        self.refused(reason);
-                        CacheOutcome::Refused
-                    }
-                    (None, true) => CacheOutcome::Miss,
-                    (None, false) => CacheOutcome::Disabled,
-                };
-                (module, outcome)
-            }
-        };
-        self.linked(&module, cache, started, wasm.len())
+        let size = wasm.len();
+        if is_component(&binary) {
+            let (code, cache) = self.compiled(
+                "component",
+                &binary,
+                |bytes| wasmtime::component::Component::new(engine, bytes),
+                // SAFETY: `DiskCache::load` checks where the bytes come from;
+                // this is the deserializer it asks for.
+                |bytes| unsafe { wasmtime::component::Component::deserialize(engine, bytes) },
+                wasmtime::component::Component::serialize,
+            )?;
+            let info = load_info(cache, started, size);
+            Component::new(self.clone(), &code, info).map(Loaded::Component)
+        } else {
+            let (code, cache) = self.compiled(
+                "module",
+                &binary,
+                |bytes| wasmtime::Module::new(engine, bytes),
+                // SAFETY: as above.
+                |bytes| unsafe { wasmtime::Module::deserialize(engine, bytes) },
+                wasmtime::Module::serialize,
+            )?;
+            let info = load_info(cache, started, size);
+            Module::new(self.clone(), &code, info).map(Loaded::Module)
+        }
     }
 
-    fn linked(
+    /// Loads a core module from a file: [`Runtime::load`], which must find one.
+    ///
+    /// # Errors
+    /// As [`Runtime::load`], and [`Error::InvalidModule`] for a component.
+    pub fn load_module(&self, path: impl AsRef<Path>) -> Result<Module, Error> {
+        self.load(path)?.into_module()
+    }
+
+    /// Loads a core module from its bytes: [`Runtime::load_bytes`], which must
+    /// find one.
+    ///
+    /// # Errors
+    /// As [`Runtime::load_bytes`], and [`Error::InvalidModule`] for a component.
+    pub fn load_module_bytes(&self, wasm: &[u8]) -> Result<Module, Error> {
+        self.load_bytes(wasm)?.into_module()
+    }
+
+    /// Compiled code for `binary`: from the disk cache, or compiled now (and
+    /// written there).
+    fn compiled<T>(
         &self,
-        module: &wasmtime::Module,
-        cache: CacheOutcome,
-        started: Instant,
-        size_bytes: usize,
-    ) -> Result<Module, Error> {
-        let info = LoadInfo {
-            cache,
-            load_time: started.elapsed(),
-            size_bytes,
+        kind: &str,
+        binary: &[u8],
+        compile: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
+        deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
+        serialize: impl FnOnce(&T) -> wasmtime::Result<Vec<u8>>,
+    ) -> Result<(T, CacheOutcome), Error> {
+        let Some(cache) = &self.shared.cache else {
+            let outcome = if self.shared.cache_refusals.load(Ordering::Relaxed) > 0 {
+                CacheOutcome::Refused
+            } else {
+                CacheOutcome::Disabled
+            };
+            return Ok((compile(binary).map_err(Error::invalid_module)?, outcome));
         };
-        Module::new(self.clone(), module, info)
+        let path = cache.path_for(&self.shared.engine, kind, binary);
+        // SAFETY: `deserialize` is wasmtime's, for this kind of code.
+        let refusal = match unsafe { cache.load(&path, deserialize) } {
+            Lookup::Hit(code) => return Ok((code, CacheOutcome::Hit)),
+            Lookup::Absent => None,
+            Lookup::Refused(reason) => Some(reason),
+        };
+        let code = compile(binary).map_err(Error::invalid_module)?;
+        // A cache that cannot be written only costs the next start a
+        // compile. A refused file is replaced with ours.
+        let stored = serialize(&code).is_ok_and(|bytes| DiskCache::store(&path, &bytes).is_ok());
+        let outcome = match (refusal, stored) {
+            (Some(reason), _) => {
+                self.refused(reason);
+                CacheOutcome::Refused
+            }
+            (None, true) => CacheOutcome::Miss,
+            (None, false) => CacheOutcome::Disabled,
+        };
+        Ok((code, outcome))
+    }
+}
+
+fn load_info(cache: CacheOutcome, started: Instant, size_bytes: usize) -> LoadInfo {
+    LoadInfo {
+        cache,
+        load_time: started.elapsed(),
+        size_bytes,
     }
 }
 

@@ -105,7 +105,7 @@ impl AppState {
     pub fn new(settings: Settings) -> Result<Arc<Self>, fastwasm_fibonacci::Error> {
         let runtime = Runtime::with_config(settings.runtime_config())?;
         let module_path = settings.wasm_module.clone();
-        let guest = FibonacciModule::new(runtime.load(&module_path)?)?;
+        let guest = FibonacciModule::new(runtime.load_module(&module_path)?)?;
         let cache = runtime.cache_status();
         if cache.refusals > 0 {
             tracing::warn!(

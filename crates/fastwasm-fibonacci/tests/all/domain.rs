@@ -30,7 +30,7 @@ const REFUSING_GUEST: &str = r#"(module
 
 fn refusing() -> FibonacciModule {
     let module = runtime(Duration::from_secs(10), Isolation::Pooled)
-        .load_bytes(REFUSING_GUEST.as_bytes())
+        .load_module_bytes(REFUSING_GUEST.as_bytes())
         .unwrap();
     FibonacciModule::new(module).unwrap()
 }

@@ -9,7 +9,7 @@ use crate::{BOTH, guest_path, runtime};
 fn guest(isolation: Isolation) -> FibonacciModule {
     FibonacciModule::new(
         runtime(Duration::from_secs(10), isolation)
-            .load(guest_path())
+            .load_module(guest_path())
             .unwrap(),
     )
     .unwrap()
@@ -109,14 +109,16 @@ fn out_of_range_is_an_error_never_a_wrapped_number() {
 #[test]
 fn a_module_without_the_abi_is_refused() {
     let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
-    let module = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
+    let module = rt
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .unwrap();
     let error = FibonacciModule::new(module).err().unwrap();
     assert!(
         matches!(&error, Error::Runtime(RuntimeError::MissingExport { name }) if name == "fib_iterative"),
         "{error:?}"
     );
     let wrong = rt
-        .load_bytes(
+        .load_module_bytes(
             br#"(module (func (export "fib_iterative") (param i64) (result i64) local.get 0))"#,
         )
         .unwrap();
@@ -131,7 +133,7 @@ fn a_module_without_the_abi_is_refused() {
 fn a_slow_digits_call_times_out() {
     let fib = FibonacciModule::new(
         runtime(Duration::from_millis(50), Isolation::Pooled)
-            .load(guest_path())
+            .load_module(guest_path())
             .unwrap(),
     )
     .unwrap();
@@ -181,7 +183,7 @@ fn eight_threads_of_ten_thousand_calls_all_right() {
         let fib = Arc::new(
             FibonacciModule::new(
                 runtime(Duration::from_secs(10), isolation)
-                    .load(guest_path())
+                    .load_module(guest_path())
                     .unwrap(),
             )
             .unwrap(),

@@ -56,7 +56,7 @@ fn the_only_cwasm(dir: &Path) -> PathBuf {
 /// right, and returns how it was loaded.
 fn load_and_call(dir: &Path) -> (Module, CacheOutcome) {
     let module = runtime_with_cache(dir)
-        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .unwrap();
     assert_eq!(
         module
@@ -71,7 +71,9 @@ fn load_and_call(dir: &Path) -> (Module, CacheOutcome) {
 #[test]
 fn a_second_runtime_loads_from_the_cache() {
     let dir = scratch_dir("cache");
-    let cold = runtime_with_cache(&dir).load(crate::guest_path()).unwrap();
+    let cold = runtime_with_cache(&dir)
+        .load_module(crate::guest_path())
+        .unwrap();
     assert_eq!(cold.load_info().cache, CacheOutcome::Miss);
     let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
@@ -80,7 +82,9 @@ fn a_second_runtime_loads_from_the_cache() {
         .permissions()
         .mode();
     assert_eq!(file_mode & 0o777, 0o600);
-    let warm = runtime_with_cache(&dir).load(crate::guest_path()).unwrap();
+    let warm = runtime_with_cache(&dir)
+        .load_module(crate::guest_path())
+        .unwrap();
     assert_eq!(warm.load_info().cache, CacheOutcome::Hit);
     assert_eq!(
         warm.call("calculate_fibonacci", &[Value::I32(39)]).unwrap(),

@@ -9,7 +9,7 @@ fn a_cancelled_call_stops_and_the_module_still_answers() {
     for isolation in BOTH {
         // A 60 s deadline: only the cancel can stop the call this soon.
         let module = runtime(Duration::from_mins(1), isolation)
-            .load_bytes(MISBEHAVING_WAT.as_bytes())
+            .load_module_bytes(MISBEHAVING_WAT.as_bytes())
             .unwrap();
         let cancel = CancelToken::new();
         let started = Instant::now();

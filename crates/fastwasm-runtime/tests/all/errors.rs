@@ -7,7 +7,7 @@ use crate::{BOTH, misbehaving, runtime};
 #[test]
 fn a_missing_file_is_module_not_found() {
     let error = runtime(Duration::from_secs(1), Isolation::Pooled)
-        .load("/nonexistent/fib.wasm")
+        .load_module("/nonexistent/fib.wasm")
         .err()
         .unwrap();
     assert!(matches!(error, Error::ModuleNotFound { .. }), "{error:?}");
@@ -22,7 +22,7 @@ fn a_missing_file_is_module_not_found() {
 fn malformed_bytes_are_an_invalid_module() {
     let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
     for bytes in [&b"\0asm\x01\0\0\0\xff\xff"[..], b"not wasm at all", b""] {
-        let error = rt.load_bytes(bytes).err().unwrap();
+        let error = rt.load_module_bytes(bytes).err().unwrap();
         assert!(matches!(error, Error::InvalidModule { .. }), "{error:?}");
     }
 }
@@ -36,7 +36,7 @@ fn proposals_the_host_leaves_out_are_refused_at_load() {
         ("(module (memory 1 1 shared))", "threads"),
         ("(component)", "component"),
     ] {
-        let error = rt.load_bytes(wat.as_bytes()).err().unwrap();
+        let error = rt.load_module_bytes(wat.as_bytes()).err().unwrap();
         assert!(matches!(error, Error::InvalidModule { .. }), "{error:?}");
         assert!(error.to_string().contains(needs), "{needs}: {error}");
     }
@@ -49,12 +49,12 @@ fn an_oversized_module_is_refused_naming_the_limit() {
     config.max_module_bytes = 64;
     let rt = Runtime::with_config(config).unwrap();
     let error = rt
-        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .err()
         .unwrap();
     assert!(matches!(error, Error::InvalidModule { .. }));
     assert!(error.to_string().contains("max_module_bytes"), "{error}");
-    let error = rt.load(crate::guest_path()).err().unwrap();
+    let error = rt.load_module(crate::guest_path()).err().unwrap();
     assert!(error.to_string().contains("max_module_bytes"), "{error}");
 }
 
@@ -62,7 +62,7 @@ fn an_oversized_module_is_refused_naming_the_limit() {
 fn a_module_with_imports_is_refused() {
     let rt = runtime(Duration::from_secs(1), Isolation::Pooled);
     let error = rt
-        .load_bytes(br#"(module (import "env" "now" (func (result i64))))"#)
+        .load_module_bytes(br#"(module (import "env" "now" (func (result i64))))"#)
         .err()
         .unwrap();
     assert!(matches!(error, Error::InvalidModule { .. }));
@@ -190,10 +190,12 @@ fn the_instance_limit_is_an_error_not_a_hang() {
     config.max_instances = 2;
     config.pool_size = Some(2);
     let rt = Runtime::with_config(config).unwrap();
-    let first = rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
+    let first = rt
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .unwrap();
     // The first module's two warm instances fill the allocator.
     let error = rt
-        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .err()
         .unwrap();
     assert!(
@@ -202,7 +204,8 @@ fn the_instance_limit_is_an_error_not_a_hang() {
     );
     assert!(error.to_string().contains("max_instances"));
     drop(first);
-    rt.load_bytes(crate::MISBEHAVING_WAT.as_bytes()).unwrap();
+    rt.load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .unwrap();
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! A bounded, seeded fuzz run of the load-and-call path with `wasm-smith`
-//! modules, using the case that `make fuzz` drives coverage-guided
+//! modules and components, using the case that `make fuzz` drives coverage-guided
 //! (`fastwasm-fuzzing`).
 //!
 //! Every outcome may be an error; what must never happen is a panic or a
@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use fastwasm_fuzzing::FuzzHost;
+use fastwasm_fuzzing::{FuzzHost, Unstructured, arbitrary_val};
+use fastwasm_runtime::Isolation;
 
 const CASES: u64 = 5000;
 const BUDGET: Duration = Duration::from_secs(30);
@@ -55,4 +56,44 @@ fn wasm_smith_modules_never_crash_the_host() {
         outcomes.get("load: ok").copied().unwrap_or(0) > 0,
         "no module loaded: {outcomes:?}"
     );
+    // wasm-smith's components rarely export a function (fastwasm-fuzzing's
+    // `component_from`): their loading is what this run reaches.
+    assert!(
+        outcomes.get("component load: ok").copied().unwrap_or(0) > 0,
+        "no component loaded: {outcomes:?}"
+    );
+}
+
+/// Every `echo-*` export of the echo component returns what it was given, for
+/// seeded arbitrary values of its type (every WIT type the runtime carries),
+/// pooled and per call. The Python property tests do the same through the
+/// Python mapping (`tests/fastwasm/test_component.py`).
+#[test]
+fn the_echo_component_returns_every_arbitrary_value() {
+    for isolation in [Isolation::Pooled, Isolation::PerCall] {
+        let echo = crate::components::component("echo", isolation);
+        let functions: Vec<_> = echo
+            .functions()
+            .iter()
+            .filter(|f| f.name.starts_with("echo-") && f.unsupported.is_none())
+            .cloned()
+            .collect();
+        assert!(functions.len() >= 20, "{} echo functions", functions.len());
+        let mut calls = 0;
+        for seed in 0..40 {
+            let data = bytes_for(seed, 4 << 10);
+            let mut u = Unstructured::new(&data);
+            for function in &functions {
+                let Ok(value) = arbitrary_val(&mut u, &function.params[0].1) else {
+                    break;
+                };
+                let (back, _) = echo
+                    .call(&function.name, std::slice::from_ref(&value), None)
+                    .unwrap_or_else(|e| panic!("{} {value:?}: {e}", function.name));
+                assert_eq!(back.as_ref(), Some(&value), "{}", function.name);
+                calls += 1;
+            }
+        }
+        assert!(calls >= 500, "only {calls} calls drew values");
+    }
 }

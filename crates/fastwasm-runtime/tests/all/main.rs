@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod cancel;
+mod components;
 mod errors;
 mod fuzz;
 mod layout;
@@ -60,7 +61,7 @@ pub const MISBEHAVING_WAT: &str = r#"(module
 /// The misbehaving module, with a 300 ms deadline.
 pub fn misbehaving(isolation: Isolation) -> Module {
     runtime(Duration::from_millis(300), isolation)
-        .load_bytes(MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(MISBEHAVING_WAT.as_bytes())
         .expect("the test module loads")
 }
 

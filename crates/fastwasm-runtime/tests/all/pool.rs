@@ -77,7 +77,7 @@ fn calls_run_in_parallel_not_behind_one_lock() {
     // same time, which one lock around the pool would never allow. No clock:
     // the wait has a generous bound only so that a failure ends.
     let module = runtime(Duration::from_mins(1), Isolation::Pooled)
-        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .unwrap();
     let cancel = CancelToken::new();
     std::thread::scope(|scope| {
@@ -109,7 +109,7 @@ fn count(module: &Module) -> i32 {
 #[test]
 fn an_ok_answer_keeps_the_instance_and_an_error_replaces_it() {
     let module = runtime(Duration::from_secs(10), Isolation::Pooled)
-        .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+        .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .unwrap();
     let first = count(&module);
     // A facade's domain error travels inside Ok: the instance stays.
@@ -140,7 +140,7 @@ fn an_ok_answer_keeps_the_instance_and_an_error_replaces_it() {
 fn a_panic_in_a_call_leaves_the_pool_counts_right() {
     for isolation in BOTH {
         let module = runtime(Duration::from_secs(10), isolation)
-            .load_bytes(crate::MISBEHAVING_WAT.as_bytes())
+            .load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
             .unwrap();
         let before = module.pool_stats();
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -1,0 +1,149 @@
+//! Every WIT type there and back (`echo.wasm`): the value mapping's
+//! round-trip tests, the property tests, and the call benchmarks.
+
+wit_bindgen::generate!({ world: "echo", path: "wit" });
+
+use exports::fastwasm::echo::{api, counters};
+
+struct Echo;
+
+impl Guest for Echo {
+    fn echo_bool(v: bool) -> bool {
+        v
+    }
+    fn echo_s8(v: i8) -> i8 {
+        v
+    }
+    fn echo_u8(v: u8) -> u8 {
+        v
+    }
+    fn echo_s16(v: i16) -> i16 {
+        v
+    }
+    fn echo_u16(v: u16) -> u16 {
+        v
+    }
+    fn echo_s32(v: i32) -> i32 {
+        v
+    }
+    fn echo_u32(v: u32) -> u32 {
+        v
+    }
+    fn echo_s64(v: i64) -> i64 {
+        v
+    }
+    fn echo_u64(v: u64) -> u64 {
+        v
+    }
+    fn echo_f32(v: f32) -> f32 {
+        v
+    }
+    fn echo_f64(v: f64) -> f64 {
+        v
+    }
+    fn echo_char(v: char) -> char {
+        v
+    }
+    fn echo_string(v: String) -> String {
+        v
+    }
+    fn echo_bytes(v: Vec<u8>) -> Vec<u8> {
+        v
+    }
+    fn echo_list(v: Vec<i32>) -> Vec<i32> {
+        v
+    }
+    fn echo_tuple(v: (u8, String, f64)) -> (u8, String, f64) {
+        v
+    }
+    fn echo_point(v: Point) -> Point {
+        v
+    }
+    fn echo_ten(v: Ten) -> Ten {
+        v
+    }
+    fn echo_points(v: Vec<Point>) -> Vec<Point> {
+        v
+    }
+    fn echo_person(v: Person) -> Person {
+        v
+    }
+    fn echo_color(v: Color) -> Color {
+        v
+    }
+    fn echo_perms(v: Perms) -> Perms {
+        v
+    }
+    fn echo_shape(v: Shape) -> Shape {
+        v
+    }
+    fn echo_option(v: Option<String>) -> Option<String> {
+        v
+    }
+    fn echo_results(v: Vec<Result<u32, String>>) -> Vec<Result<u32, String>> {
+        v
+    }
+    fn echo_bare_results(v: Vec<Result<(), String>>) -> Vec<Result<(), String>> {
+        v
+    }
+    fn describe(name: String, count: u32, ratio: f64, on: bool) -> String {
+        format!(
+            "{name}: {count} at {ratio} ({})",
+            if on { "on" } else { "off" }
+        )
+    }
+    fn checked_div(a: i32, b: i32) -> Result<i32, String> {
+        a.checked_div(b)
+            .ok_or_else(|| format!("cannot divide {a} by {b}"))
+    }
+    fn validate(text: String) -> Result<(), String> {
+        if text.is_empty() {
+            Err("the text is empty".into())
+        } else {
+            Ok(())
+        }
+    }
+    fn nothing() -> u32 {
+        42
+    }
+    fn reverse(text: String) -> String {
+        text.chars().rev().collect()
+    }
+    fn xor_bytes(mut data: Vec<u8>, key: u8) -> Vec<u8> {
+        for byte in &mut data {
+            *byte ^= key;
+        }
+        data
+    }
+    fn sum_points(points: Vec<Point>) -> f64 {
+        points.iter().map(|p| p.x + p.y).sum()
+    }
+}
+
+impl api::Guest for Echo {
+    fn greet(name: String) -> String {
+        format!("Hello, {name}!")
+    }
+}
+
+/// The resource the host cannot pass yet.
+struct Counter(std::cell::Cell<u32>);
+
+impl counters::GuestCounter for Counter {
+    fn new() -> Self {
+        Self(std::cell::Cell::new(0))
+    }
+    fn up(&self) -> u32 {
+        self.0.set(self.0.get() + 1);
+        self.0.get()
+    }
+}
+
+impl counters::Guest for Echo {
+    type Counter = Counter;
+    fn make_counter() -> counters::Counter {
+        counters::Counter::new(Counter(std::cell::Cell::new(0)))
+    }
+}
+
+export!(Echo);

@@ -1,0 +1,234 @@
+//! What one call into a component costs from Rust: wasmtime on its own (a
+//! typed call where the shape has one, else the dynamic `Val` call), next to
+//! the same call through fastwasm's pooled `Component`. `make bench-micro`
+//! runs it once per round, between the Python contenders, and reports the
+//! fastwasm overhead over the bare typed call (`bench/micro.py`).
+//!
+//! ```text
+//! cargo run --release -p fastwasm-runtime --example component_call_cost -- \
+//!     python/fastwasm/components/echo.wasm 0.2 1048576
+//! ```
+//!
+//! Arguments: the echo component, seconds per row (default 0.2), and the
+//! length of the `xor-bytes` data (default 1 MiB). Prints one
+//! `row<TAB>mean µs per call` line per contender.
+
+use std::time::{Duration, Instant};
+
+use fastwasm_runtime::wasmtime::component::{Instance, Linker, Val};
+use fastwasm_runtime::wasmtime::{self, Config, Engine, Store};
+use fastwasm_runtime::{Component, FastArg, Runtime};
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+
+/// wasmtime's own WASI state, as its examples hold it.
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Mean µs per call of `call`, run for about `budget`.
+fn time(budget: Duration, mut call: impl FnMut()) -> f64 {
+    call();
+    let started = Instant::now();
+    let mut calls = 0u32;
+    while started.elapsed() < budget {
+        for _ in 0..16 {
+            call();
+        }
+        calls += 16;
+    }
+    started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
+}
+
+fn points(n: usize) -> Val {
+    Val::List(
+        (0..n)
+            .map(|i| {
+                #[allow(clippy::cast_precision_loss)]
+                let x = i as f64;
+                Val::Record(vec![
+                    ("x".into(), Val::Float64(x)),
+                    ("y".into(), Val::Float64(-x)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+fn ten() -> Val {
+    Val::Record(vec![
+        ("a".into(), Val::U8(1)),
+        ("b".into(), Val::S8(-2)),
+        ("c".into(), Val::U16(3)),
+        ("d".into(), Val::S16(-4)),
+        ("e".into(), Val::U32(5)),
+        ("f".into(), Val::S32(-6)),
+        ("g".into(), Val::U64(7)),
+        ("h".into(), Val::S64(-8)),
+        ("i".into(), Val::Float32(1.5)),
+        ("j".into(), Val::String("ten".into())),
+    ])
+}
+
+/// wasmtime alone: a default engine with the component model, WASI p2
+/// linked, one instance.
+fn bare_instance(path: &str) -> wasmtime::Result<(Store<Host>, Instance)> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let engine = Engine::new(&config)?;
+    let component = wasmtime::component::Component::from_file(&engine, path)?;
+    let mut linker = Linker::<Host>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    let host = Host {
+        ctx: WasiCtx::builder().build(),
+        table: ResourceTable::new(),
+    };
+    let mut store = Store::new(&engine, host);
+    let instance = linker.instantiate(&mut store, &component)?;
+    Ok((store, instance))
+}
+
+/// The record rows: the dynamic `Val` call on both sides (a record has no
+/// typed form without generated bindings).
+fn val_rows(
+    store: &mut Store<Host>,
+    instance: &Instance,
+    fastwasm: &Component,
+    budget: Duration,
+    rows: &mut Vec<(&'static str, f64)>,
+) -> wasmtime::Result<()> {
+    let echo_ten = instance
+        .get_func(&mut *store, "echo-ten")
+        .ok_or_else(|| wasmtime::format_err!("no echo-ten"))?;
+    let echo_points = instance
+        .get_func(&mut *store, "echo-points")
+        .ok_or_else(|| wasmtime::format_err!("no echo-points"))?;
+    let (ten, points) = (ten(), points(1000));
+    let mut out = [Val::Bool(false)];
+    rows.push((
+        "wasmtime Val: echo-ten(record of 10)",
+        time(budget, || {
+            echo_ten
+                .call(&mut *store, std::slice::from_ref(&ten), &mut out)
+                .unwrap();
+        }),
+    ));
+    rows.push((
+        "fastwasm Component::call: echo-ten(record of 10)",
+        time(budget, || {
+            fastwasm
+                .call("echo-ten", std::slice::from_ref(&ten), None)
+                .unwrap();
+        }),
+    ));
+    rows.push((
+        "wasmtime Val: echo-points(1,000 records)",
+        time(budget, || {
+            echo_points
+                .call(&mut *store, std::slice::from_ref(&points), &mut out)
+                .unwrap();
+        }),
+    ));
+    rows.push((
+        "fastwasm Component::call: echo-points(1,000 records)",
+        time(budget, || {
+            fastwasm
+                .call("echo-points", std::slice::from_ref(&points), None)
+                .unwrap();
+        }),
+    ));
+    Ok(())
+}
+
+fn main() -> wasmtime::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| "python/fastwasm/components/echo.wasm".into());
+    let seconds: f64 = args.next().map_or(Ok(0.2), |s| s.parse())?;
+    let budget = Duration::from_secs_f64(seconds);
+    let len: usize = args.next().map_or(Ok(1 << 20), |s| s.parse())?;
+
+    let ascii = "a".repeat(1024); // 1 KiB of ASCII
+    let text = "é".repeat(512); // 1 KiB of 2-byte characters
+    let bytes = vec![7u8; len];
+    let key = Val::U8(0x5a);
+
+    let (mut store, instance) = bare_instance(&path)?;
+    let nothing = instance.get_typed_func::<(), (u32,)>(&mut store, "nothing")?;
+    let reverse = instance.get_typed_func::<(&str,), (String,)>(&mut store, "reverse")?;
+    let xor = instance.get_typed_func::<(&[u8], u8), (Vec<u8>,)>(&mut store, "xor-bytes")?;
+
+    // fastwasm: the same component, pooled, with the runtime's defaults.
+    let runtime = Runtime::new()?;
+    let fastwasm = runtime.load(&path)?.into_component()?;
+
+    let mut rows: Vec<(&str, f64)> = Vec::new();
+    rows.push((
+        "wasmtime typed: nothing()",
+        time(budget, || {
+            nothing.call(&mut store, ()).unwrap();
+        }),
+    ));
+    rows.push((
+        "fastwasm Component::call_fast: nothing()",
+        time(budget, || {
+            fastwasm.call_fast("nothing", &[], None).unwrap();
+        }),
+    ));
+    for (label_bare, label_ours, text) in [
+        (
+            "wasmtime typed: reverse(1 KiB ASCII)",
+            "fastwasm Component::call_fast: reverse(1 KiB ASCII)",
+            &ascii,
+        ),
+        (
+            "wasmtime typed: reverse(1 KiB of é)",
+            "fastwasm Component::call_fast: reverse(1 KiB of é)",
+            &text,
+        ),
+    ] {
+        rows.push((
+            label_bare,
+            time(budget, || {
+                reverse.call(&mut store, (text,)).unwrap();
+            }),
+        ));
+        rows.push((
+            label_ours,
+            time(budget, || {
+                fastwasm
+                    .call_fast("reverse", &[FastArg::Str(text)], None)
+                    .unwrap();
+            }),
+        ));
+    }
+    rows.push((
+        "wasmtime typed: xor-bytes(data)",
+        time(budget, || {
+            xor.call(&mut store, (&bytes, 0x5a)).unwrap();
+        }),
+    ));
+    rows.push((
+        "fastwasm Component::call_fast: xor-bytes(data)",
+        time(budget, || {
+            let args = [FastArg::Bytes(&bytes), FastArg::Scalar(&key)];
+            fastwasm.call_fast("xor-bytes", &args, None).unwrap();
+        }),
+    ));
+    val_rows(&mut store, &instance, &fastwasm, budget, &mut rows)?;
+    #[allow(clippy::print_stdout)]
+    for (name, micros) in rows {
+        println!("{name}\t{micros:.4}");
+    }
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! WebAssembly components: any WIT interface, called with typed values.
+//!
+//! A component is compiled once (and cached like a module), linked against
+//! WASI preview 2 with nothing granted (`wasi.rs`), and instantiated from an
+//! `InstancePre` into the same pool as modules: the same deadline, cancel
+//! token, memory cap, stack cap and error kinds.
+//!
+//! Functions are addressed by their WIT name: `checked-div` for a function
+//! the component exports itself, and `interface/function` for one of an
+//! exported interface, with the interface's full name, version included:
+//! `demo:image/filters@0.1.0/blur`. Python's `snake_case` spelling of the
+//! function name is accepted too (`checked_div`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
+use wasmtime::component::{ComponentExportIndex, Val};
+
+use crate::fast::{FastArg, FastValue, Shape};
+use crate::pool::{Lease, Linked, LoadInfo, Pool, PoolStats};
+use crate::store::CallState;
+use crate::wasi::CallOutput;
+use crate::wit::{kebab, type_text, unsupported};
+use crate::{CancelToken, Error, Runtime};
+
+/// A compiled, linked component, ready to call from any number of threads.
+/// Cheap to clone: clones share the compiled code and the instance pool.
+#[derive(Clone)]
+pub struct Component {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool<Pre>,
+    functions: Vec<Function>,
+    by_name: HashMap<String, usize>,
+    info: LoadInfo,
+}
+
+/// A component, pre-linked with WASI.
+struct Pre(wasmtime::component::InstancePre<CallState>);
+
+impl Linked for Pre {
+    type Instance = wasmtime::component::Instance;
+    type Func = wasmtime::component::Func;
+    const WASI: bool = true;
+
+    fn instantiate(
+        &self,
+        store: &mut wasmtime::Store<CallState>,
+    ) -> wasmtime::Result<Self::Instance> {
+        self.0.instantiate(store)
+    }
+}
+
+/// A function a component exports, with its WIT types.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The WIT name: `checked-div`, or `interface/function`.
+    pub name: String,
+    /// Parameter names (WIT spelling) and types, in order.
+    pub params: Vec<(String, Type)>,
+    /// The result type, if it has one.
+    pub result: Option<Type>,
+    /// Why it cannot be called yet (it passes a resource, a future, a stream
+    /// or an error-context), if it cannot.
+    pub unsupported: Option<String>,
+    index: ComponentExportIndex,
+    shape: Option<Shape>,
+    /// Where it is in `Component::functions`.
+    position: usize,
+}
+
+impl Function {
+    /// The WIT text of the function: `func(a: s32, b: s32) -> result<s32, string>`.
+    #[must_use]
+    pub fn signature(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(name, ty)| format!("{name}: {}", type_text(ty)))
+            .collect();
+        let result = self
+            .result
+            .as_ref()
+            .map(|ty| format!(" -> {}", type_text(ty)))
+            .unwrap_or_default();
+        format!("func({}){result}", params.join(", "))
+    }
+
+    /// Whether the typed fast path takes this function (bytes and strings
+    /// cross as one copy, not one value per element): see `fast.rs`.
+    #[must_use]
+    pub fn has_fast_path(&self) -> bool {
+        self.shape.is_some()
+    }
+
+    fn of(name: String, ty: &ComponentFunc, index: ComponentExportIndex) -> Self {
+        let params: Vec<(String, Type)> = ty.params().map(|(n, t)| (n.to_owned(), t)).collect();
+        let result = ty.results().next();
+        let unsupported = params
+            .iter()
+            .map(|(_, t)| t)
+            .chain(result.as_ref())
+            .find_map(unsupported)
+            .map(|reason| format!("`{name}` cannot be called: {reason}"));
+        let shape = Shape::of(&params, result.as_ref());
+        Self {
+            name,
+            params,
+            result,
+            unsupported,
+            index,
+            shape,
+            position: 0,
+        }
+    }
+}
+
+/// The function a call names: a name (WIT or `snake_case` spelling), or a
+/// [`Function`] of this component, which skips the lookup by name.
+pub trait Callee {
+    /// Its position in [`Component::functions`].
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] when the component exports no such function.
+    fn position(&self, component: &Component) -> Result<usize, Error>;
+}
+
+impl Callee for str {
+    fn position(&self, component: &Component) -> Result<usize, Error> {
+        component.index(self)
+    }
+}
+
+impl Callee for String {
+    fn position(&self, component: &Component) -> Result<usize, Error> {
+        component.index(self)
+    }
+}
+
+impl Callee for Function {
+    fn position(&self, component: &Component) -> Result<usize, Error> {
+        match component.inner.functions.get(self.position) {
+            Some(ours) if std::ptr::eq(ours, self) => Ok(self.position),
+            // Another component's, or a clone: by name.
+            _ => component.index(&self.name),
+        }
+    }
+}
+
+/// The WASI interfaces the host links (`wasmtime_wasi::p2::add_to_linker_sync`).
+const WASI_PACKAGES: [&str; 6] = [
+    "wasi:cli/",
+    "wasi:clocks/",
+    "wasi:filesystem/",
+    "wasi:io/",
+    "wasi:random/",
+    "wasi:sockets/",
+];
+
+impl Component {
+    pub(crate) fn new(
+        runtime: Runtime,
+        component: &wasmtime::component::Component,
+        info: LoadInfo,
+    ) -> Result<Self, Error> {
+        let engine = &runtime.shared.engine;
+        let mut linker = wasmtime::component::Linker::<CallState>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| Error::engine("cannot link WASI", e))?;
+        let pre = linker.instantiate_pre(component).map_err(|source| {
+            let ty = component.component_type();
+            let missing: Vec<&str> = ty
+                .imports(engine)
+                .map(|(name, _)| name)
+                .filter(|name| !WASI_PACKAGES.iter().any(|p| name.starts_with(p)))
+                .collect();
+            let reason = if missing.is_empty() {
+                format!("{source:#}")
+            } else {
+                format!(
+                    "it imports {}, which fastwasm does not provide (only WASI preview 2)",
+                    missing.join(", ")
+                )
+            };
+            Error::InvalidModule {
+                reason,
+                source: Some(source.into_boxed_dyn_error()),
+            }
+        })?;
+        let mut functions = functions(engine, component);
+        for (position, function) in functions.iter_mut().enumerate() {
+            function.position = position;
+        }
+        let by_name = functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        let pool = Pool::new(runtime, Pre(pre), functions.len())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                functions,
+                by_name,
+                info,
+            }),
+        })
+    }
+
+    /// Every exported function, the component's own first, then each exported
+    /// interface's, in the component's order.
+    #[must_use]
+    pub fn functions(&self) -> &[Function] {
+        &self.inner.functions
+    }
+
+    /// The function named `name` (WIT or `snake_case` spelling).
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] when the component exports no such function.
+    pub fn function(&self, name: &str) -> Result<&Function, Error> {
+        self.index(name).map(|i| &self.inner.functions[i])
+    }
+
+    fn index(&self, name: &str) -> Result<usize, Error> {
+        let by_name = &self.inner.by_name;
+        by_name
+            .get(name)
+            .or_else(|| by_name.get(&kebab(name)))
+            .copied()
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+            })
+    }
+
+    /// How the component was loaded: cache outcome, time, size.
+    #[must_use]
+    pub fn load_info(&self) -> LoadInfo {
+        self.inner.info
+    }
+
+    /// The runtime this component belongs to.
+    #[must_use]
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.pool.runtime
+    }
+
+    /// Pool size, busy instances, and counters of failed calls.
+    #[must_use]
+    pub fn pool_stats(&self) -> PoolStats {
+        self.inner.pool.stats()
+    }
+
+    /// Calls `name` with `args`, one [`Val`] per parameter, under the
+    /// runtime's limits: the general path, for any supported WIT type.
+    /// Returns the result (if the function has one) and what the guest wrote
+    /// to stdout and stderr.
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`]; [`Error::Unsupported`] for a function that
+    /// passes resources, futures or streams; [`Error::WrongSignature`] when
+    /// `args` do not have the parameters' types; and the call's failures
+    /// ([`Error::Trap`] with the guest's stderr tail, [`Error::Timeout`],
+    /// [`Error::Cancelled`], [`Error::MemoryLimit`], [`Error::InstanceLimit`]).
+    pub fn call(
+        &self,
+        name: &(impl Callee + ?Sized),
+        args: &[Val],
+        cancel: Option<&CancelToken>,
+    ) -> Result<(Option<Val>, CallOutput), Error> {
+        let index = name.position(self)?;
+        let function = self.callable(index)?;
+        if args.len() != function.params.len() {
+            return Err(Error::WrongSignature {
+                name: function.name.clone(),
+                expected: format!("{} arguments", args.len()),
+                actual: function.signature(),
+            });
+        }
+        self.inner
+            .pool
+            .with_instance(&function.name, cancel, |lease| {
+                let func = func(lease, index, function);
+                let mut results = vec![Val::Bool(false); usize::from(function.result.is_some())];
+                func.call(&mut *lease.store, args, &mut results)?;
+                Ok((results.pop(), output(lease)))
+            })
+    }
+
+    /// Calls `name` through the typed fast path: bytes and strings cross as
+    /// one copy each. Only for functions whose [`Function::has_fast_path`];
+    /// the arguments must match the parameters' types (`fast.rs`).
+    ///
+    /// # Errors
+    /// As [`Component::call`], and [`Error::WrongSignature`] when the
+    /// function has no fast path or the arguments do not fit it.
+    pub fn call_fast(
+        &self,
+        name: &(impl Callee + ?Sized),
+        args: &[FastArg<'_>],
+        cancel: Option<&CancelToken>,
+    ) -> Result<(FastValue, CallOutput), Error> {
+        let index = name.position(self)?;
+        let function = self.callable(index)?;
+        let Some(shape) = function.shape else {
+            return Err(Error::WrongSignature {
+                name: function.name.clone(),
+                expected: "a function with a fast path".into(),
+                actual: function.signature(),
+            });
+        };
+        shape.check(&function.name, args)?;
+        self.inner
+            .pool
+            .with_instance(&function.name, cancel, |lease| {
+                let func = func(lease, index, function);
+                let value = shape.call(func, &mut *lease.store, args)?;
+                Ok((value, output(lease)))
+            })
+    }
+
+    fn callable(&self, index: usize) -> Result<&Function, Error> {
+        let function = &self.inner.functions[index];
+        match &function.unsupported {
+            Some(reason) => Err(Error::Unsupported {
+                function: function.name.clone(),
+                reason: reason.clone(),
+            }),
+            None => Ok(function),
+        }
+    }
+}
+
+fn func(
+    lease: &mut Lease<'_, wasmtime::component::Instance, wasmtime::component::Func>,
+    index: usize,
+    function: &Function,
+) -> wasmtime::component::Func {
+    lease.func(index, |store, instance| {
+        instance
+            .get_func(store, function.index)
+            .expect("the export index comes from this component's own type")
+    })
+}
+
+fn output(
+    lease: &mut Lease<'_, wasmtime::component::Instance, wasmtime::component::Func>,
+) -> CallOutput {
+    lease
+        .store()
+        .data()
+        .wasi
+        .as_ref()
+        .map(crate::wasi::WasiState::take_output)
+        .unwrap_or_default()
+}
+
+/// Every exported function, the component's own and its interfaces'.
+fn functions(
+    engine: &wasmtime::Engine,
+    component: &wasmtime::component::Component,
+) -> Vec<Function> {
+    let ty = component.component_type();
+    let mut own = Vec::new();
+    let mut of_interfaces = Vec::new();
+    for (name, item) in ty.exports(engine) {
+        match item.ty {
+            ComponentItem::ComponentFunc(func) => {
+                if let Some(index) = component.get_export_index(None, name) {
+                    own.push(Function::of(name.to_owned(), &func, index));
+                }
+            }
+            ComponentItem::ComponentInstance(interface) => {
+                let Some(at) = component.get_export_index(None, name) else {
+                    continue;
+                };
+                for (func_name, item) in interface.exports(engine) {
+                    if let ComponentItem::ComponentFunc(func) = item.ty
+                        && let Some(index) = component.get_export_index(Some(&at), func_name)
+                    {
+                        let full = format!("{name}/{func_name}");
+                        of_interfaces.push(Function::of(full, &func, index));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    own.extend(of_interfaces);
+    own
+}

@@ -1,0 +1,399 @@
+//! The instance pool, shared by core modules and components: instances from
+//! a pre-linked `InstancePre`, reused (pooled) or fresh per call, every call
+//! under the deadline, the memory cap and its cancel token, and the failures
+//! classified into one [`Error`].
+
+use std::any::{Any, TypeId};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossbeam_queue::ArrayQueue;
+
+use crate::cache::CacheOutcome;
+use crate::error::trap_code;
+use crate::store::{CallState, new_store};
+use crate::{CancelToken, Error, Isolation, Runtime};
+
+/// How a module or component was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadInfo {
+    /// Whether the compiled code came from the disk cache.
+    pub cache: CacheOutcome,
+    /// Time to get compiled code: read from the cache, or compile (and write).
+    pub load_time: Duration,
+    /// The file's size in bytes.
+    pub size_bytes: usize,
+}
+
+/// An instance pool, as `pool_stats()` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Instances alive in the pool (idle or busy). Always 0 in per-call mode.
+    pub size: usize,
+    /// Calls running now.
+    pub busy: usize,
+    /// Calls that trapped.
+    pub traps: u64,
+    /// Calls interrupted at their deadline.
+    pub timeouts: u64,
+    /// Calls stopped at the memory cap.
+    pub memory_limits: u64,
+    /// Calls stopped by their [`CancelToken`].
+    pub cancelled: u64,
+}
+
+/// What a pool instantiates: a core module or a component, pre-linked.
+pub(crate) trait Linked: Send + Sync + 'static {
+    /// `wasmtime::Instance`, or `wasmtime::component::Instance`.
+    type Instance: Copy + Send + 'static;
+    /// A function handle, cached per instance by export index.
+    type Func: Copy + Send + 'static;
+    /// Whether its stores need WASI state.
+    const WASI: bool;
+
+    fn instantiate(
+        &self,
+        store: &mut wasmtime::Store<CallState>,
+    ) -> wasmtime::Result<Self::Instance>;
+}
+
+/// One instance and its store, and what callers resolved on it.
+pub(crate) struct Slot<L: Linked> {
+    store: wasmtime::Store<CallState>,
+    instance: L::Instance,
+    funcs: Vec<Option<L::Func>>,
+    cache: Vec<(TypeId, Box<dyn Any + Send>)>,
+}
+
+/// An instance lent to the closure of `with_instance`, with the deadline,
+/// the memory cap and the cancel token of the call already set.
+pub struct Lease<'a, I = wasmtime::Instance, F = wasmtime::Func> {
+    pub(crate) store: &'a mut wasmtime::Store<CallState>,
+    instance: I,
+    pub(crate) funcs: &'a mut Vec<Option<F>>,
+    cache: &'a mut Vec<(TypeId, Box<dyn Any + Send>)>,
+}
+
+impl<I: Copy, F: Copy> Lease<'_, I, F> {
+    /// The instance's store, for wasmtime's calls.
+    pub fn store(&mut self) -> &mut wasmtime::Store<CallState> {
+        self.store
+    }
+
+    /// The instance.
+    #[must_use]
+    pub fn instance(&self) -> I {
+        self.instance
+    }
+
+    /// A value of type `T` made once per instance by `resolve`, then reused
+    /// (typed functions, an exported memory), with the store beside it.
+    /// Resolving `TypedFunc`s once per instance, not per call, is what makes
+    /// a facade's call as cheap as wasmtime's own typed call.
+    ///
+    /// # Errors
+    /// What `resolve` returns, the first time.
+    ///
+    /// # Panics
+    /// Never: the entry stored under `TypeId::of::<T>()` is always a `T`.
+    pub fn cached<T: Any + Send>(
+        &mut self,
+        resolve: impl FnOnce(&mut wasmtime::Store<CallState>, I) -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<(&T, &mut wasmtime::Store<CallState>)> {
+        let key = TypeId::of::<T>();
+        let index = if let Some(index) = self.cache.iter().position(|(k, _)| *k == key) {
+            index
+        } else {
+            let value = resolve(self.store, self.instance)?;
+            self.cache.push((key, Box::new(value)));
+            self.cache.len() - 1
+        };
+        let value = self.cache[index]
+            .1
+            .downcast_ref::<T>()
+            .expect("the entry under TypeId::of::<T>() is a T");
+        Ok((value, self.store))
+    }
+
+    /// Function `index`, looked up by `lookup` once per instance.
+    pub(crate) fn func(
+        &mut self,
+        index: usize,
+        lookup: impl FnOnce(&mut wasmtime::Store<CallState>, I) -> F,
+    ) -> F {
+        if let Some(func) = self.funcs[index] {
+            return func;
+        }
+        let func = lookup(self.store, self.instance);
+        self.funcs[index] = Some(func);
+        func
+    }
+}
+
+/// The pool of one module or component.
+pub(crate) struct Pool<L: Linked> {
+    pub(crate) runtime: Runtime,
+    pub(crate) linked: L,
+    funcs: usize,
+    deadline_ticks: u64,
+    // Lock-free, sized to max_instances so a push never fails. Boxed: a slot
+    // is a few hundred bytes, and only the pointer should move.
+    idle: ArrayQueue<Box<Slot<L>>>,
+    size: AtomicUsize,
+    /// Calls in flight in per-call mode (pooled mode derives it from the pool).
+    per_call_busy: AtomicUsize,
+    traps: AtomicU64,
+    timeouts: AtomicU64,
+    memory_limits: AtomicU64,
+    cancelled: AtomicU64,
+}
+
+impl<L: Linked> Pool<L> {
+    /// A pool for `linked`, whose instances cache `funcs` function handles;
+    /// in pooled mode, with its first instances made.
+    pub(crate) fn new(runtime: Runtime, linked: L, funcs: usize) -> Result<Self, Error> {
+        let config = &runtime.shared.config;
+        let deadline_ticks = config.deadline_ticks();
+        let pool_size = match config.isolation {
+            Isolation::Pooled => config.pool_size(),
+            Isolation::PerCall => 0,
+        };
+        let max_instances = config.max_instances as usize;
+        let pool = Self {
+            runtime,
+            linked,
+            funcs,
+            deadline_ticks,
+            idle: ArrayQueue::new(max_instances),
+            size: AtomicUsize::new(0),
+            per_call_busy: AtomicUsize::new(0),
+            traps: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            memory_limits: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+        };
+        for _ in 0..pool_size {
+            let slot = pool.instantiate("(instantiation)")?;
+            pool.size.fetch_add(1, Ordering::Relaxed);
+            pool.put(slot);
+        }
+        Ok(pool)
+    }
+
+    pub(crate) fn stats(&self) -> PoolStats {
+        let idle = self.idle.len();
+        let size = self.size.load(Ordering::Relaxed);
+        PoolStats {
+            size,
+            // Pooled: every live instance not idle is in a call, so the hot
+            // path needs no shared counter.
+            busy: size.saturating_sub(idle) + self.per_call_busy.load(Ordering::Relaxed),
+            traps: self.traps.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
+            memory_limits: self.memory_limits.load(Ordering::Relaxed),
+            cancelled: self.cancelled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `body` on an instance (see `Module::with_instance`).
+    pub(crate) fn with_instance<R>(
+        &self,
+        label: &str,
+        cancel: Option<&CancelToken>,
+        body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            self.cancelled.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::Cancelled {
+                export: label.to_owned(),
+            });
+        }
+        let mut call = Call::start(self, label)?;
+        let slot = call.slot();
+        slot.store.data_mut().begin_call(cancel);
+        if cancel.is_some() {
+            slot.store.data_mut().ticks_left = self.deadline_ticks - 1;
+            slot.store.set_epoch_deadline(1);
+        } else {
+            slot.store.set_epoch_deadline(self.deadline_ticks);
+        }
+        let mut lease = Lease {
+            store: &mut slot.store,
+            instance: slot.instance,
+            funcs: &mut slot.funcs,
+            cache: &mut slot.cache,
+        };
+        match body(&mut lease) {
+            Ok(value) => {
+                call.succeeded();
+                Ok(value)
+            }
+            Err(error) => Err(call.failed(label, error)),
+        }
+    }
+
+    fn instantiate(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
+        let shared = &self.runtime.shared;
+        let mut store = new_store(&shared.engine, &shared.config, self.deadline_ticks, L::WASI);
+        match self.linked.instantiate(&mut store) {
+            Ok(instance) => Ok(Box::new(Slot {
+                store,
+                instance,
+                funcs: vec![None; self.funcs],
+                cache: Vec::new(),
+            })),
+            Err(error) if error.is::<wasmtime::PoolConcurrencyLimitError>() => {
+                Err(Error::InstanceLimit {
+                    limit: shared.config.max_instances,
+                })
+            }
+            Err(error) => Err(self.classify(label, store.data(), error)),
+        }
+    }
+
+    fn take(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
+        if let Some(slot) = self.idle.pop() {
+            return Ok(slot);
+        }
+        // Every instance is busy: this caller gets a new one, and the pool
+        // keeps it, so the pool grows to the number of callers.
+        let slot = self.instantiate(label)?;
+        self.size.fetch_add(1, Ordering::Relaxed);
+        Ok(slot)
+    }
+
+    fn put(&self, slot: Box<Slot<L>>) {
+        // Cannot be full: at most max_instances slots exist at all.
+        if self.idle.push(slot).is_err() {
+            self.size.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Replaces an instance that was thrown away after a failure.
+    fn replace(&self) {
+        match self.instantiate("(instantiation)") {
+            Ok(slot) => self.put(slot),
+            Err(_) => {
+                self.size.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn classify(&self, label: &str, state: &CallState, error: wasmtime::Error) -> Error {
+        if let Some(requested) = state.refused_growth {
+            self.memory_limits.fetch_add(1, Ordering::Relaxed);
+            return Error::MemoryLimit {
+                export: label.to_owned(),
+                requested,
+                limit: state.max_memory,
+            };
+        }
+        let trap = |code: &'static str, message: String| Error::Trap {
+            export: label.to_owned(),
+            code,
+            message,
+            guest_stderr: state
+                .wasi
+                .as_ref()
+                .map(crate::wasi::WasiState::stderr_tail)
+                .unwrap_or_default(),
+        };
+        if let Some(&code) = error.downcast_ref::<wasmtime::Trap>() {
+            if code == wasmtime::Trap::Interrupt {
+                self.timeouts.fetch_add(1, Ordering::Relaxed);
+                return Error::Timeout {
+                    export: label.to_owned(),
+                    timeout: self.runtime.shared.config.timeout,
+                };
+            }
+            self.traps.fetch_add(1, Ordering::Relaxed);
+            return trap(trap_code(code), code.to_string());
+        }
+        if error.is::<wasmtime::ThrownException>() {
+            self.traps.fetch_add(1, Ordering::Relaxed);
+            let message = "a Wasm exception was thrown and not caught".to_owned();
+            return trap("uncaught_exception", message);
+        }
+        match error.downcast::<Error>() {
+            Ok(Error::Cancelled { .. }) => {
+                self.cancelled.fetch_add(1, Ordering::Relaxed);
+                Error::Cancelled {
+                    export: label.to_owned(),
+                }
+            }
+            Ok(ours) => ours,
+            Err(other) => Error::engine(format!("calling `{label}`"), other),
+        }
+    }
+}
+
+/// One call's instance, and the pool's accounting for it. Every way out
+/// settles the accounting exactly once: [`Call::succeeded`] and
+/// [`Call::failed`], or `Drop` when the call's closure panicked.
+struct Call<'a, L: Linked> {
+    pool: &'a Pool<L>,
+    slot: Option<Box<Slot<L>>>,
+    pooled: bool,
+}
+
+impl<'a, L: Linked> Call<'a, L> {
+    fn start(pool: &'a Pool<L>, label: &str) -> Result<Self, Error> {
+        let pooled = pool.runtime.shared.config.isolation == Isolation::Pooled;
+        let slot = if pooled {
+            pool.take(label)?
+        } else {
+            let slot = pool.instantiate(label)?;
+            pool.per_call_busy.fetch_add(1, Ordering::Relaxed);
+            slot
+        };
+        Ok(Self {
+            pool,
+            slot: Some(slot),
+            pooled,
+        })
+    }
+
+    fn slot(&mut self) -> &mut Slot<L> {
+        self.slot
+            .as_mut()
+            .expect("a call holds its slot until it ends")
+    }
+
+    /// The instance did nothing wrong: back to the pool.
+    fn succeeded(mut self) {
+        let slot = self.slot.take().expect("a call ends once");
+        if self.pooled {
+            self.pool.put(slot);
+        } else {
+            self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The call failed: the instance is dropped and, when pooled, replaced.
+    fn failed(mut self, label: &str, error: wasmtime::Error) -> Error {
+        let slot = self.slot.take().expect("a call ends once");
+        let error = self.pool.classify(label, slot.store.data(), error);
+        drop(slot);
+        if self.pooled {
+            self.pool.replace();
+        } else {
+            self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+        }
+        error
+    }
+}
+
+impl<L: Linked> Drop for Call<'_, L> {
+    fn drop(&mut self) {
+        // Only reached with a slot when the closure panicked: drop the
+        // instance (it may be mid-call), and count it gone. The pool regrows
+        // on demand; instantiating here, during an unwind, could panic again.
+        if self.slot.take().is_some() {
+            if self.pooled {
+                self.pool.size.fetch_sub(1, Ordering::Relaxed);
+            } else {
+                self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}

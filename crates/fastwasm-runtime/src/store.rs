@@ -1,0 +1,112 @@
+//! The state every `Store` carries, and how a store is made.
+
+use crate::wasi::WasiState;
+use crate::{CancelToken, Error};
+use wasmtime_wasi::{WasiCtxView, WasiView};
+
+/// The runtime's state in every `Store`: the memory cap, what the guest last
+/// asked for above it, the running call's cancel token, and, for a
+/// component, its WASI state. Opaque: a facade only passes
+/// `&mut Store<CallState>` on to wasmtime's typed calls.
+pub struct CallState {
+    pub(crate) max_memory: usize,
+    pub(crate) refused_growth: Option<usize>,
+    pub(crate) cancel: Option<CancelToken>,
+    /// Epoch ticks left before the deadline, counted down when `cancel` makes
+    /// the call wake at every tick.
+    pub(crate) ticks_left: u64,
+    /// Components only: WASI, deny by default, with captured stdout and stderr.
+    pub(crate) wasi: Option<WasiState>,
+}
+
+impl CallState {
+    /// Called by wasmtime when the epoch deadline is reached. Without a cancel
+    /// token the deadline is the call's own, so the call ends; with one, the
+    /// deadline is the next tick, so the token is checked at every tick.
+    fn on_deadline(&mut self) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+        let Some(cancel) = &self.cancel else {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        };
+        if cancel.is_cancelled() {
+            // The export's name is filled in by the classification.
+            return Err(wasmtime::Error::new(Error::Cancelled {
+                export: String::new(),
+            }));
+        }
+        if self.ticks_left == 0 {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        }
+        self.ticks_left -= 1;
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    }
+
+    /// Prepares the store's state for a call under `cancel`.
+    pub(crate) fn begin_call(&mut self, cancel: Option<&CancelToken>) {
+        self.cancel = cancel.cloned();
+        if let Some(wasi) = &self.wasi {
+            wasi.clear_output();
+        }
+    }
+}
+
+impl wasmtime::ResourceLimiter for CallState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_memory {
+            self.refused_growth = Some(desired);
+            // Trap instead of returning -1 from memory.grow, so the caller gets
+            // a memory-limit error rather than whatever the guest makes of -1.
+            wasmtime::bail!("memory limit");
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// A store with the limiter, the deadline callback and a first deadline (a
+/// start function runs during instantiation, so it gets one too), and WASI
+/// state when `wasi` (components).
+pub(crate) fn new_store(
+    engine: &wasmtime::Engine,
+    config: &crate::RuntimeConfig,
+    deadline_ticks: u64,
+    wasi: bool,
+) -> wasmtime::Store<CallState> {
+    let state = CallState {
+        max_memory: config.max_memory_bytes,
+        refused_growth: None,
+        cancel: None,
+        ticks_left: 0,
+        wasi: wasi.then(|| WasiState::new(config.max_output_bytes)),
+    };
+    let mut store = wasmtime::Store::new(engine, state);
+    store.limiter(|state| state);
+    store.epoch_deadline_callback(|mut store| store.data_mut().on_deadline());
+    store.set_epoch_deadline(deadline_ticks);
+    store
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        let wasi = self
+            .wasi
+            .as_mut()
+            .expect("only component stores are linked to WASI, and they have its state");
+        WasiCtxView {
+            ctx: &mut wasi.ctx,
+            table: &mut wasi.table,
+        }
+    }
+}

@@ -1,0 +1,323 @@
+"""fastwasm.Component: any component, called with typed Python values.
+
+One test per row of the value mapping (docs/components.md), through the echo
+component; the errors, which name the parameter and the path inside it;
+the fault component's faults and the WASI policy; and property tests that
+send random values of every type there and back, and random malformed values
+that must fail cleanly and leave the pool healthy."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastwasm
+from spinning import spinning
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPONENTS = Path(fastwasm.__file__).with_name("components")
+FAULT = ROOT / "tests" / "components" / "fault.wasm"
+
+
+def test_load_gives_a_component_or_a_module(component_runtime: fastwasm.Runtime) -> None:
+    runtime = component_runtime
+    assert isinstance(runtime.load(COMPONENTS / "fib.wasm"), fastwasm.Component)
+    assert isinstance(runtime.load_bytes((COMPONENTS / "fib.wasm").read_bytes()), fastwasm.Component)
+    assert isinstance(runtime.load_bytes(b"(module)"), fastwasm.Module)
+
+
+def test_exports_describe_each_function(echo: fastwasm.Component) -> None:
+    exports = {e.name: e for e in echo.exports}
+    div = exports["checked-div"]
+    assert div.params == (("a", "s32"), ("b", "s32"))
+    assert div.result == "result<s32, string>"
+    assert div.signature == "func(a: s32, b: s32) -> result<s32, string>"
+    assert div.unsupported is None
+    assert exports["fastwasm:echo/api@0.1.0/greet"].signature == "func(name: string) -> string"
+    assert exports["xor-bytes"].fast_path
+    make = exports["fastwasm:echo/counters@0.1.0/make-counter"]
+    assert make.unsupported is not None
+    assert "resources are not supported yet" in make.unsupported
+
+
+TEN = {"a": 1, "b": -2, "c": 3, "d": -4, "e": 5, "f": -6, "g": 2**64 - 1, "h": -(2**63), "i": 0.5, "j": "ten"}
+
+
+@pytest.mark.parametrize(
+    ("function", "given", "expected"),
+    [
+        ("echo-bool", True, True),
+        ("echo-s8", -128, -128),
+        ("echo-u8", 255, 255),
+        ("echo-s16", -32768, -32768),
+        ("echo-u16", 65535, 65535),
+        ("echo-s32", -(2**31), -(2**31)),
+        ("echo-u32", 2**32 - 1, 2**32 - 1),
+        ("echo-s64", -(2**63), -(2**63)),
+        ("echo-u64", 2**64 - 1, 2**64 - 1),
+        ("echo-f32", 1.5, 1.5),
+        ("echo-f64", 3, 3.0),  # an int is accepted for a float
+        ("echo-char", "é", "é"),
+        ("echo-string", "héllo", "héllo"),
+        ("echo-bytes", b"\x00\xff", b"\x00\xff"),
+        ("echo-bytes", bytearray(b"ab"), b"ab"),
+        ("echo-bytes", memoryview(b"cd"), b"cd"),
+        ("echo-list", [1, -2, 3], [1, -2, 3]),
+        ("echo-list", (4, 5), [4, 5]),
+        ("echo-tuple", (1, "a", 2.5), (1, "a", 2.5)),
+        ("echo-tuple", [1, "a", 2.5], (1, "a", 2.5)),
+        ("echo-point", {"x": 1.0, "y": 2.0}, {"x": 1.0, "y": 2.0}),
+        ("echo-ten", TEN, TEN),
+        ("echo-color", "dark-blue", "dark-blue"),
+        ("echo-color", "dark_blue", "dark-blue"),  # snake_case spelling in
+        ("echo-perms", {"read", "exec"}, {"read", "exec"}),
+        ("echo-perms", frozenset({"write"}), {"write"}),
+        ("echo-perms", ["read", "read"], {"read"}),
+        ("echo-shape", {"circle": 2.0}, {"circle": 2.0}),
+        ("echo-shape", {"rect": {"x": 1.0, "y": 1.0}}, {"rect": {"x": 1.0, "y": 1.0}}),
+        ("echo-shape", "empty", "empty"),  # a case without payload: its bare name
+        ("echo-option", None, None),
+        ("echo-option", "some", "some"),
+        ("echo-results", [{"ok": 1}, {"err": "no"}], [{"ok": 1}, {"err": "no"}]),
+        ("echo-bare-results", [{"ok": None}, {"err": "e"}], [{"ok": None}, {"err": "e"}]),
+    ],
+)
+def test_every_row_of_the_mapping_goes_there_and_back(
+    echo: fastwasm.Component, function: str, given: Any, expected: Any
+) -> None:
+    assert echo.call(function, given) == expected
+    assert type(echo.call(function, given)) is type(expected)
+
+
+def test_a_record_takes_wit_or_snake_case_field_names_and_gives_snake_case(echo: fastwasm.Component) -> None:
+    expected = {"first_name": "Ada", "age_years": 36}
+    assert echo.call("echo-person", {"first-name": "Ada", "age-years": 36}) == expected
+    assert echo.call("echo-person", {"first_name": "Ada", "age_years": 36}) == expected
+    with pytest.raises(TypeError, match=r"argument v\.age_years: missing field"):
+        echo.call("echo-person", {"first_name": "Ada"})
+
+
+def test_a_top_level_result_returns_ok_or_raises_guest_error(echo: fastwasm.Component) -> None:
+    assert echo.call("checked-div", 7, 2) == 3
+    with pytest.raises(fastwasm.GuestError) as error:
+        echo.call("checked-div", 7, 0)
+    assert error.value.value == "cannot divide 7 by 0"
+    assert (error.value.kind, error.value.http_status, error.value.function) == ("guest_error", 400, "checked-div")
+    assert isinstance(error.value, fastwasm.WasmError)
+    assert echo.call("validate", "text") is None
+    with pytest.raises(fastwasm.GuestError, match="the text is empty"):
+        echo.call("validate", "")
+
+
+def test_arguments_by_position_or_name_in_either_spelling(echo: fastwasm.Component) -> None:
+    expected = "n: 3 at 0.5 (on)"
+    assert echo.call("describe", "n", 3, 0.5, True) == expected
+    assert echo.call("describe", name="n", count=3, ratio=0.5, on=True) == expected
+    assert echo.call("describe", "n", 3, ratio=0.5, on=True) == expected
+    assert echo.call("checked_div", a=9, b=3) == 3
+    assert echo.call("fastwasm:echo/api@0.1.0/greet", "you") == "Hello, you!"
+    with pytest.raises(TypeError, match="missing its argument on"):
+        echo.call("describe", "n", 3, 0.5)
+    with pytest.raises(TypeError, match='describe got "name" twice'):
+        echo.call("describe", "n", 3, 0.5, True, name="m")
+    with pytest.raises(TypeError, match='echo-color has no parameter "colour"'):
+        echo.call("echo-color", colour="red")
+    with pytest.raises(TypeError, match="takes 2 arguments, got 3"):
+        echo.call("checked-div", 1, 2, 3)
+    with pytest.raises(fastwasm.ModuleError, match="no exported function `nope`"):
+        echo.call("nope")
+
+
+@pytest.mark.parametrize(
+    ("function", "given", "error", "message"),
+    [
+        ("echo-u8", 256, ValueError, "argument v: 256 does not fit in u8"),
+        ("echo-u8", -1, ValueError, "argument v: -1 does not fit in u8"),
+        ("echo-u8", True, TypeError, "argument v: expected an int for u8, got bool"),
+        ("echo-u8", 1.0, TypeError, "argument v: expected an int for u8, got float"),
+        ("echo-bool", 1, TypeError, "argument v: expected a bool, got int"),
+        ("echo-char", "ab", ValueError, "argument v: a char is a str of length 1, got 2 characters"),
+        ("echo-string", b"x", TypeError, "argument v: expected a str, got bytes"),
+        ("echo-bytes", "x", TypeError, "argument v: expected bytes, bytearray or memoryview for list<u8>, got str"),
+        ("echo-list", [1, "2"], TypeError, "argument v[1]: expected an int for s32, got str"),
+        ("echo-tuple", (1, "a"), ValueError, "argument v: expected a tuple of 3, got 2 items"),
+        ("echo-points", [{"x": 1, "y": 2}, {"x": 1}], TypeError, "argument v[1].y: missing field"),
+        ("echo-points", [{"x": 1, "y": "2"}], TypeError, "argument v[0].y: expected a float (or an int), got str"),
+        ("echo-point", {"x": 1, "y": 2, "z": 3}, ValueError, "argument v: unknown field 'z'"),
+        ("echo-color", "purple", ValueError, 'argument v: "purple" is not a case of this enum'),
+        ("echo-perms", {"fly"}, ValueError, 'argument v: "fly" is not a flag of these flags'),
+        ("echo-perms", "read", TypeError, "argument v: expected a set, frozenset or list of flag names"),
+        ("echo-shape", {"circle": "big"}, TypeError, "argument v.circle: expected a float (or an int), got str"),
+        ("echo-shape", {"square": 1}, ValueError, 'argument v: "square" is not a case of this variant'),
+        ("echo-shape", "circle", TypeError, "argument v.circle: this case needs a payload"),
+        ("echo-results", [{"maybe": 1}], TypeError, 'argument v[0]: expected a dict {"ok": value} or {"err": value}'),
+    ],
+)
+def test_a_wrong_value_is_refused_naming_the_path_and_never_reaches_the_guest(
+    echo: fastwasm.Component, function: str, given: Any, error: type[Exception], message: str
+) -> None:
+    before = echo.pool_stats()
+    with pytest.raises(error) as raised:
+        echo.call(function, given)
+    assert str(raised.value).startswith(message), str(raised.value)
+    after = echo.pool_stats()
+    assert (after.size, after.traps, after.busy) == (before.size, before.traps, 0)
+
+
+def test_a_resource_function_is_refused_with_a_reason(echo: fastwasm.Component) -> None:
+    with pytest.raises(fastwasm.ModuleError, match="resources are not supported yet") as error:
+        echo.call("fastwasm:echo/counters@0.1.0/make-counter")
+    assert (error.value.kind, error.value.http_status) == ("unsupported", 501)
+
+
+def test_the_fast_path_moves_a_mebibyte(echo: fastwasm.Component) -> None:
+    data = bytes(range(256)) * 4096
+    assert echo.call("xor-bytes", data, 0xFF) == bytes(b ^ 0xFF for b in data)
+    assert echo.call("xor-bytes", bytearray(data[:3]), 1) == bytes(b ^ 1 for b in data[:3])
+    assert echo.call("reverse", "abc" * 1000) == "cba" * 1000
+
+
+def test_a_panic_is_a_trap_that_carries_the_panic_message(fault: fastwasm.Component) -> None:
+    with pytest.raises(fastwasm.WasmTrap) as trap:
+        fault.call("panic", "boom at the guest")
+    assert trap.value.code == "unreachable"
+    assert "boom at the guest" in str(trap.value)
+    assert fault.call("grow", 1) == 1
+
+
+def test_a_loop_is_stopped_at_the_deadline_and_memory_at_the_cap(fault: fastwasm.Component) -> None:
+    with pytest.raises(fastwasm.WasmTimeout):
+        fault.call("spin")
+    with pytest.raises(fastwasm.WasmMemoryLimit):
+        fault.call("grow", 64)
+    assert fault.call("grow", 2) == 2
+    assert fault.pool_stats().busy == 0
+
+
+def test_the_guest_sees_no_files_no_environment_no_network(fault: fastwasm.Component) -> None:
+    with pytest.raises(fastwasm.GuestError, match="/etc/passwd"):
+        fault.call("read-file", "/etc/passwd")
+    assert fault.call("environment") == []
+    assert fault.call("arguments") == []
+    assert fault.call("read-stdin") == 0
+    with pytest.raises(fastwasm.GuestError):
+        fault.call("connect", "127.0.0.1:9")
+    assert fault.call("now") > time.time_ns() - 60 * 10**9
+    assert fault.call("random") != fault.call("random")
+
+
+def test_output_is_captured_per_call(fault: fastwasm.Component) -> None:
+    result = fault.call_with_output("chatter", "hi", 2)
+    assert (result.value, result.stdout, result.stderr, result.dropped) == (2, b"hi\nhi\n", b"hi\nhi\n", 0)
+    assert fault.call_with_output("grow", 1).stdout == b""
+
+
+def test_output_past_the_cap_is_dropped_and_counted() -> None:
+    small = fastwasm.Runtime(max_output_kb=1, use_cache=False).load(FAULT)
+    assert isinstance(small, fastwasm.Component)
+    line = "x" * 99  # 100 bytes a line with its newline, to each stream
+    result = small.call_with_output("chatter", line, 30)
+    assert result.value == 30
+    assert (len(result.stdout), len(result.stderr)) == (1024, 1024)
+    assert result.stdout == (line.encode() + b"\n") * 10 + (line.encode() + b"\n")[:24]
+    assert result.dropped == 2 * (3000 - 1024)
+
+
+def test_long_component_calls_release_the_gil(fault: fastwasm.Component) -> None:
+    # While one thread spins in the guest, this one runs Python and sees it busy.
+    with spinning(fault, lambda cancel: fault.call("spin", cancel=cancel)) as outcome:
+        pass
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], fastwasm.WasmCancelled)
+
+
+# Property tests: random values of every supported type, there and back.
+finite32 = st.floats(width=32, allow_nan=False)
+values = {
+    "echo-bool": st.booleans(),
+    "echo-s8": st.integers(-(2**7), 2**7 - 1),
+    "echo-u8": st.integers(0, 2**8 - 1),
+    "echo-s16": st.integers(-(2**15), 2**15 - 1),
+    "echo-u16": st.integers(0, 2**16 - 1),
+    "echo-s32": st.integers(-(2**31), 2**31 - 1),
+    "echo-u32": st.integers(0, 2**32 - 1),
+    "echo-s64": st.integers(-(2**63), 2**63 - 1),
+    "echo-u64": st.integers(0, 2**64 - 1),
+    "echo-f32": finite32,
+    "echo-f64": st.floats(allow_nan=False),
+    "echo-char": st.characters(codec="utf-8"),
+    "echo-string": st.text(),
+    "echo-bytes": st.binary(),
+    "echo-list": st.lists(st.integers(-(2**31), 2**31 - 1)),
+    "echo-tuple": st.tuples(st.integers(0, 255), st.text(), st.floats(allow_nan=False)),
+    "echo-points": st.lists(st.fixed_dictionaries({"x": st.floats(allow_nan=False), "y": st.floats(allow_nan=False)})),
+    "echo-color": st.sampled_from(["red", "green", "dark-blue"]),
+    "echo-perms": st.sets(st.sampled_from(["read", "write", "exec"])),
+    "echo-shape": st.one_of(
+        st.just("empty"),
+        st.builds(lambda r: {"circle": r}, st.floats(allow_nan=False)),
+        st.builds(lambda x, y: {"rect": {"x": x, "y": y}}, st.floats(allow_nan=False), st.floats(allow_nan=False)),
+    ),
+    "echo-option": st.none() | st.text(),
+    "echo-results": st.lists(
+        st.one_of(st.builds(lambda v: {"ok": v}, st.integers(0, 2**32 - 1)), st.builds(lambda e: {"err": e}, st.text()))
+    ),
+}
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return bool(a == b)
+
+
+@given(data=st.data())
+def test_random_values_of_every_type_come_back_equal(echo: fastwasm.Component, data: st.DataObject) -> None:
+    function = data.draw(st.sampled_from(sorted(values)))
+    value = data.draw(values[function])
+    back = echo.call(function, value)
+    expected = value
+    if function == "echo-tuple":
+        expected = tuple(value)
+    if function == "echo-perms":
+        expected = set(value)
+    assert same(back, expected), (function, value, back)
+
+
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=3),
+    st.binary(max_size=3),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=3),
+)
+
+
+def iter_exports(echo: fastwasm.Component) -> Iterator[str]:
+    return (e.name for e in echo.exports if e.unsupported is None and e.params)
+
+
+@given(data=st.data())
+def test_random_malformed_values_fail_cleanly_and_leave_the_pool_healthy(
+    echo: fastwasm.Component, data: st.DataObject
+) -> None:
+    function = data.draw(st.sampled_from(sorted(iter_exports(echo))))
+    arity = len(next(e for e in echo.exports if e.name == function).params)
+    args = data.draw(st.lists(junk, min_size=arity, max_size=arity))
+    # Refused before the guest, or the guest's own answer; never anything else.
+    with contextlib.suppress(TypeError, ValueError, fastwasm.GuestError):
+        echo.call(function, *args)
+    stats = echo.pool_stats()
+    assert (stats.traps, stats.busy) == (0, 0)
+    assert echo.call("echo-u8", 7) == 7
