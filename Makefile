@@ -55,11 +55,11 @@ $(VENV_STAMP): requirements.lock
 	touch $@
 
 # Debian packages the tests and benchmarks run: hey (load generator), chromium
-# (the browser test drives /usr/bin/chromium; no browser is downloaded) and
-# node (JSON.parse of every answer, tests/clients).
-DEB_TOOLS := hey:hey chromium:chromium node:nodejs
+# (the browser test drives /usr/bin/chromium; no browser is downloaded),
+# node (JSON.parse of every answer, tests/clients) and curl (the tutorials' commands).
+DEB_TOOLS := hey:hey chromium:chromium node:nodejs curl:curl
 
-.PHONY: tools ## install hey, chromium and node (Debian packages) when they are missing
+.PHONY: tools ## install hey, chromium, node and curl (Debian packages) when they are missing
 tools:
 	@missing=$$(for t in $(DEB_TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
 	if [ -n "$$missing" ]; then \
@@ -129,6 +129,7 @@ bench: build tools peers server-bin component-cost-bin
 	$(PYTHON) bench/micro.py
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
+	$(PYTHON) bench/module_http.py
 	$(PYTHON) bench/report.py
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
@@ -136,6 +137,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
+	BENCH_QUICK=1 $(PYTHON) bench/module_http.py
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
@@ -151,6 +153,7 @@ target/release/fastwasm-server:
 .PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
 bench-http: build tools server-bin
 	$(PYTHON) bench/http_bench.py
+	$(PYTHON) bench/module_http.py
 
 .PHONY: soak ## a check: mixed load on both servers, fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
 soak: build tools server-bin

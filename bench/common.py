@@ -121,14 +121,27 @@ def fastwasm_server(port: int, workers: int = 1) -> list[str]:
     return [FASTWASM_BIN, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
 
 
-def hey(url: str, seconds: float, connections: int, cpu: int | None = 1) -> list[dict[str, str]]:
-    """One `hey -z` block; every request as a CSV row (response-time, status-code, offset...)."""
+def hey(
+    url: str,
+    seconds: float,
+    connections: int,
+    cpu: int | None = 1,
+    *,
+    body: Path | None = None,
+    content_type: str = "application/json",
+    accept: str | None = None,
+) -> list[dict[str, str]]:
+    """One `hey -z` block (a POST of the file `body`, when given); every
+    request as a CSV row (response-time, status-code, offset...)."""
     binary = shutil.which("hey")
     if not binary:
         sys.exit("hey is missing: `make tools` installs it")
     prefix = pinned(cpu) if cpu is not None else []
+    post = ["-m", "POST", "-T", content_type, "-D", str(body)] if body is not None else []
+    if accept is not None:
+        post += ["-H", f"Accept: {accept}"]
     out = subprocess.run(
-        [*prefix, binary, "-z", f"{seconds}s", "-c", str(connections), "-o", "csv", url],
+        [*prefix, binary, "-z", f"{seconds}s", "-c", str(connections), *post, "-o", "csv", url],
         check=True,
         capture_output=True,
         text=True,

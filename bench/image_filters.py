@@ -34,8 +34,8 @@ def blur_python(rgba: bytes, width: int, height: int, radius: int) -> bytes:
     """Box blur of `radius` pixels, rows then columns, edges clamped."""
     if width * height * 4 != len(rgba) or width == 0 or height == 0:
         raise ValueError(f"{len(rgba)} bytes is not width × height × 4 = {width} × {height} × 4")
-    if radius < 1:
-        raise ValueError("radius must be at least 1")
+    if not 1 <= radius <= 1024:
+        raise ValueError("radius must be in [1, 1024]")
     rows = _pass(rgba, height, width, 4 * width, 4, radius)
     return bytes(_pass(rows, width, height, 4, 4 * width, radius))
 

@@ -425,6 +425,31 @@ def cheap_under_heavy_section(data: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def modules_http_section(data: dict[str, Any] | None) -> list[str]:
+    """`bench/module_http.py`: a bytes kernel as a module route, against pure
+    Python and a hand-written endpoint, over HTTP and in-process."""
+    if data is None:
+        return []
+    lines = [
+        "## A bytes kernel as a module route (`POST /modules/image/grayscale`)",
+        "",
+        f"`bench/module_http.py` (in `make bench-http`): {data['http']['conditions']}."
+        f" Conditions: {conditions(data['machine'])}.",
+        "",
+        "| contender | req/s (median) | p50 | p99 | requests | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in data["http"]["rows"]:
+        lines.append(
+            f"| {row['name']} | {row['req_per_s_median']:,.0f} | {row['p50_ms']:.2f} ms | {row['p99_ms']:.2f} ms"
+            f" | {row['requests']:,} | {row['non_2xx']} |"
+        )
+    lines += ["", "In-process, without HTTP (medians over the rounds, interleaved):", ""]
+    for size, table in data["in_process"].items():
+        lines += [*micro_table(f"grayscale of {size}", table), ""]
+    return lines
+
+
 def soak_section(data: dict[str, Any] | None) -> list[str]:
     if data is None:
         return []
@@ -499,6 +524,7 @@ def main() -> None:
         *startup_section(http, micro),
         *memory_section(http),
         *http_section(http),
+        *modules_http_section(load_optional("modules-http", ("http", "in_process"))),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
         *soak_section(load_optional("soak", ("servers", "conditions"))),
         "## Also",

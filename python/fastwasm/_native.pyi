@@ -11,6 +11,7 @@ __all__ = [
     "ALGORITHMS",
     "MAX_U64_N",
     "WASMTIME_VERSION",
+    "Answer",
     "CacheStatus",
     "CallResult",
     "CancelToken",
@@ -22,6 +23,8 @@ __all__ = [
     "LoadInfo",
     "Module",
     "ModuleError",
+    "ModuleLimits",
+    "ModuleSet",
     "PoolStats",
     "Runtime",
     "WasmCancelled",
@@ -246,6 +249,69 @@ class CallResult:
     @property
     def dropped(self) -> int:
         """Bytes written past the cap, and dropped."""
+
+@final
+class Answer:
+    """An HTTP answer of a module route, as fastwasm-server sends it."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def retry_after_s(self) -> int | None: ...
+    @property
+    def execution_time_s(self) -> float | None: ...
+    @property
+    def outcome(self) -> str:
+        """`ok`, `guest_error`, `validation`, `not_found`, `too_large`, `unsupported_media_type`, or an error kind."""
+
+@final
+class ModuleLimits:
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def max_memory_mb(self) -> int: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def heavy(self) -> bool: ...
+
+@final
+class ModuleSet:
+    """Every component of a directory, loaded, and the answers of the module routes."""
+
+    def __new__(
+        cls,
+        runtime: Runtime,
+        directory: str | PathLike[str],
+        *,
+        timeout_s: float,
+        max_memory_mb: int,
+        max_body_bytes: int,
+        heavy: bool = True,
+        file: bool = False,
+    ) -> ModuleSet: ...
+    @property
+    def directory_error(self) -> str | None: ...
+    @property
+    def modules(self) -> list[tuple[str, str | None]]: ...
+    def limits(self, name: str) -> ModuleLimits | None: ...
+    def listing(self) -> Answer: ...
+    def show(self, name: str) -> Answer: ...
+    def too_large(self, name: str) -> Answer | None: ...
+    def call(
+        self,
+        module: str,
+        function: str,
+        body: bytes,
+        content_type: str | None = None,
+        accept: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Answer: ...
+    def openapi_paths(self) -> str: ...
 
 @final
 class Component:

@@ -1,5 +1,5 @@
 """The `fastwasm` command: `fastwasm serve [--host H] [--port P] [--workers N]`, `fastwasm openapi`,
-`fastwasm settings`."""
+`fastwasm settings`, `fastwasm inspect FILE.wasm`, `fastwasm call FILE.wasm FUNCTION --json '{...}'`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import fastwasm
     from fastwasm.api.settings import Settings
 
 # uvicorn, FastAPI and pydantic are imported inside the functions: a worker
@@ -31,7 +33,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     commands.add_parser("openapi", help="print the OpenAPI document (docs/openapi.json, which fastwasm-server shares)")
     commands.add_parser("settings", help="print the effective FASTWASM_* settings as JSON")
+    inspect = commands.add_parser("inspect", help="print a component's exports with their WIT signatures")
+    inspect.add_argument("file", type=Path, help="a component or a core module (.wasm or .wat)")
+    call = commands.add_parser(
+        "call",
+        help="call a component's function with JSON arguments and print its result as JSON "
+        "(the mapping and limits of POST /modules/...)",
+    )
+    call.add_argument("file", type=Path, help="a component (.wasm); its NAME.toml sidecar applies")
+    call.add_argument("function", help="the function, in WIT or snake_case spelling")
+    call.add_argument("--json", default="{}", help="the arguments: a JSON object by parameter name (default {})")
     args = parser.parse_args(argv)
+    if args.command == "inspect":
+        inspect_file(parser, defaults, args.file)
+    if args.command == "call":
+        call_file(parser, defaults, args.file, args.function, args.json)
     if args.command == "openapi":
         print(openapi_document(), end="")
     if args.command == "settings":
@@ -70,6 +86,60 @@ def openapi_document() -> str:
     from fastwasm.api import create_app  # here: `serve` needs no app in the parent process
 
     return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def runtime_of(settings: Settings) -> fastwasm.Runtime:
+    import fastwasm
+
+    return fastwasm.Runtime(
+        timeout_s=settings.wasm_timeout_s,
+        max_memory_mb=settings.wasm_max_memory_mb,
+        cache_dir=settings.cache_dir,
+        max_module_bytes=settings.max_module_bytes,
+    )
+
+
+def inspect_file(parser: argparse.ArgumentParser, settings: Settings, path: Path) -> None:
+    """One line per export: `name: signature` (WIT for a component, core
+    types for a module), and why a component function cannot be called."""
+    import fastwasm
+
+    try:
+        loaded = runtime_of(settings).load(path)
+    except fastwasm.WasmError as error:
+        parser.exit(1, f"fastwasm: {error}\n")
+    if isinstance(loaded, fastwasm.Component):
+        print(f"{path.name}: a component")
+        for export in loaded.exports:
+            note = f"  (cannot be called yet: {export.unsupported})" if export.unsupported else ""
+            print(f"  {export.name}: {export.signature}{note}")
+    else:
+        print(f"{path.name}: a core module")
+        for core in loaded.exports:
+            print(f"  {core.name}: {core.signature or '(not a function with scalar types)'}")
+
+
+def call_file(parser: argparse.ArgumentParser, settings: Settings, path: Path, function: str, arguments: str) -> None:
+    """As `POST /modules/NAME/FUNCTION`: prints `result` as JSON, or the
+    error (the guest's, a validation error or a failed call) and exits 1."""
+    import fastwasm
+
+    modules = fastwasm.ModuleSet(
+        runtime_of(settings),
+        path,
+        timeout_s=settings.wasm_timeout_s,
+        max_memory_mb=settings.wasm_max_memory_mb,
+        max_body_bytes=settings.max_body_bytes,
+        file=True,
+    )
+    ((name, error),) = modules.modules
+    if error is not None:
+        parser.exit(1, f"fastwasm: {error}\n")
+    answer = modules.call(name, function, arguments.encode())
+    body = json.loads(answer.body)
+    if answer.status != 200:
+        parser.exit(1, f"fastwasm: {answer.status} {json.dumps(body, ensure_ascii=False)}\n")
+    print(json.dumps(body["result"], ensure_ascii=False))
 
 
 def serve_with_uvicorn(args: argparse.Namespace) -> None:

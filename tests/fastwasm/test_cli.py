@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -113,16 +114,34 @@ def test_the_shared_openapi_document_is_current(capsys: pytest.CaptureFixture[st
 
 def test_the_readme_curl_commands_work(server: str) -> None:
     # The FastAPI service's commands (8000); tests/parity runs fastwasm-server's (8001).
-    commands = re.findall(r"^curl (.*8000.+)$", README.read_text(), flags=re.MULTILINE)
+    commands = re.findall(r'^curl "?(http://localhost:8000[^"\s]*)"?$', README.read_text(), flags=re.MULTILINE)
     assert len(commands) >= 3
     for command in commands:
-        url = command.strip().strip('"').replace("http://localhost:8000", server)
+        url = command.replace("http://localhost:8000", server)
         status, data = get(url)
         assert status == 200, (command, data)
         if "/compare/" in url:
             assert data["agree"] is True
         else:
             assert data["digits"].isdigit()
+
+
+def test_the_readme_module_curl_commands_work(server: str) -> None:
+    # `curl localhost:8000/modules...`, run by the shell as written.
+    commands = re.findall(r"^(curl localhost:8000/modules.*)$", README.read_text(), flags=re.MULTILINE)
+    assert len(commands) == 2
+    outputs = [
+        subprocess.run(
+            ["bash", "-c", command.replace("localhost:8000", server.removeprefix("http://"))],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        for command in commands
+    ]
+    assert "fib" in [m["name"] for m in json.loads(outputs[0])["modules"]]
+    assert json.loads(outputs[1])["result"] == "354224848179261915075"
 
 
 def test_metrics_sum_over_every_worker() -> None:
@@ -136,3 +155,60 @@ def test_metrics_sum_over_every_worker() -> None:
             assert metric(base, ok) == 30
         # 3 slots per worker: the sum is 6 once both workers have synced.
         wait_for(lambda: metric(base, "fastwasm_heavy_slots") == 6, "both workers' slots are summed")
+
+
+COMPONENTS = ROOT / "python" / "fastwasm" / "components"
+
+
+def test_inspect_prints_wit_signatures_or_core_types(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["inspect", str(COMPONENTS / "image.wasm")])
+    assert capsys.readouterr().out.splitlines() == [
+        "image.wasm: a component",
+        "  blur: func(rgba: list<u8>, width: u32, height: u32, radius: u32) -> result<list<u8>, string>",
+        "  grayscale: func(rgba: list<u8>) -> list<u8>",
+    ]
+    main(["inspect", str(ROOT / "python" / "fastwasm" / "modules" / "fibonacci_wasm.wasm")])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "fibonacci_wasm.wasm: a core module"
+    assert "  calculate_fibonacci: (i32) -> i64" in out
+    main(["inspect", str(COMPONENTS / "echo.wasm")])
+    assert (
+        "(cannot be called yet: `fastwasm:echo/counters@0.1.0/make-counter` cannot be called" in capsys.readouterr().out
+    )
+    with pytest.raises(SystemExit) as missing:
+        main(["inspect", str(ROOT / "nope.wasm")])
+    assert missing.value.code == 1
+
+
+def test_call_prints_the_result_as_json_or_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["call", str(COMPONENTS / "fib.wasm"), "fib", "--json", '{"n": 100, "algorithm": "fast_doubling"}'])
+    assert capsys.readouterr().out == '"354224848179261915075"\n'
+    main(
+        [
+            "call",
+            str(COMPONENTS / "echo.wasm"),
+            "echo_person",
+            "--json",
+            '{"v": {"first-name": "Ada", "age_years": 36}}',
+        ]
+    )
+    assert json.loads(capsys.readouterr().out) == {"first_name": "Ada", "age_years": 36}
+    for arguments, message in [
+        ('{"n": 100}', '422 {"detail": [{"type": "missing", "loc": ["body", "algorithm"]'),
+        ('{"n": 94, "algorithm": "recursive"}', '400 {"module": "fib", "function": "fib", "error": '),
+        ("{", '422 {"detail": [{"type": "json_invalid"'),
+    ]:
+        with pytest.raises(SystemExit) as failed:
+            main(["call", str(COMPONENTS / "fib.wasm"), "fib", "--json", arguments])
+        assert failed.value.code == 1
+        assert capsys.readouterr().err.startswith(f"fastwasm: {message}")
+
+
+def test_call_applies_the_sidecar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(ROOT / "tests" / "components" / "fault.wasm", tmp_path / "fault.wasm")
+    (tmp_path / "fault.toml").write_text("timeout_s = 0.2\n")
+    with pytest.raises(SystemExit):
+        main(["call", str(tmp_path / "fault.wasm"), "spin"])
+    err = capsys.readouterr().err
+    assert err.startswith("fastwasm: 504 ")
+    assert "(set by fault.toml timeout_s)" in err

@@ -265,9 +265,13 @@ def metric_families(base: str) -> dict[str, str]:
 def test_metrics_have_the_same_names_and_types(both: dict[str, str]) -> None:
     for base in both.values():
         get(base + "/fibonacci-wasm/10")
+        request = urllib.request.Request(base + "/modules/fib/fib", data=b'{"n": 10, "algorithm": "iterative"}')
+        with urllib.request.urlopen(request, timeout=60):
+            pass
     python, rust = (metric_families(base) for base in both.values())
     assert rust == python
     assert {"fastwasm_requests", "fastwasm_compute_seconds", "fastwasm_wasm_pool_busy"} <= set(python)
+    assert {"fastwasm_module_calls", "fastwasm_module_compute_seconds"} <= set(python)
 
 
 def test_overload_is_503_with_retry_after(both: dict[str, str]) -> None:
@@ -327,10 +331,10 @@ def test_sigterm_finishes_the_request_in_flight(server: str) -> None:
 
 def test_the_readme_curl_commands_for_fastwasm_server_work(both: dict[str, str]) -> None:
     readme = (ROOT / "README.md").read_text()
-    commands = re.findall(r"^curl (.*8001.+)$", readme, flags=re.MULTILINE)
+    commands = re.findall(r'^curl "?(http://localhost:8001[^"\s]*)"?$', readme, flags=re.MULTILINE)
     assert commands
     for command in commands:
-        status, data = get(command.strip().strip('"').replace("http://localhost:8001", both["rust"]))
+        status, data = get(command.replace("http://localhost:8001", both["rust"]))
         assert status == 200, (command, data)
         assert data["digits"].isdigit()
 
@@ -407,8 +411,9 @@ def test_an_invalid_setting_stops_start_up_naming_it(server: str, variable: str,
 
 #: Settings that mean something else on each server: `workers` is processes
 #: for uvicorn and threads for tokio; `wasm_module` is the bundled guest when
-#: unset, which each server finds where it is installed.
-SERVER_SPECIFIC = {"workers", "wasm_module"}
+#: unset, which each server finds where it is installed (`modules_dir` too, for
+#: the bundled components).
+SERVER_SPECIFIC = {"workers", "wasm_module", "modules_dir"}
 PYTHON_ONLY = {"python_workers", "python_timeout_s"}
 
 

@@ -7,6 +7,7 @@
 mod component;
 mod convert;
 mod exceptions;
+mod modules;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -170,8 +171,8 @@ fn loaded(py: Python<'_>, loaded: runtime::Loaded) -> Result<Py<PyAny>> {
 
 /// A WebAssembly engine with its limits. See `fastwasm.Runtime`.
 #[pyclass(frozen, module = "fastwasm")]
-struct Runtime {
-    inner: runtime::Runtime,
+pub(crate) struct Runtime {
+    pub(crate) inner: runtime::Runtime,
     cache_dir: Option<PathBuf>,
 }
 
@@ -620,6 +621,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<component::Component>()?;
     m.add_class::<component::ComponentExport>()?;
     m.add_class::<component::CallResult>()?;
+    m.add_class::<modules::ModuleSet>()?;
+    m.add_class::<modules::Answer>()?;
+    m.add_class::<modules::ModuleLimits>()?;
     m.add_function(wrap_pyfunction!(native_fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(native_digits, m)?)?;
     m.add_function(wrap_pyfunction!(int_to_decimal, m)?)?;

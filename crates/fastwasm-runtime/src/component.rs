@@ -17,6 +17,7 @@ use std::sync::Arc;
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::{ComponentExportIndex, Val};
 
+use crate::config::Limits;
 use crate::fast::{FastArg, FastValue, Shape};
 use crate::pool::{Lease, Linked, LoadInfo, Pool, PoolStats};
 use crate::store::CallState;
@@ -165,6 +166,7 @@ impl Component {
         runtime: Runtime,
         component: &wasmtime::component::Component,
         info: LoadInfo,
+        limits: Limits,
     ) -> Result<Self, Error> {
         let engine = &runtime.shared.engine;
         let mut linker = wasmtime::component::Linker::<CallState>::new(engine);
@@ -199,7 +201,7 @@ impl Component {
             .enumerate()
             .map(|(i, f)| (f.name.clone(), i))
             .collect();
-        let pool = Pool::new(runtime, Pre(pre), functions.len())?;
+        let pool = Pool::new(runtime, Pre(pre), functions.len(), limits)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,

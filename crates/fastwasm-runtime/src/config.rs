@@ -197,8 +197,63 @@ impl RuntimeConfig {
     /// The epoch deadline, in ticks, of one call. One tick more than the
     /// timeout divided by the tick, so a call never stops early: the next tick
     /// may come at once after the deadline is set.
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let ticks = self.timeout.as_nanos().div_ceil(self.epoch_tick.as_nanos());
+    /// Epoch ticks for a deadline of `timeout`: never early, at most one
+    /// tick late.
+    pub(crate) fn deadline_ticks(&self, timeout: Duration) -> u64 {
+        let ticks = timeout.as_nanos().div_ceil(self.epoch_tick.as_nanos());
         u64::try_from(ticks).unwrap_or(u64::MAX - 1) + 1
+    }
+}
+
+/// Limits for one module or component, tighter than its runtime's
+/// (`Runtime::load_with`): a server gives each of its modules its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The deadline of one call; default the runtime's `timeout`.
+    pub timeout: Option<Duration>,
+    /// The linear-memory cap of one instance; default the runtime's
+    /// `max_memory_bytes`.
+    pub max_memory_bytes: Option<usize>,
+}
+
+/// The limits a pool enforces: its runtime's, or tighter ones.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) timeout: Duration,
+    pub(crate) max_memory_bytes: usize,
+}
+
+impl LoadOptions {
+    /// The limits these options give under `config`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when an option is zero or looser than the
+    /// runtime's own limit: options may only tighten.
+    pub(crate) fn limits(&self, config: &RuntimeConfig) -> Result<Limits, Error> {
+        let timeout = self.timeout.unwrap_or(config.timeout);
+        if timeout.is_zero() || timeout > config.timeout {
+            return Err(Error::InvalidConfig {
+                setting: "timeout",
+                reason: format!(
+                    "{:.3} s is not in (0, {:.3}] s, the runtime's timeout",
+                    timeout.as_secs_f64(),
+                    config.timeout.as_secs_f64()
+                ),
+            });
+        }
+        let max_memory_bytes = self.max_memory_bytes.unwrap_or(config.max_memory_bytes);
+        if max_memory_bytes == 0 || max_memory_bytes > config.max_memory_bytes {
+            return Err(Error::InvalidConfig {
+                setting: "max_memory_bytes",
+                reason: format!(
+                    "{max_memory_bytes} bytes is not in [1, {}], the runtime's cap",
+                    config.max_memory_bytes
+                ),
+            });
+        }
+        Ok(Limits {
+            timeout,
+            max_memory_bytes,
+        })
     }
 }

@@ -64,7 +64,7 @@ pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
 pub use component::{Callee, Component, Function};
-pub use config::{CacheDir, Isolation, RuntimeConfig, available_cores};
+pub use config::{CacheDir, Isolation, LoadOptions, RuntimeConfig, available_cores};
 pub use engine::{CacheStatus, Runtime};
 pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind, GUEST_ERROR_STATUS};
 pub use fast::{Bulk, FastArg, FastValue};

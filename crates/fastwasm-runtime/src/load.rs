@@ -7,12 +7,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::Error;
 use crate::cache::{CacheOutcome, DiskCache, Lookup};
 use crate::component::Component;
 use crate::engine::Runtime;
 use crate::module::Module;
 use crate::pool::LoadInfo;
+use crate::{Error, LoadOptions};
 
 /// What a file held: a core module or a component.
 #[derive(Clone)]
@@ -78,6 +78,16 @@ impl Runtime {
     /// [`Error::ModuleNotFound`] when the file cannot be read, and everything
     /// [`Runtime::load_bytes`] returns.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
+        self.load_with(path, LoadOptions::default())
+    }
+
+    /// As [`Runtime::load`], with limits tighter than the runtime's for this
+    /// module or component alone.
+    ///
+    /// # Errors
+    /// As [`Runtime::load`], and [`Error::InvalidConfig`] for an option looser
+    /// than the runtime's limit.
+    pub fn load_with(&self, path: impl AsRef<Path>, options: LoadOptions) -> Result<Loaded, Error> {
         let path = path.as_ref();
         let limit = self.shared.config.max_module_bytes;
         let not_found = |source| Error::ModuleNotFound {
@@ -89,7 +99,7 @@ impl Runtime {
         if size > limit as u64 {
             return Err(too_large(size, limit));
         }
-        self.load_bytes(&std::fs::read(path).map_err(not_found)?)
+        self.load_bytes_with(&std::fs::read(path).map_err(not_found)?, options)
     }
 
     /// Loads a module or a component from its bytes, binary or WAT text,
@@ -104,6 +114,16 @@ impl Runtime {
     /// [`Error::InstanceLimit`] or a trap when the first instances cannot be
     /// created.
     pub fn load_bytes(&self, wasm: &[u8]) -> Result<Loaded, Error> {
+        self.load_bytes_with(wasm, LoadOptions::default())
+    }
+
+    /// As [`Runtime::load_bytes`], with limits tighter than the runtime's.
+    ///
+    /// # Errors
+    /// As [`Runtime::load_bytes`], and [`Error::InvalidConfig`] for an option
+    /// looser than the runtime's limit.
+    pub fn load_bytes_with(&self, wasm: &[u8], options: LoadOptions) -> Result<Loaded, Error> {
+        let limits = options.limits(&self.shared.config)?;
         let limit = self.shared.config.max_module_bytes;
         if wasm.len() > limit {
             return Err(too_large(wasm.len() as u64, limit));
@@ -126,7 +146,7 @@ impl Runtime {
                 wasmtime::component::Component::serialize,
             )?;
             let info = load_info(cache, started, size);
-            Component::new(self.clone(), &code, info).map(Loaded::Component)
+            Component::new(self.clone(), &code, info, limits).map(Loaded::Component)
         } else {
             let (code, cache) = self.compiled(
                 "module",
@@ -137,7 +157,7 @@ impl Runtime {
                 wasmtime::Module::serialize,
             )?;
             let info = load_info(cache, started, size);
-            Module::new(self.clone(), &code, info).map(Loaded::Module)
+            Module::new(self.clone(), &code, info, limits).map(Loaded::Module)
         }
     }
 

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::config::Limits;
 use crate::pool::{Lease, Linked, LoadInfo, Pool, PoolStats};
 use crate::store::CallState;
 use crate::value::{Export, Signature, Value, ValueType};
@@ -41,6 +42,7 @@ impl Module {
         runtime: Runtime,
         module: &wasmtime::Module,
         info: LoadInfo,
+        limits: Limits,
     ) -> Result<Self, Error> {
         let imports: Vec<String> = module
             .imports()
@@ -74,7 +76,7 @@ impl Module {
         let pre = linker
             .instantiate_pre(module)
             .map_err(Error::invalid_module)?;
-        let pool = Pool::new(runtime, Core(pre), exports.len())?;
+        let pool = Pool::new(runtime, Core(pre), exports.len(), limits)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crossbeam_queue::ArrayQueue;
 
 use crate::cache::CacheOutcome;
+use crate::config::Limits;
 use crate::error::trap_code;
 use crate::store::{CallState, new_store};
 use crate::{CancelToken, Error, Isolation, Runtime};
@@ -135,6 +136,7 @@ pub(crate) struct Pool<L: Linked> {
     pub(crate) runtime: Runtime,
     pub(crate) linked: L,
     funcs: usize,
+    limits: Limits,
     deadline_ticks: u64,
     // Lock-free, sized to max_instances so a push never fails. Boxed: a slot
     // is a few hundred bytes, and only the pointer should move.
@@ -151,9 +153,14 @@ pub(crate) struct Pool<L: Linked> {
 impl<L: Linked> Pool<L> {
     /// A pool for `linked`, whose instances cache `funcs` function handles;
     /// in pooled mode, with its first instances made.
-    pub(crate) fn new(runtime: Runtime, linked: L, funcs: usize) -> Result<Self, Error> {
+    pub(crate) fn new(
+        runtime: Runtime,
+        linked: L,
+        funcs: usize,
+        limits: Limits,
+    ) -> Result<Self, Error> {
         let config = &runtime.shared.config;
-        let deadline_ticks = config.deadline_ticks();
+        let deadline_ticks = config.deadline_ticks(limits.timeout);
         let pool_size = match config.isolation {
             Isolation::Pooled => config.pool_size(),
             Isolation::PerCall => 0,
@@ -163,6 +170,7 @@ impl<L: Linked> Pool<L> {
             runtime,
             linked,
             funcs,
+            limits,
             deadline_ticks,
             idle: ArrayQueue::new(max_instances),
             size: AtomicUsize::new(0),
@@ -234,7 +242,13 @@ impl<L: Linked> Pool<L> {
 
     fn instantiate(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
         let shared = &self.runtime.shared;
-        let mut store = new_store(&shared.engine, &shared.config, self.deadline_ticks, L::WASI);
+        let mut store = new_store(
+            &shared.engine,
+            &shared.config,
+            self.limits.max_memory_bytes,
+            self.deadline_ticks,
+            L::WASI,
+        );
         match self.linked.instantiate(&mut store) {
             Ok(instance) => Ok(Box::new(Slot {
                 store,
@@ -303,7 +317,7 @@ impl<L: Linked> Pool<L> {
                 self.timeouts.fetch_add(1, Ordering::Relaxed);
                 return Error::Timeout {
                     export: label.to_owned(),
-                    timeout: self.runtime.shared.config.timeout,
+                    timeout: self.limits.timeout,
                 };
             }
             self.traps.fetch_add(1, Ordering::Relaxed);

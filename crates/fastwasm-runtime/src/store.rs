@@ -81,11 +81,12 @@ impl wasmtime::ResourceLimiter for CallState {
 pub(crate) fn new_store(
     engine: &wasmtime::Engine,
     config: &crate::RuntimeConfig,
+    max_memory: usize,
     deadline_ticks: u64,
     wasi: bool,
 ) -> wasmtime::Store<CallState> {
     let state = CallState {
-        max_memory: config.max_memory_bytes,
+        max_memory,
         refused_growth: None,
         cancel: None,
         ticks_left: 0,

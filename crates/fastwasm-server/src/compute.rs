@@ -47,7 +47,7 @@ pub fn compute_sync(
 
 /// Cancels the token when dropped: hyper drops a request's future when its
 /// client disconnects, and with it this guard.
-struct CancelOnDrop(CancelToken);
+pub(crate) struct CancelOnDrop(pub(crate) CancelToken);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {

@@ -50,14 +50,17 @@ pub enum ApiError {
     /// 404 for anything else.
     #[error("Not Found")]
     NotFound,
-    /// 405.
+    /// 405, with the methods the route allows.
     #[error("Method Not Allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The `Allow` header.
+        allow: &'static str,
+    },
     /// 499, only logged: the client left before the answer.
-    #[error("the client closed the connection before F({n}) was computed")]
+    #[error("the client closed the connection before {what} was computed")]
     ClientDisconnected {
-        /// n.
-        n: u32,
+        /// What it asked for.
+        what: String,
     },
     /// The WASM call failed: the status and detail are the runtime's table
     /// ([`fastwasm_runtime::ErrorKind::http_status`],
@@ -111,7 +114,7 @@ impl ApiError {
             Self::Negative | Self::AboveLimit { .. } | Self::Fib(_) => 400,
             Self::Overloaded { .. } => 503,
             Self::NoPythonMethod { .. } | Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
+            Self::MethodNotAllowed { .. } => 405,
             Self::ClientDisconnected { .. } => CLIENT_CLOSED_REQUEST,
             Self::Runtime(e) => e.kind().http_status(),
         };
@@ -150,10 +153,10 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if matches!(self, Self::MethodNotAllowed) {
+        if let Self::MethodNotAllowed { allow } = self {
             response
                 .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET"));
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         response
     }

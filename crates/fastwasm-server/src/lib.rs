@@ -26,6 +26,7 @@ pub mod admission;
 pub mod compute;
 pub mod error;
 pub mod metrics;
+pub mod modules;
 pub mod params;
 pub mod render;
 pub mod settings;
@@ -43,8 +44,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use fastwasm_fibonacci::{Algorithm, FibonacciModule};
+use fastwasm_modules::ModuleSet;
 use fastwasm_runtime::Runtime;
 use futures_util::FutureExt as _;
 use serde_json::{Value, json};
@@ -67,7 +69,7 @@ const SHARED_OPENAPI: &str = include_str!("../../../docs/openapi.json");
 const PYTHON_ROUTE: &str = "/fibonacci/{n}";
 
 /// Every route, for the trailing-slash redirects (the router lists them too).
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 10] = [
     "/fibonacci-wasm/{n}",
     "/fibonacci-native/{n}",
     "/compare/{n}",
@@ -75,6 +77,9 @@ const ROUTES: [&str; 7] = [
     "/health",
     "/metrics",
     "/openapi.json",
+    "/modules",
+    "/modules/{module}",
+    "/modules/{module}/{*function}",
 ];
 
 /// Everything the handlers share, built once at start-up.
@@ -87,6 +92,8 @@ pub struct AppState {
     pub admission: Admission,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The components of `FASTWASM_MODULES_DIR`.
+    pub modules: Arc<ModuleSet>,
     module_path: PathBuf,
     exports: Value,
     versions: Value,
@@ -127,6 +134,7 @@ impl AppState {
             })
             .collect();
         let admission = Admission::new(settings.max_concurrent_heavy, settings.queue_timeout);
+        let modules = modules::load(&runtime, &settings);
         Ok(Arc::new(Self {
             guest,
             admission,
@@ -138,7 +146,8 @@ impl AppState {
                 "wasmtime": fastwasm_runtime::WASMTIME_VERSION,
                 "server": "fastwasm-server (axum)",
             }),
-            openapi: served_openapi(),
+            openapi: served_openapi(&modules),
+            modules: Arc::new(modules),
             settings,
             local_addr: OnceLock::new(),
         }))
@@ -151,12 +160,14 @@ impl AppState {
     }
 }
 
-/// The shared document without the Python-only route.
-fn served_openapi() -> String {
+/// The shared document without the Python-only route, with one operation
+/// per served function (the Python service adds the same ones).
+fn served_openapi(modules: &ModuleSet) -> String {
     let mut document: Value =
         serde_json::from_str(SHARED_OPENAPI).expect("docs/openapi.json is checked by a test");
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         paths.remove(PYTHON_ROUTE);
+        paths.extend(modules.openapi_paths());
     }
     document.to_string()
 }
@@ -171,8 +182,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(ROUTES[4], get(health))
         .route(ROUTES[5], get(metrics))
         .route(ROUTES[6], get(openapi))
+        .route(ROUTES[7], get(modules::list))
+        .route(ROUTES[8], get(modules::show))
+        .route(
+            ROUTES[9],
+            post(modules::call).fallback(|| async { ApiError::MethodNotAllowed { allow: "POST" } }),
+        )
         .fallback(not_found)
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed { allow: "GET" } })
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             access_log,

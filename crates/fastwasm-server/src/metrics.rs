@@ -27,6 +27,20 @@ struct ComputeLabels {
     algorithm: &'static str,
 }
 
+// Labels in the order prometheus_client (Python) writes them: by name.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModuleCallLabels {
+    function: String,
+    module: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModuleLabels {
+    function: String,
+    module: String,
+}
+
 fn compute_histogram() -> Histogram {
     Histogram::new(COMPUTE_BUCKETS)
 }
@@ -38,6 +52,8 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     compute_seconds: Family<ComputeLabels, Histogram>,
+    module_calls: Family<ModuleCallLabels, Counter>,
+    module_compute_seconds: Family<ModuleLabels, Histogram>,
     pool_instances: Gauge,
     pool_busy: Gauge,
     heavy_slots: Gauge,
@@ -77,6 +93,19 @@ impl Metrics {
             "fastwasm_compute_seconds",
             "Time in the computation alone, by method and algorithm",
             compute_seconds.clone(),
+        );
+        let module_calls = Family::<ModuleCallLabels, Counter>::default();
+        registry.register(
+            "fastwasm_module_calls",
+            "Calls of served module functions, by outcome (ok, guest_error, validation, timeout, trap, ...)",
+            module_calls.clone(),
+        );
+        let module_compute_seconds =
+            Family::<ModuleLabels, Histogram>::new_with_constructor(compute_histogram as fn() -> _);
+        registry.register(
+            "fastwasm_module_compute_seconds",
+            "Time in a module function's call alone",
+            module_compute_seconds.clone(),
         );
         let mut gauge = |name: &str, help: &str| {
             let gauge = Gauge::default();
@@ -124,6 +153,8 @@ impl Metrics {
             registry,
             requests,
             compute_seconds,
+            module_calls,
+            module_compute_seconds,
             pool_instances,
             pool_busy,
             heavy_slots,
@@ -159,6 +190,31 @@ impl Metrics {
         self.compute_seconds
             .get_or_create(&ComputeLabels { method, algorithm })
             .observe(seconds);
+    }
+
+    /// Counts a call of a module function and records its time.
+    pub fn module_call(
+        &self,
+        module: &str,
+        function: &str,
+        outcome: &'static str,
+        seconds: Option<f64>,
+    ) {
+        self.module_calls
+            .get_or_create(&ModuleCallLabels {
+                module: module.to_owned(),
+                function: function.to_owned(),
+                outcome,
+            })
+            .inc();
+        if let Some(seconds) = seconds {
+            self.module_compute_seconds
+                .get_or_create(&ModuleLabels {
+                    module: module.to_owned(),
+                    function: function.to_owned(),
+                })
+                .observe(seconds);
+        }
     }
 
     /// The Prometheus text, with the pool and admission state read now.

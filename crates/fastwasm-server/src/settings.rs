@@ -46,6 +46,11 @@ pub struct Settings {
     pub wasm_isolation: Isolation,
     /// `FASTWASM_WASM_MODULE`: the guest. Default: the bundled module of the Python package.
     pub wasm_module: PathBuf,
+    /// `FASTWASM_MODULES_DIR`: components served under `/modules`. Default:
+    /// the example components of the Python package.
+    pub modules_dir: PathBuf,
+    /// `FASTWASM_MAX_BODY_BYTES`: the largest body of a module call. Default 8 MiB.
+    pub max_body_bytes: usize,
     /// `FASTWASM_CACHE_DIR`: compiled-module cache. Default as the runtime's.
     pub cache_dir: Option<PathBuf>,
 }
@@ -66,6 +71,13 @@ pub struct SettingsError {
 pub const BUNDLED_MODULE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../python/fastwasm/modules/fibonacci_wasm.wasm"
+);
+
+/// The example components shipped in the Python package, at their place in
+/// this repository.
+pub const BUNDLED_COMPONENTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../python/fastwasm/components"
 );
 
 /// The CPU count every CPU-dependent default follows, the same rule as the
@@ -119,6 +131,10 @@ impl Settings {
             wasm_module: env
                 .get("wasm_module")
                 .map_or_else(|| BUNDLED_MODULE.into(), PathBuf::from),
+            modules_dir: env
+                .get("modules_dir")
+                .map_or_else(|| BUNDLED_COMPONENTS.into(), PathBuf::from),
+            max_body_bytes: env.int("max_body_bytes", 8 << 20, 1, 1 << 30)?,
             cache_dir: env.get("cache_dir").map(PathBuf::from),
         })
     }
@@ -154,8 +170,21 @@ impl Settings {
             "wasm_max_instances": self.wasm_max_instances,
             "wasm_isolation": self.wasm_isolation.name(),
             "wasm_module": self.wasm_module,
+            "modules_dir": self.modules_dir,
+            "max_body_bytes": self.max_body_bytes,
             "cache_dir": self.cache_dir,
         })
+    }
+
+    /// The limits every served module gets, before its sidecar.
+    #[must_use]
+    pub fn module_limits(&self) -> fastwasm_modules::sidecar::Limits {
+        fastwasm_modules::sidecar::Limits {
+            timeout: self.wasm_timeout,
+            max_memory_mb: self.wasm_max_memory_mb,
+            max_body_bytes: self.max_body_bytes,
+            heavy: true,
+        }
     }
 
     /// The runtime configuration these settings ask for.

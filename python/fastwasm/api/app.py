@@ -4,12 +4,14 @@ at import, so importing this module is cheap."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import platform
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -21,7 +23,7 @@ from fastwasm.api.admission import Admission
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.python_workers import PythonWorkers
-from fastwasm.api.routers import compare, fibonacci, health, page
+from fastwasm.api.routers import compare, fibonacci, health, modules, page
 from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
 
@@ -46,6 +48,47 @@ STARTUP_LOG = logging.getLogger("fastwasm.startup")
 
 def bundled_module() -> Path:
     return Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+
+
+def bundled_components() -> Path:
+    return Path(fastwasm.__file__).with_name("components")
+
+
+def load_modules(runtime: fastwasm.Runtime, settings: Settings) -> fastwasm.ModuleSet:
+    """FASTWASM_MODULES_DIR, loaded; each module that failed is logged (and
+    listed under /modules with its error), never fatal."""
+    modules = fastwasm.ModuleSet(
+        runtime,
+        settings.modules_dir or bundled_components(),
+        timeout_s=settings.wasm_timeout_s,
+        max_memory_mb=settings.wasm_max_memory_mb,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    if modules.directory_error:
+        STARTUP_LOG.warning("no modules served", extra={"fields": {"reason": modules.directory_error}})
+    for name, error in modules.modules:
+        if error is not None:
+            STARTUP_LOG.warning("a module did not load", extra={"fields": {"module": name, "error": error}})
+    return modules
+
+
+def with_module_operations(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """`app.openapi` that adds one operation per served function (from Rust,
+    the same as fastwasm-server's) once the modules are loaded. Before that
+    (`fastwasm openapi`, docs/openapi.json) it is FastAPI's own document."""
+
+    def openapi() -> dict[str, Any]:
+        document = FastAPI.openapi(app)
+        modules: fastwasm.ModuleSet | None = getattr(app.state, "modules", None)
+        if modules is None:
+            return document
+        merged: dict[str, Any] | None = getattr(app.state, "openapi_with_modules", None)
+        if merged is None:
+            merged = {**document, "paths": {**document["paths"], **json.loads(modules.openapi_paths())}}
+            app.state.openapi_with_modules = merged
+        return merged
+
+    return openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in app.state.guest.module.exports]
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
+        app.state.modules = await anyio.to_thread.run_sync(load_modules, runtime, settings)
         app.state.metrics = metrics
         metrics.watch(runtime, app.state.guest, app.state.admission)
         if (cache := runtime.cache_status).refusals:
@@ -103,10 +147,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(fibonacci.router)
     app.include_router(compare.router)
+    app.include_router(modules.router)
     app.include_router(health.router)
     app.include_router(metrics_router.router)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.openapi = with_module_operations(app)  # type: ignore[method-assign]
     errors.install(app)
     configure_logging()
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive
@@ -24,12 +26,14 @@ from fastwasm._native import is_cheap, native_digits, native_fibonacci
 from fastwasm.api.deps import FibonacciQuery
 from fastwasm.api.models import Algorithm, Method
 
+T = TypeVar("T")
+
 
 class ClientDisconnected(Exception):
     """The client closed the connection before its heavy computation finished."""
 
-    def __init__(self, n: int) -> None:
-        super().__init__(f"the client closed the connection before F({n}) was computed")
+    def __init__(self, what: str) -> None:
+        super().__init__(f"the client closed the connection before {what} was computed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,18 @@ async def compute_heavy(method: Method, query: FibonacciQuery, guest: fastwasm.F
                 return Computation(method, n, algorithm, digits, seconds)
             return await run_in_threadpool(compute_sync, method, n, algorithm, guest, cancel)
 
-    working = asyncio.ensure_future(work())
-    leaving = asyncio.ensure_future(client_gone(query.receive))
+    return await until_client_leaves(work(), query.receive, cancel, f"F({n})")
+
+
+async def until_client_leaves(
+    work: Coroutine[Any, Any, T], receive: Receive, cancel: fastwasm.CancelToken, what: str
+) -> T:
+    """`work`'s result, unless the client disconnects first: then `cancel`
+    is cancelled, the work is awaited until it has stopped (a thread cannot
+    be abandoned mid-call, so its slot counts as busy until then), and
+    `ClientDisconnected` is raised, naming `what`."""
+    working = asyncio.ensure_future(work)
+    leaving = asyncio.ensure_future(client_gone(receive))
     try:
         done, _ = await asyncio.wait((working, leaving), return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -115,15 +129,13 @@ async def compute_heavy(method: Method, query: FibonacciQuery, guest: fastwasm.F
         if not working.done():
             cancel.cancel()
             working.cancel()
-            # Wait until the work has stopped (a thread cannot be abandoned
-            # mid-call), so its slot counts as busy until then. This wait never
-            # raises the work's own outcome; a cancellation of this task still
-            # propagates, before or after it.
+            # This wait never raises the work's own outcome; a cancellation
+            # of this task still propagates, before or after it.
             await asyncio.wait((working,))
     if leaving in done:
         if not working.cancelled():
             working.exception()  # retrieved: how the abandoned work ended does not matter
-        raise ClientDisconnected(n)
+        raise ClientDisconnected(what)
     return working.result()
 
 

@@ -32,7 +32,13 @@ async def get_guest(request: Request) -> fastwasm.FibonacciModule:
     return guest
 
 
+async def get_modules(request: Request) -> fastwasm.ModuleSet:
+    modules: fastwasm.ModuleSet = request.app.state.modules
+    return modules
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ModulesDep = Annotated[fastwasm.ModuleSet, Depends(get_modules)]
 GuestDep = Annotated[fastwasm.FibonacciModule, Depends(get_guest)]
 AlgorithmQuery = Annotated[
     Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])

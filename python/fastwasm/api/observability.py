@@ -60,6 +60,14 @@ class Metrics:
             "fastwasm_compute_seconds", "Time in the computation alone, by method and algorithm.",
             ["method", "algorithm"], buckets=COMPUTE_BUCKETS, registry=registry,
         )  # fmt: skip
+        self.module_calls = Counter(
+            "fastwasm_module_calls", "Calls of served module functions, by outcome (ok, guest_error, "
+            "validation, timeout, trap, ...).", ["module", "function", "outcome"], registry=registry,
+        )  # fmt: skip
+        self.module_compute_seconds = Histogram(
+            "fastwasm_module_compute_seconds", "Time in a module function's call alone.",
+            ["module", "function"], buckets=COMPUTE_BUCKETS, registry=registry,
+        )  # fmt: skip
 
         def gauge(name: str, doc: str) -> Gauge:
             # livesum: summed over the workers that are alive.

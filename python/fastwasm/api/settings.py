@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         "pooled", description="Reuse pooled instances, or a fresh instance per call."
     )
     wasm_module: Path | None = Field(None, description="The guest module; default: the bundled one.")
+    modules_dir: Path | None = Field(
+        None,
+        description="Components served under /modules, one per *.wasm file, named by its stem; loaded at "
+        "start-up (a restart picks up changes). Default: the example components bundled with the package.",
+    )
+    max_body_bytes: int = Field(
+        8 << 20, ge=1, le=1 << 30, description="Largest request body of a module call; past it, 413."
+    )
     cache_dir: Path | None = Field(
         None, description="Compiled-module cache; default: $XDG_CACHE_HOME/fastwasm or ~/.cache/fastwasm."
     )

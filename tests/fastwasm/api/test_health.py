@@ -21,7 +21,9 @@ def test_health_reports_versions_and_the_module(client: TestClient) -> None:
 
 def test_every_endpoint_is_documented_with_an_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {
+    # The served modules' operations are tested with the modules (test_modules.py).
+    own = {path: item for path, item in spec["paths"].items() if not path.startswith("/modules")}
+    assert set(own) == {
         "/fibonacci/{n}",
         "/fibonacci-wasm/{n}",
         "/fibonacci-native/{n}",
@@ -30,7 +32,7 @@ def test_every_endpoint_is_documented_with_an_example(client: TestClient) -> Non
         "/metrics",
     }
     schemas = spec["components"]["schemas"]
-    for path, item in spec["paths"].items():
+    for path, item in own.items():
         operation = item["get"]
         assert operation["description"], path
         if path == "/metrics":

@@ -19,6 +19,7 @@ from servers import ROOT, python_command, serving
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = ROOT / "docs" / "img" / "web-page.png"
+MODULES_SCREENSHOT = ROOT / "docs" / "img" / "modules-panel.png"
 CHART_JS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
 
 
@@ -189,3 +190,53 @@ def test_the_page_and_its_files_come_from_the_package(client: TestClient) -> Non
         assert client.get(f"/static/{path}").status_code == 200
     vendored = (STATIC / "vendor" / "chart-4.6.1.umd.min.js").read_bytes()
     assert hashlib.sha256(vendored).hexdigest() == CHART_JS_SHA256
+
+
+def test_the_modules_panel_calls_functions_and_shows_errors(base: str, browser: Browser) -> None:
+    watched = Watched(browser)
+    page = watched.page
+    page.goto(base + "/")
+    fib = page.locator("article.module", has=page.get_by_role("heading", name="fib", exact=True))
+    expect(fib).to_be_visible()
+    expect(fib.locator("p.hint").first).to_contain_text("fib.wasm")
+    fib.locator("summary").first.click()
+    n, algorithm = fib.get_by_label("n (u32)"), fib.get_by_label("algorithm (enum)")
+    output, error = fib.locator("output"), fib.locator("p.error")
+
+    n.fill("100")
+    algorithm.select_option("fast-doubling")
+    fib.get_by_role("button", name="Call fib").click()
+    expect(output).to_contain_text("354224848179261915075 in ")
+    # The guest's own error, a validation error from the server, and one caught in the page.
+    n.fill("94")
+    algorithm.select_option("recursive")
+    n.press("Enter")
+    expect(error).to_contain_text("The guest's own error: ")
+    expect(error).to_contain_text("93")
+    n.fill("99999999999")
+    fib.get_by_role("button", name="Call fib").click()
+    expect(error).to_have_text("n: 99999999999 does not fit in u32")
+    n.fill("abc")
+    fib.get_by_role("button", name="Call fib").click()
+    expect(error).to_have_text("Enter a whole number for n.")
+    # And it keeps working.
+    n.fill("10")
+    algorithm.select_option("iterative")
+    fib.get_by_role("button", name="Call fib").click()
+    expect(output).to_contain_text("55 in ")
+    expect(error).to_be_hidden()
+    page.locator("#modules-title").locator("..").screenshot(path=str(MODULES_SCREENSHOT))
+
+    # A string parameter, on another module; a function with a record parameter has no form.
+    echo = page.locator("article.module", has=page.get_by_role("heading", name="echo", exact=True))
+    reverse = echo.locator("details", has=page.locator("summary", has_text="reverse: "))
+    reverse.locator("summary").click()
+    reverse.get_by_label("text (string)").fill("héllo")
+    reverse.get_by_role("button", name="Call reverse").click()
+    expect(reverse.locator("output")).to_contain_text("olléh in ")
+    person = echo.locator("details", has=page.locator("summary", has_text="echo-person: "))
+    person.locator("summary").click()
+    expect(person).to_contain_text("its parameters are not simple")
+
+    assert watched.errors == []
+    assert watched.refused == ["400 (Bad Request) /modules/fib/fib", "422 (Unprocessable Entity) /modules/fib/fib"]

@@ -49,7 +49,8 @@ def test_grayscale_is_bt601_luma_with_alpha_kept(image: fastwasm.Component) -> N
     [
         ((b"\0" * 15, 2, 2, 1), "15 bytes is not width × height × 4 = 2 × 2 × 4"),
         ((b"", 0, 0, 1), "0 bytes is not width × height × 4 = 0 × 0 × 4"),
-        ((b"\0" * 16, 2, 2, 0), "radius must be at least 1"),
+        ((b"\0" * 16, 2, 2, 0), "radius must be in [1, 1024]"),
+        ((b"\0" * 16, 2, 2, 1025), "radius must be in [1, 1024]"),
     ],
 )
 def test_a_buffer_that_does_not_fit_is_the_guests_error(

@@ -6,6 +6,10 @@ wit_bindgen::generate!({ world: "image", path: "wit" });
 
 struct Image;
 
+/// The largest radius: a window of 2049 pixels already spans any image worth
+/// blurring, and the bound keeps a call's time proportional to its pixels.
+const MAX_RADIUS: usize = 1024;
+
 /// One box-blur pass along rows (`step` = 4) or columns (`step` = 4 × width):
 /// a running sum over the window, edges clamped.
 fn pass(
@@ -42,8 +46,8 @@ impl Guest for Image {
                 rgba.len()
             ));
         }
-        if r == 0 {
-            return Err("radius must be at least 1".into());
+        if r == 0 || r > MAX_RADIUS {
+            return Err(format!("radius must be in [1, {MAX_RADIUS}]"));
         }
         let mut tmp = vec![0; rgba.len()];
         pass(&rgba, &mut tmp, h, w, 4 * w, 4, r);

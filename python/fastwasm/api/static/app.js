@@ -1,5 +1,6 @@
-// The fastwasm page: compare the three methods on one n, or sweep a range of n.
-// Talks only to this origin's /compare/{n}; charts with the vendored Chart.js.
+// The fastwasm page: compare the three methods on one n, or sweep a range of n;
+// and call the served modules' functions. Talks only to this origin's
+// /compare/{n} and /modules; charts with the vendored Chart.js.
 "use strict";
 
 const METHODS = ["Python", "WASM", "Native"];
@@ -262,7 +263,143 @@ function onCancel() {
   if (sweepAbort) sweepAbort.abort();
 }
 
+// ---- Modules: a form per function whose parameters are simple -------------
+
+/** How to read one parameter from a text field into JSON text, or null if the
+ * parameter's type is not simple (the form then is not offered). */
+function simpleKind(schema) {
+  if (schema.type === "boolean") return "boolean";
+  if (schema.type === "integer") return "integer";
+  if (schema.type === "string" && Array.isArray(schema.enum)) return "enum";
+  if (schema.type === "string" && !schema.contentEncoding) return "string";
+  if (Array.isArray(schema.anyOf) && schema.anyOf.some((s) => s.type === "number")) return "number";
+  return null;
+}
+
+/** The parameter's value as JSON text; integers keep every digit (no JS number). */
+function jsonOf(kind, field, name) {
+  const value = field.type === "checkbox" ? field.checked : field.value;
+  if (kind === "boolean") return value ? "true" : "false";
+  if (kind === "integer") return wholeNumber(value, name);
+  if (kind === "number") {
+    const text = value.trim();
+    if (["NaN", "Infinity", "-Infinity"].includes(text)) return JSON.stringify(text);
+    if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new RequestError(`Enter a number for ${name}.`);
+    return text;
+  }
+  return JSON.stringify(value);
+}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+let fieldCount = 0;
+
+function functionForm(module, fn) {
+  const kinds = fn.params.map((p) => simpleKind(p.schema));
+  const details = element("details");
+  const summary = element("summary");
+  summary.append(element("code", {}, fn.name), ": ", element("code", {}, fn.signature));
+  details.append(summary);
+  if (fn.unsupported) {
+    details.append(element("p", { class: "hint" }, fn.unsupported));
+    return details;
+  }
+  if (kinds.includes(null)) {
+    details.append(element("p", { class: "hint" }, "Call it from the API docs or with curl: its parameters are not simple."));
+    return details;
+  }
+  const form = element("form", { novalidate: "" });
+  const fields = fn.params.map((p, i) => {
+    const id = `module-field-${++fieldCount}`;
+    const wrap = element("div", { class: "field" });
+    wrap.append(element("label", { for: id }, `${p.name} (${p.wit_type.length > 40 ? "enum" : p.wit_type})`));
+    let field;
+    if (kinds[i] === "enum") {
+      field = element("select", { id });
+      for (const name of p.schema.enum) field.append(element("option", { value: name }, name));
+    } else if (kinds[i] === "boolean") {
+      field = element("input", { id, type: "checkbox" });
+    } else {
+      field = element("input", { id, type: "text", autocomplete: "off" });
+      if (kinds[i] === "integer") field.setAttribute("inputmode", "numeric");
+    }
+    wrap.append(field);
+    form.append(wrap);
+    return field;
+  });
+  const button = element("button", { type: "submit" }, `Call ${fn.name}`);
+  form.append(button);
+  const error = element("p", { class: "error", role: "alert", hidden: "" });
+  const output = element("output", { "aria-live": "polite" });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    output.textContent = "";
+    button.disabled = true;
+    try {
+      const parts = fn.params.map((p, i) => `${JSON.stringify(p.name)}: ${jsonOf(kinds[i], fields[i], p.name)}`);
+      const response = await fetch(fn.path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: `{${parts.join(", ")}}`,
+      });
+      const text = await response.text();
+      let body = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
+      if (response.ok && body) {
+        const shown = typeof body.result === "string" ? body.result : JSON.stringify(body.result);
+        output.textContent = `${shorten(shown)} in ${formatSeconds(body.execution_time)}`;
+      } else if (body && "error" in body) {
+        showError(error, `The guest's own error: ${typeof body.error === "string" ? body.error : JSON.stringify(body.error)}`);
+      } else {
+        const retry = response.headers.get("Retry-After");
+        showError(error, errorMessage(response.status, body) + (retry ? ` (retry in ${retry} s)` : ""));
+      }
+    } catch (problem) {
+      showError(error, problem instanceof RequestError ? problem.message : String(problem));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  details.append(form, error, output);
+  return details;
+}
+
+async function loadModules() {
+  const list = $("modules-list");
+  try {
+    const response = await fetch("/modules", { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) throw new RequestError(errorMessage(response.status, body));
+    list.textContent = "";
+    if (body.modules.length === 0) list.append(element("p", { class: "hint" }, "No modules are served."));
+    for (const module of body.modules) {
+      const article = element("article", { class: "module" });
+      article.append(element("h3", {}, module.name));
+      article.append(
+        element("p", { class: "hint" }, `${module.file}, ${module.size_bytes.toLocaleString("en")} bytes, sha256 ${module.sha256.slice(0, 12)}…`),
+      );
+      if (module.error) article.append(element("p", { class: "error" }, module.error));
+      for (const fn of module.functions) article.append(functionForm(module, fn));
+      list.append(article);
+    }
+  } catch (problem) {
+    list.textContent = "";
+    showError($("modules-error"), problem instanceof RequestError ? problem.message : String(problem));
+  }
+}
+
 $("compare-form").addEventListener("submit", onCompare);
 $("sweep-form").addEventListener("submit", onSweep);
 $("cancel-button").addEventListener("click", onCancel);
 resetLines();
+loadModules();

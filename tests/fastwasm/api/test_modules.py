@@ -1,0 +1,142 @@
+"""The module routes of the FastAPI service: the listing is what its pydantic
+models say (so /openapi.json is true), each function has its operation, the
+body goes to Rust as bytes, the limits hold, and a client that leaves
+cancels its call. The answers themselves are fastwasm-modules' (tested in
+Rust) and the same as fastwasm-server's (tests/parity/test_module_parity.py)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import fastwasm
+from fastwasm.api import Settings, create_app
+from fastwasm.api.deps import get_modules
+from fastwasm.api.models import ModulesResponse, ServedModule
+
+COMPONENTS = Path(fastwasm.__file__).with_name("components")
+FAULT = Path(__file__).resolve().parents[2] / "components" / "fault.wasm"
+
+
+@pytest.fixture(scope="module")
+def modules_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("modules")
+    for name in ("fib", "image", "echo"):
+        shutil.copy(COMPONENTS / f"{name}.wasm", directory)
+    shutil.copy(FAULT, directory / "fault.wasm")
+    (directory / "fault.toml").write_text("timeout_s = 5\nmax_body_bytes = 100\n")
+    (directory / "junk.wasm").write_bytes(b"junk")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def client(modules_dir: Path) -> Iterator[TestClient]:
+    settings = Settings(modules_dir=modules_dir, wasm_timeout_s=10, max_concurrent_heavy=2)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_the_listing_is_what_the_models_say(client: TestClient) -> None:
+    listing = ModulesResponse.model_validate(client.get("/modules").json())
+    assert [m.name for m in listing.modules] == ["echo", "fault", "fib", "image", "junk"]
+    junk = listing.modules[-1]
+    assert junk.error is not None
+    assert junk.functions == []
+    fib = ServedModule.model_validate(client.get("/modules/fib").json())
+    assert fib.functions[0].signature.startswith("func(n: u32, algorithm: enum")
+    assert [p.name for p in fib.functions[0].params] == ["n", "algorithm"]
+    assert client.get("/modules/nope").status_code == 404
+
+
+def test_every_function_has_an_operation_with_its_schemas(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    listing = client.get("/modules").json()
+    expected = {f["path"] for m in listing["modules"] for f in m["functions"] if f["unsupported"] is None}
+    assert {p for p in spec["paths"] if p.count("/") >= 3} == expected
+    operation = spec["paths"]["/modules/image/blur"]["post"]
+    assert operation["operationId"] == "call_image_blur"
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["rgba"]["contentEncoding"] == "base64"
+    ok = operation["responses"]["200"]["content"]
+    assert set(ok) == {"application/json", "application/octet-stream"}
+    # Every $ref of the document resolves.
+    for ref in {part.split('"')[0] for part in str(spec).replace("'", '"').split('"$ref": "')[1:]}:
+        assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"], ref
+
+
+def test_a_call_and_its_errors(client: TestClient) -> None:
+    ok = client.post("/modules/fib/fib", json={"n": 93, "algorithm": "iterative"})
+    assert ok.status_code == 200
+    assert ok.json()["result"] == "12200160415121876738"
+    guest = client.post("/modules/fib/fib", json={"n": 94, "algorithm": "recursive"})
+    assert guest.status_code == 400
+    assert "error" in guest.json()
+    invalid = client.post("/modules/fib/fib", json={"n": "ten", "algorithm": "iterative"})
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["body", "n"]
+    assert client.post("/modules/fib/nope", json={}).status_code == 404
+    assert client.post("/modules/junk/x", json={}).status_code == 404
+    assert client.get("/modules/fib/fib").status_code == 405
+
+
+def test_the_body_limit_is_the_modules_and_stops_reading(client: TestClient) -> None:
+    too_large = client.post("/modules/fault/panic", json={"message": "x" * 200})
+    assert too_large.status_code == 413
+    assert too_large.json()["detail"] == (
+        "the request body is over the limit of 100 bytes (set by fault.toml max_body_bytes)"
+    )
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"message": "'
+        yield b"x" * 200
+        yield b'"}'
+
+    streamed = client.post("/modules/fault/panic", content=chunks())  # no Content-Length
+    assert streamed.status_code == 413
+
+
+def test_the_route_hands_rust_the_raw_body(client: TestClient) -> None:
+    seen: list[tuple[str, str, bytes]] = []
+    real: fastwasm.ModuleSet = client.app.state.modules  # type: ignore[attr-defined]
+
+    class Recording:
+        def limits(self, name: str) -> fastwasm.ModuleLimits | None:
+            return real.limits(name)
+
+        def call(self, module: str, function: str, body: bytes, *rest: object) -> fastwasm.Answer:
+            seen.append((module, function, body))
+            return real.call(module, function, body, *rest)  # type: ignore[arg-type]
+
+    client.app.dependency_overrides[get_modules] = Recording  # type: ignore[attr-defined]
+    try:
+        raw = b'{"n": 10,   "algorithm": "iterative"}'
+        assert client.post("/modules/fib/fib", content=raw).json()["result"] == "55"
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert seen == [("fib", "fib", raw)]
+
+
+def test_a_heavy_call_runs_off_the_event_loop(client: TestClient) -> None:
+    # While `spin` runs (until its 5 s deadline), the app answers other
+    # requests. (A TestClient request cannot disconnect: the real servers'
+    # test of cancellation is in tests/parity/test_module_parity.py.)
+    modules: fastwasm.ModuleSet = client.app.state.modules  # type: ignore[attr-defined]
+    limits = modules.limits("fault")
+    assert limits is not None
+    assert limits.heavy
+    outcome: list[int] = []
+    spin = threading.Thread(target=lambda: outcome.append(client.post("/modules/fault/spin", json={}).status_code))
+    spin.start()
+    deadline = time.monotonic() + 30
+    while client.app.state.admission.busy == 0:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the spin never took its slot"
+        time.sleep(0.01)
+    assert client.post("/modules/fib/fib", json={"n": 1, "algorithm": "iterative"}).status_code == 200
+    spin.join(timeout=30)
+    assert outcome == [504]
