@@ -9,6 +9,11 @@ COMPONENT_TARGET := wasm32-wasip2
 WASM_PROFILE := wasm-release
 WASM_BUILT := target/$(WASM_TARGET)/$(WASM_PROFILE)/fibonacci_wasm.wasm
 WASM_MODULE := python/fastwasm/modules/fibonacci_wasm.wasm
+# The guest's bigint (ibig) in 64-bit words, with wasm's wide arithmetic
+# (i64.mul_wide_u and friends), which every host of the guest enables; a
+# variable, not .cargo/config.toml, so the components and the Extism peer
+# keep the default flags. docs/bigint-choice.md has why.
+GUEST_RUSTFLAGS := --cfg force_bits="64" -C target-feature=+wide-arithmetic
 
 .PHONY: help ## list the targets
 help:
@@ -22,7 +27,7 @@ wasm-target:
 
 .PHONY: wasm ## build the guest module into python/fastwasm/modules/ and print its size
 wasm: wasm-target
-	$(CARGO) build --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE)
+	RUSTFLAGS='$(GUEST_RUSTFLAGS)' $(CARGO) build --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE)
 	@mkdir -p $(dir $(WASM_MODULE))
 	cp $(WASM_BUILT) $(WASM_MODULE)
 	@echo "$(WASM_MODULE): $$(stat -c %s $(WASM_MODULE)) bytes"
@@ -76,7 +81,7 @@ lint: build
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
 	$(CARGO) clippy --locked --workspace --all-targets --release -- -D warnings
-	$(CARGO) clippy --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE) -- -D warnings
+	RUSTFLAGS='$(GUEST_RUSTFLAGS)' $(CARGO) clippy --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE) -- -D warnings
 	$(CARGO) fmt --manifest-path crates/components/Cargo.toml --all --check
 	$(CARGO) clippy --locked --manifest-path crates/components/Cargo.toml --target $(COMPONENT_TARGET) \
 		--profile $(WASM_PROFILE) --target-dir target -- -D warnings
@@ -98,6 +103,10 @@ test: build tools lint
 fuzz-api: build
 	FASTWASM_HYPOTHESIS_PROFILE=random $(PYTHON) -m pytest -p no:cacheprovider \
 		tests/fastwasm/api/test_schemathesis.py tests/fastwasm/test_fibonacci.py
+
+.PHONY: bench-bigint-wasm ## where WASM bigint time goes: compute and decimal conversion apart, 32- and 64-bit words (bench/bigint-wasm)
+bench-bigint-wasm: build
+	$(PYTHON) bench/bigint-wasm/run.py
 
 .PHONY: bench-digits ## time F(10^5) and F(10^6) digits natively and as WASM, side by side
 bench-digits: wasm
@@ -124,11 +133,12 @@ component-cost-bin:
 $(COMPONENT_COST_BIN):
 	$(MAKE) component-cost-bin
 
-.PHONY: bench ## the whole suite (~10 min): micro, sweep, HTTP; JSON in bench/results, report in docs/
+.PHONY: bench ## the whole suite: micro, sweep, HTTP; JSON in bench/results, report in docs/
 bench: build tools peers server-bin component-cost-bin
 	$(PYTHON) bench/micro.py
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
+	$(PYTHON) bench/fastapi_layers.py
 	$(PYTHON) bench/module_http.py
 	$(PYTHON) bench/report.py
 
@@ -137,6 +147,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
+	BENCH_QUICK=1 $(PYTHON) bench/fastapi_layers.py
 	BENCH_QUICK=1 $(PYTHON) bench/module_http.py
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
@@ -153,6 +164,7 @@ target/release/fastwasm-server:
 .PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
 bench-http: build tools server-bin
 	$(PYTHON) bench/http_bench.py
+	$(PYTHON) bench/fastapi_layers.py
 	$(PYTHON) bench/module_http.py
 
 .PHONY: soak ## a check: mixed load on both servers, fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency

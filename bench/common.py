@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -30,6 +31,21 @@ FASTWASM_BIN = str(Path(sys.executable).with_name("fastwasm"))
 EXTISM_PLUGIN = ROOT / "bench" / "peers" / "extism_fib.wasm"
 
 
+#: When this benchmark process started: every result records it.
+STARTED = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def git_commit() -> str:
+    """The checkout's commit, `-dirty` when tracked files differ from it."""
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return run.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def machine(command: str) -> dict[str, str]:
     """The conditions every table and chart names."""
     cpu = "unknown"
@@ -50,6 +66,8 @@ def machine(command: str) -> dict[str, str]:
         "fastapi": metadata.version("fastapi"),
         "uvicorn": metadata.version("uvicorn"),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "started": STARTED,
+        "commit": git_commit(),
         "command": command,
         "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
     }
@@ -59,6 +77,9 @@ def write_results(name: str, payload: Mapping[str, Any]) -> Path:
     """bench/results/<name>.json, or <name>-quick.json in quick mode."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / (f"{name}-quick.json" if QUICK else f"{name}.json")
+    payload = dict(payload)
+    if isinstance(payload.get("machine"), dict):
+        payload["machine"] = {**payload["machine"], "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
 
@@ -130,9 +151,11 @@ def hey(
     body: Path | None = None,
     content_type: str = "application/json",
     accept: str | None = None,
+    cpu_use: dict[str, float] | None = None,
 ) -> list[dict[str, str]]:
     """One `hey -z` block (a POST of the file `body`, when given); every
-    request as a CSV row (response-time, status-code, offset...)."""
+    request as a CSV row (response-time, status-code, offset...). With
+    `cpu_use`, adds hey's own CPU seconds to `cpu_use["hey"]`."""
     binary = shutil.which("hey")
     if not binary:
         sys.exit("hey is missing: `make tools` installs it")
@@ -140,16 +163,46 @@ def hey(
     post = ["-m", "POST", "-T", content_type, "-D", str(body)] if body is not None else []
     if accept is not None:
         post += ["-H", f"Accept: {accept}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [*prefix, binary, "-z", f"{seconds}s", "-c", str(connections), *post, "-o", "csv", url],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    if cpu_use is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        cpu_use["hey"] = cpu_use.get("hey", 0.0) + spent
     import csv
     import io
 
     return list(csv.DictReader(io.StringIO(out)))
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process `pid` and its live descendants."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # The command name may hold spaces: fields are counted after its ")".
+        fields = text[text.rindex(")") + 2 :].split()
+        proc, parent = int(stat.parent.name), int(fields[1])
+        children.setdefault(parent, []).append(proc)
+        times[proc] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    total, todo = 0.0, [pid]
+    while todo:
+        proc = todo.pop()
+        total += times.get(proc, 0.0)
+        todo += children.get(proc, [])
+    return total
 
 
 def rate_of(rows: list[dict[str, str]], seconds: float) -> float:

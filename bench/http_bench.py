@@ -20,11 +20,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from common import (
     QUICK,
+    cpu_seconds,
     fastwasm_server,
     free_port,
     hey,
@@ -63,35 +65,63 @@ MEMORY = [
     "/fibonacci-native/1000000?algorithm=fast_doubling",
 ]
 TUTORIAL = "tutorial app: /fibonacci-wasm/39"
+#: The ceiling: a bare FastAPI app (bench/bare_app.py), same uvicorn settings.
+BARE = "bare FastAPI app: /noop"
+#: The same endpoint shape as /fibonacci-wasm/{n}, without fastwasm's features.
+SHAPE = "bare FastAPI app, same endpoint shape: /fibonacci-wasm/39"
 #: fastwasm-server rows: the same endpoints, minus the Python-only ones.
 RUST = "fastwasm-server: "
 RUST_TABLE = ["/health", CHEAP, "/fibonacci-native/39", HEAVY]
 
 
+def uvicorn_app(target: str, port: int) -> list[str]:
+    """An ASGI app under uvicorn as `fastwasm serve` runs it (no access log)."""
+    return [
+        sys.executable, "-m", "uvicorn", target, "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+
+
 def throughput() -> dict[str, Any]:
-    port, tutorial_port, rust_port = free_port(), free_port(), free_port()
+    port, tutorial_port, rust_port, bare_port = free_port(), free_port(), free_port(), free_port()
     base, tutorial = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{tutorial_port}"
-    rust = f"http://127.0.0.1:{rust_port}"
+    rust, bare = f"http://127.0.0.1:{rust_port}", f"http://127.0.0.1:{bare_port}"
     urls = (
-        {path: base + path for path in TABLE}
+        {BARE: f"{bare}/noop", SHAPE: f"{bare}/fibonacci-wasm/39"}
+        | {path: base + path for path in TABLE}
         | {RUST + path: rust + path for path in RUST_TABLE}
         | {TUTORIAL: f"{tutorial}/fibonacci-wasm/39"}
     )
     rates: dict[str, list[float]] = {name: [] for name in urls}
     latencies: dict[str, list[float]] = {name: [] for name in urls}
     non_2xx = dict.fromkeys(urls, 0)
-    tutorial_server = [
-        sys.executable, "-m", "uvicorn", "bench.tutorial.app:app", "--port", str(tutorial_port),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+    # CPU seconds per row: the server's process tree, and hey.
+    server_cpu = dict.fromkeys(urls, 0.0)
+    hey_cpu = dict.fromkeys(urls, 0.0)
+    wall = dict.fromkeys(urls, 0.0)
     with (
-        serving(pinned(0) + fastwasm_server(port), f"{base}/health"),
-        serving(pinned(0) + tutorial_server, f"{tutorial}/fibonacci-wasm/1"),
-        serving(pinned(0) + rust_server(rust_port), f"{rust}/health"),
+        serving(pinned(0) + fastwasm_server(port), f"{base}/health") as fastwasm_process,
+        serving(
+            pinned(0) + uvicorn_app("bench.tutorial.app:app", tutorial_port), f"{tutorial}/fibonacci-wasm/1"
+        ) as tutorial_process,
+        serving(pinned(0) + rust_server(rust_port), f"{rust}/health") as rust_process,
+        serving(pinned(0) + uvicorn_app("bench.bare_app:app", bare_port), f"{bare}/noop") as bare_process,
     ):
+
+        def server_of(name: str) -> int:
+            if name in (BARE, SHAPE):
+                return bare_process.pid
+            if name == TUTORIAL:
+                return tutorial_process.pid
+            return (rust_process if name.startswith(RUST) else fastwasm_process).pid
+
         for _ in range(ROUNDS):
             for name, url in urls.items():
-                rows = hey(url, SECONDS, CONNECTIONS, cpu=1)
+                pid, used = server_of(name), {"hey": 0.0}
+                cpu_before, start = cpu_seconds(pid), time.perf_counter()
+                rows = hey(url, SECONDS, CONNECTIONS, cpu=1, cpu_use=used)
+                wall[name] += time.perf_counter() - start
+                server_cpu[name] += cpu_seconds(pid) - cpu_before
+                hey_cpu[name] += used["hey"]
                 rates[name].append(rate_of(rows, SECONDS))
                 latencies[name] += [float(r["response-time"]) for r in rows]
                 non_2xx[name] += sum(1 for r in rows if not r["status-code"].startswith("2"))
@@ -105,6 +135,9 @@ def throughput() -> dict[str, Any]:
                 "p99_ms": percentile_ms(latencies[name], 0.99),
                 "requests": len(latencies[name]),
                 "non_2xx": non_2xx[name],
+                # Cores busy on average while the row ran: 1.0 is one whole core.
+                "server_cores": server_cpu[name] / wall[name] if wall[name] else 0.0,
+                "hey_cores": hey_cpu[name] / wall[name] if wall[name] else 0.0,
             }
             for name in urls
         ],

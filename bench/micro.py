@@ -12,18 +12,20 @@ JSON in bench/results/micro.json.
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import extism
 import wasmtime
 
 import fastwasm
-from common import EXTISM_PLUGIN, QUICK, Row, calls_for, machine, run_table, table, thread_rates, write_results
+from common import EXTISM_PLUGIN, QUICK, ROOT, Row, calls_for, machine, run_table, table, thread_rates, write_results
 from component_micro import blur_thread_scaling, component_overhead_lines, component_tables, scaling_lines
 from fastwasm import pure
 from tutorial.app import calculate_fibonacci_wasm
@@ -38,7 +40,10 @@ sys.set_int_max_str_digits(0)
 
 
 def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
-    engine = wasmtime.Engine()
+    # The guest uses wasm's wide arithmetic, as fastwasm's runtime allows.
+    config = wasmtime.Config()
+    config.wasm_wide_arithmetic = True
+    engine = wasmtime.Engine(config)
     store = wasmtime.Store(engine)
     module = wasmtime.Module.from_file(engine, str(GUEST))
     instance = wasmtime.Instance(store, module, [])
@@ -144,12 +149,17 @@ def recursive_rows(n: int) -> list[Row]:
 def digits_rows(n: int) -> list[Row]:
     expected = fastwasm.fibonacci_digits(n, "native", "fast_doubling")
     assert fastwasm.fibonacci_digits(n, "wasm", "fast_doubling") == expected
-    assert str(pure.fast_doubling(n)) == expected
+    value = pure.fast_doubling(n)
+    assert str(value) == expected == fastwasm.int_to_decimal(value)
     plugin = extism_plugin()
     assert plugin.call("fib_fast_doubling", str(n).encode()) == expected.encode()
     return run_table(
         [
             Row(f"pure Python fast doubling fib({n}) + str()", lambda: str(pure.fast_doubling(n)), 1),
+            # The two halves of that row: CPython's int -> str is quadratic.
+            Row(f"pure Python fast doubling fib({n}), compute only", lambda: pure.fast_doubling(n), 1),
+            Row(f"str() of F({n}) alone (CPython's int -> str)", lambda: str(value), 1),
+            Row(f"fastwasm.int_to_decimal(F({n})) alone (Rust)", lambda: fastwasm.int_to_decimal(value), 1),
             Row(
                 f'Extism plugin.call("fib_fast_doubling", b"{n}")',
                 lambda: plugin.call("fib_fast_doubling", str(n).encode()),
@@ -167,6 +177,61 @@ def digits_rows(n: int) -> list[Row]:
             ),
         ]
     )
+
+
+def cargo_example(package: str, example: str, *args: str) -> dict[str, Any]:
+    """The JSON last line of a Rust example, built in release mode."""
+    out = subprocess.run(
+        ["cargo", "run", "--release", "--locked", "-q", "-p", package, "--example", example, "--", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def python_calls(n: int) -> int:
+    """Calls of pure.recursive in one run of recursive fib(n), counted by a profile hook."""
+    code, calls = pure.recursive.__code__, 0
+
+    def hook(frame: Any, event: str, _arg: Any) -> None:
+        nonlocal calls
+        if event == "call" and frame.f_code is code:
+            calls += 1
+
+    sys.setprofile(hook)
+    try:
+        pure.recursive(n)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def shaped_calls(n: int) -> int:
+    """Calls of one self-call in a loop, the shape recursion_shape finds:
+    `acc = 0; while n >= 2: acc += f(n - 1); n -= 2` then `acc + n`."""
+    memo: dict[int, int] = {}
+    for m in range(n + 1):
+        memo[m] = 1 + sum(memo[k - 1] for k in range(m, 1, -2))
+    return memo[n]
+
+
+def recursion_facts(n: int) -> dict[str, Any]:
+    """What recursive fib(n) does: calls per run (Python measured, the
+    compiled guest derived from its code), and the deadline's cost."""
+    shape = cargo_example("fib-guest", "recursion_shape")
+    facts: dict[str, Any] = {
+        "n": n,
+        "python_calls_measured": python_calls(n),
+        "python_calls_formula": 2 * pure.iterative(n + 1) - 1,
+        "guest_shape": shape,
+        "deadline": cargo_example("fastwasm-fibonacci", "deadline_cost", str(n)),
+    }
+    if shape["self_calls"] == 1 and shape["loops"] >= 1:
+        facts["guest_calls_derived"] = shaped_calls(n)
+    return facts
 
 
 def thread_scaling(n: int, seconds: float) -> dict[int, list[float]]:
@@ -212,6 +277,7 @@ def main() -> None:
     scaling = thread_scaling(scaling_n, 0.3 if QUICK else 2.0)
     one, two = statistics.median(scaling[1]), statistics.median(scaling[2])
     loads = module_load(2 if QUICK else 5)
+    recursion = recursion_facts(BIG_RECURSIVE_N)
     components = component_tables()
     blur_scaling = blur_thread_scaling(0.3 if QUICK else 2.0)
 
@@ -246,6 +312,7 @@ def main() -> None:
     for title, rows in components.items():
         report += [table(title, rows), ""]
     report += [*component_overhead_lines(components), "", *scaling_lines(blur_scaling)]
+    report += ["", f"Recursion facts: {json.dumps(recursion)}"]
     print("\n".join(report))
 
     payload = {
@@ -257,6 +324,7 @@ def main() -> None:
         },
         "thread_scaling": {"n": scaling_n, "calls_per_s": {str(k): v for k, v in scaling.items()}},
         "module_load_ms": loads,
+        "recursion": recursion,
         "component_tables": {
             title: [{"name": r.name, "median_us": r.median, "samples_us": r.samples_us} for r in rows]
             for title, rows in components.items()

@@ -258,3 +258,15 @@ def test_a_client_that_disconnects_cancels_its_module_call(both: dict[str, str],
     wait_for(lambda: metric(base, cancelled) == before + 1, "the module call was cancelled")
     wait_for(lambda: metric(base, "fastwasm_heavy_busy") == 0, "the slot is free")
     assert call(both, "fib", "fib", {"n": 10, "algorithm": "iterative"})[1]["result"] == "55"
+
+
+def test_a_made_up_function_name_never_becomes_a_metric_label(both: dict[str, str]) -> None:
+    made_up = "made-up-4711"
+    assert call(both, "echo", made_up, {})[0] == 404
+    assert call(both, "echo", "echo_u64", {"v": 1})[0] == 200  # the snake_case spelling
+    for base in both.values():
+        with urllib.request.urlopen(base + "/metrics", timeout=60) as response:
+            text = response.read().decode()
+        assert made_up not in text
+        assert 'function="echo-u64"' in text  # counted under its WIT name
+        assert 'function="echo_u64"' not in text

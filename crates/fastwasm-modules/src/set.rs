@@ -303,6 +303,9 @@ pub struct ModuleSet {
     pub dir_error: Option<String>,
 }
 
+/// The metrics label of a function no module exports.
+pub const UNKNOWN_FUNCTION: &str = "(unknown)";
+
 impl ModuleSet {
     /// No modules at all.
     #[must_use]
@@ -368,6 +371,19 @@ impl ModuleSet {
             };
             Answer::not_found(&format!("no module named {name:?}; {there}"))
         })
+    }
+
+    /// The `function` label of a call's metrics: the WIT name of `function`
+    /// when `module` exports it (either spelling), else `(unknown)`. A name
+    /// a client made up never becomes a label of its own, since every label
+    /// set is kept for the life of the process.
+    #[must_use]
+    pub fn metric_function(&self, module: &str, function: &str) -> &str {
+        self.module(module)
+            .ok()
+            .and_then(|m| m.loaded.as_ref().ok())
+            .and_then(|component| component.function(function).ok())
+            .map_or(UNKNOWN_FUNCTION, |f| f.name.as_str())
     }
 
     /// `GET /modules`.

@@ -141,6 +141,12 @@ impl ModuleSet {
         })
     }
 
+    /// The `function` label of a call's metrics: its WIT name, or
+    /// `(unknown)` for a function the module does not export.
+    fn metric_function(&self, module: &str, function: &str) -> String {
+        self.inner.metric_function(module, function).to_owned()
+    }
+
     /// `GET /modules`.
     fn listing(&self, py: Python<'_>) -> Answer {
         Answer::of(py, &self.inner.list())

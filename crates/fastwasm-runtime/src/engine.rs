@@ -112,6 +112,10 @@ impl Runtime {
         let mut wasm_config = wasmtime::Config::new();
         wasm_config
             .epoch_interruption(true)
+            // Phase 3, off by default in wasmtime: arithmetic on stack values
+            // only. The bundled guest's bigint words need it
+            // (docs/bigint-choice.md, docs/security.md).
+            .wasm_wide_arithmetic(true)
             .max_wasm_stack(config.max_stack_bytes)
             .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         let engine = wasmtime::Engine::new(&wasm_config)

@@ -88,11 +88,12 @@ pub async fn call(
         Err(answer) => return Ok(respond(answer)),
     };
     let limits = found.limits;
+    let label = modules.metric_function(&module, &function).to_owned();
     let too_large = || {
         let answer = Answer::too_large(found, limits.max_body_bytes);
         state
             .metrics
-            .module_call(&module, &function, answer.outcome, None);
+            .module_call(&module, &label, answer.outcome, None);
         respond(answer)
     };
     let declared =
@@ -125,7 +126,7 @@ pub async fn call(
         );
         state
             .metrics
-            .module_call(&module, &function, answer.outcome, answer.execution_time_s);
+            .module_call(&module, &label, answer.outcome, answer.execution_time_s);
         answer
     };
     if !limits.heavy {

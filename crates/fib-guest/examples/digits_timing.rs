@@ -26,7 +26,8 @@ fn main() -> wasmtime::Result<()> {
         },
         PathBuf::from,
     );
-    let engine = Engine::default();
+    // As fastwasm's runtime does: the guest uses wide arithmetic (Makefile).
+    let engine = Engine::new(wasmtime::Config::new().wasm_wide_arithmetic(true))?;
     let module = Module::from_file(&engine, &path)?;
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[])?;

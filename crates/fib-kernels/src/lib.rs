@@ -233,10 +233,14 @@ pub fn fast_doubling(n: u32) -> Result<u64, FibError> {
 /// # Errors
 /// [`FibError::U64Overflow`] for [`Algorithm::Recursive`] when n > 93.
 pub fn decimal(algorithm: Algorithm, n: u32) -> Result<String, FibError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    use big as bigint;
+    #[cfg(target_arch = "wasm32")]
+    use big::wasm as bigint;
     algorithm.check(n)?;
     Ok(match algorithm {
-        Algorithm::Iterative => big::iterative(n).to_string(),
-        Algorithm::FastDoubling => big::fast_doubling(n).to_string(),
+        Algorithm::Iterative => bigint::iterative(n).to_string(),
+        Algorithm::FastDoubling => bigint::fast_doubling(n).to_string(),
         Algorithm::Recursive => recursive(n)?.to_string(),
     })
 }

@@ -144,6 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version=metadata.version("fastwasm"),
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry hooks: fastwasm exports Prometheus
+        # metrics and its own access log, and with no OTel provider
+        # configured the hooks only cost a check per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.include_router(fibonacci.router)
     app.include_router(compare.router)

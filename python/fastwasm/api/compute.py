@@ -90,7 +90,7 @@ async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.Fibonac
         result = compute_sync(method, n, algorithm, guest)
     else:
         result = await compute_heavy(method, query, guest)
-    query.metrics.compute_seconds.labels(method.value, algorithm.value).observe(result.seconds)
+    query.metrics.bound(query.metrics.compute_seconds, method.value, algorithm.value).observe(result.seconds)
     return result
 
 

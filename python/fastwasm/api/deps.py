@@ -59,10 +59,10 @@ class FibonacciQuery:
     receive: Receive
 
 
-async def fibonacci_query(
-    request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative
-) -> FibonacciQuery:
-    """n and the algorithm, refused with 400 when n is negative or above its algorithm's limit."""
+def fibonacci_query(request: Request, n: int, algorithm: Algorithm) -> FibonacciQuery:
+    """n and the algorithm, refused with 400 when n is negative or above its
+    algorithm's limit. A plain function: the Fibonacci routes call it
+    directly (see routers/fibonacci.py), /compare through FibonacciQueryDep."""
     # Settings straight from the app state, not through SettingsDep: one level
     # of dependency less on the hottest path.
     settings: Settings = request.app.state.settings
@@ -78,4 +78,11 @@ async def fibonacci_query(
     return FibonacciQuery(n, algorithm, state.admission, state.metrics, state.python_workers, request.receive)
 
 
-FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query)]
+async def fibonacci_query_dep(
+    request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative
+) -> FibonacciQuery:
+    """`fibonacci_query` as a dependency."""
+    return fibonacci_query(request, n, algorithm)
+
+
+FibonacciQueryDep = Annotated[FibonacciQuery, Depends(fibonacci_query_dep)]

@@ -48,12 +48,14 @@ class JSONBody(Response):
 
 
 def fibonacci_body(result: Computation) -> JSONBody:
-    label = result.method.value
+    label, algorithm = result.method.value, result.algorithm.value
+    # The labels and the algorithm names are fixed ASCII identifiers, and the
+    # message holds only them, digits and fixed text: nothing to escape. A
+    # float's repr is its JSON number.
     message = f"Fibonacci of {result.n} is {shorten(result.digits)} (calculated using {label})"
     body = (
-        f'{{"number":{result.n},{_value_fields(result.n, result.digits)},"method":{json.dumps(label)},'
-        f'"algorithm":{json.dumps(result.algorithm.value)},"message":{json.dumps(message, ensure_ascii=False)},'
-        f'"execution_time":{json.dumps(result.seconds)}}}'
+        f'{{"number":{result.n},{_value_fields(result.n, result.digits)},"method":"{label}",'
+        f'"algorithm":"{algorithm}","message":"{message}","execution_time":{result.seconds!r}}}'
     )
     return JSONBody(body)
 

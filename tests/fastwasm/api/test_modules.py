@@ -109,6 +109,9 @@ def test_the_route_hands_rust_the_raw_body(client: TestClient) -> None:
         def limits(self, name: str) -> fastwasm.ModuleLimits | None:
             return real.limits(name)
 
+        def metric_function(self, module: str, function: str) -> str:
+            return real.metric_function(module, function)
+
         def call(self, module: str, function: str, body: bytes, *rest: object) -> fastwasm.Answer:
             seen.append((module, function, body))
             return real.call(module, function, body, *rest)  # type: ignore[arg-type]

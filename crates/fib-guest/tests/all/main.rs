@@ -25,7 +25,9 @@ fn module() -> &'static (Engine, Module) {
     static MODULE: OnceLock<(Engine, Module)> = OnceLock::new();
     MODULE.get_or_init(|| {
         let path = module_path();
-        let engine = Engine::default();
+        // The guest uses wasm's wide arithmetic (see the Makefile's GUEST_RUSTFLAGS).
+        let engine = Engine::new(wasmtime::Config::new().wasm_wide_arithmetic(true))
+            .expect("an engine with wide arithmetic");
         let module = Module::from_file(&engine, &path).unwrap_or_else(|e| {
             panic!(
                 "cannot load {} (run `make wasm` first): {e:#}",

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from fastwasm.api.compute import compute
-from fastwasm.api.deps import FibonacciQueryDep, GuestDep
-from fastwasm.api.models import ErrorResponse, FibonacciResponse, Method
+from fastwasm.api.deps import AlgorithmQuery, GuestDep, NPath, fibonacci_query
+from fastwasm.api.models import Algorithm, ErrorResponse, FibonacciResponse, Method
 from fastwasm.api.render import fibonacci_body
 
 router = APIRouter(tags=["fibonacci"])
+
+# The hottest routes take n and the algorithm as their own parameters and
+# check them with a plain call, not a nested dependency: in FastAPI 0.165 each
+# level of dependency solving costs about a third of a no-op request
+# (bench: docs/benchmarks.md, the HTTP section). The guest stays a
+# dependency, so tests can swap it through `dependency_overrides`.
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},
@@ -37,8 +43,10 @@ WASM_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="F(n) in pure Python",
     description="The same algorithm as the other methods, written in Python.",
 )
-async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.python, query, guest))
+async def fibonacci_python(
+    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
+) -> Response:
+    return fibonacci_body(await compute(Method.python, fibonacci_query(request, n, algorithm), guest))
 
 
 @router.get(
@@ -49,8 +57,10 @@ async def fibonacci_python(query: FibonacciQueryDep, guest: GuestDep) -> Respons
     description="The Rust kernels compiled to WebAssembly, run by fastwasm's runtime under a deadline "
     "and a memory cap. The tutorial's endpoint, exact for every n.",
 )
-async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.wasm, query, guest))
+async def fibonacci_wasm(
+    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
+) -> Response:
+    return fibonacci_body(await compute(Method.wasm, fibonacci_query(request, n, algorithm), guest))
 
 
 @router.get(
@@ -60,5 +70,7 @@ async def fibonacci_wasm(query: FibonacciQueryDep, guest: GuestDep) -> Response:
     summary="F(n) in native Rust",
     description="The same Rust kernels compiled into the extension: no sandbox, no deadline.",
 )
-async def fibonacci_native(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    return fibonacci_body(await compute(Method.native, query, guest))
+async def fibonacci_native(
+    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
+) -> Response:
+    return fibonacci_body(await compute(Method.native, fibonacci_query(request, n, algorithm), guest))

@@ -77,11 +77,12 @@ async def call_function(module: str, function: str, request: Request, modules: M
     limits = modules.limits(module)
     if limits is None:
         return respond(modules.show(module))  # 404, naming the modules there are
+    label = modules.metric_function(module, function)
     body = await read_body(request, limits.max_body_bytes)
     if body is None:
         too_large = modules.too_large(module)
         assert too_large is not None  # the module is there: its limits were
-        state.metrics.module_calls.labels(module, function, too_large.outcome).inc()
+        state.metrics.bound(state.metrics.module_calls, module, label, too_large.outcome).inc()
         return respond(too_large)
     content_type, accept = request.headers.get("content-type"), request.headers.get("accept")
 
@@ -89,9 +90,9 @@ async def call_function(module: str, function: str, request: Request, modules: M
         # Counted where the call ends, so a call whose client left counts too
         # (as `cancelled`), after this request's task has moved on.
         answer = modules.call(module, function, body, content_type, accept, cancel)
-        state.metrics.module_calls.labels(module, function, answer.outcome).inc()
+        state.metrics.bound(state.metrics.module_calls, module, label, answer.outcome).inc()
         if answer.execution_time_s is not None:
-            state.metrics.module_compute_seconds.labels(module, function).observe(answer.execution_time_s)
+            state.metrics.bound(state.metrics.module_compute_seconds, module, label).observe(answer.execution_time_s)
         return answer
 
     if not limits.heavy:
