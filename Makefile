@@ -95,6 +95,7 @@ lint: build
 test: build tools lint
 	$(CARGO) test --locked --workspace --release
 	$(PYTHON) -m pytest
+	$(MAKE) test-ray
 	$(MAKE) bench-quick
 
 # make test draws the same examples on every run (tests/conftest.py, schemathesis.toml);
@@ -134,11 +135,12 @@ $(COMPONENT_COST_BIN):
 	$(MAKE) component-cost-bin
 
 .PHONY: bench ## the whole suite: micro, sweep, HTTP; JSON in bench/results, report in docs/
-bench: build tools peers server-bin component-cost-bin
+bench: build tools peers server-bin component-cost-bin ray-venv
 	$(PYTHON) bench/micro.py
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/fastapi_layers.py
+	$(PYTHON) bench/ray_http.py
 	$(PYTHON) bench/module_http.py
 	$(PYTHON) bench/report.py
 
@@ -162,9 +164,10 @@ target/release/fastwasm-server:
 	$(MAKE) server-bin
 
 .PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
-bench-http: build tools server-bin
+bench-http: build tools server-bin ray-venv
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/fastapi_layers.py
+	$(PYTHON) bench/ray_http.py
 	$(PYTHON) bench/module_http.py
 
 .PHONY: soak ## a check: mixed load on both servers, fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
@@ -193,6 +196,21 @@ fuzz: $(CARGO_FUZZ)
 .PHONY: bench-runtime ## criterion benches of the runtime and the Fibonacci facade (no Python)
 bench-runtime: wasm
 	$(CARGO) bench --locked -p fastwasm-fibonacci --bench calls
+
+RAY_STAMP := $(VENV)/.installed-ray
+.PHONY: ray-venv ## install the ray extra (Ray Serve, pinned in requirements-ray.lock) into .venv
+ray-venv: $(RAY_STAMP)
+$(RAY_STAMP): $(VENV_STAMP) requirements-ray.lock
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-ray.lock
+	touch $@
+
+.PHONY: test-ray ## Ray Serve on a real local cluster: 2 replicas answer exactly, a killed one is replaced, nothing is left running
+test-ray: build ray-venv
+	FASTWASM_TEST_RAY=1 $(PYTHON) -m pytest -p no:cacheprovider -s tests/fastwasm/deploy/test_ray.py
+
+.PHONY: wheel ## build dist/fastwasm-<version>-cp311-*.whl: the extension (release), guest, components, page and CLI
+wheel: wasm components venv
+	$(VENV)/bin/maturin build --release --locked --out dist
 
 .PHONY: lock ## re-pin requirements.lock from the current .venv
 lock:

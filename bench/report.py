@@ -547,6 +547,30 @@ def fastapi_layers_section(data: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def ray_http_section(data: dict[str, Any] | None) -> list[str]:
+    """`bench/ray_http.py`: Ray Serve's proxy against plain uvicorn, one box."""
+    if data is None:
+        return []
+    base = data["rows"][0]["req_per_s_median"]
+    lines = [
+        "## Ray Serve against plain uvicorn (one machine: the proxy's cost, not scale)",
+        "",
+        f"`bench/ray_http.py` (in `make bench-http`): {data['conditions']}. Conditions: {conditions(data['machine'])}.",
+        "",
+        "| server | req/s (median) | spread | vs uvicorn | p50 ms | p99 ms | non-2xx | server CPU | hey CPU"
+        " | ready after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in data["rows"]:
+        rates = row["req_per_s"]
+        lines.append(
+            f"| {row['name']} | {row['req_per_s_median']:,.0f} | {min(rates):,.0f} – {max(rates):,.0f}"
+            f" | {row['req_per_s_median'] / base:.2f}× | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['non_2xx']}"
+            f" | {row['server_cores']:.2f} | {row['hey_cores']:.2f} | {row['ready_s']:.1f} s |"
+        )
+    return [*lines, ""]
+
+
 def modules_http_section(data: dict[str, Any] | None) -> list[str]:
     """`bench/module_http.py`: a bytes kernel as a module route, against pure
     Python and a hand-written endpoint, over HTTP and in-process."""
@@ -682,6 +706,7 @@ def main() -> None:
         *memory_section(http),
         *http_section(http),
         *fastapi_layers_section(load_optional("fastapi-layers", ("rows", "conditions"))),
+        *ray_http_section(load_optional("ray-http", ("rows", "conditions"))),
         *modules_http_section(load_optional("modules-http", ("http", "in_process"))),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
         *soak_section(load_optional("soak", ("servers", "conditions"))),

@@ -24,13 +24,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="fastwasm", description=__doc__)
     defaults = settings_or_exit(parser)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn, or as a Ray Serve application")
     serve.add_argument("--host", default=defaults.host, help="default: FASTWASM_HOST or %(default)s")
     serve.add_argument("--port", type=int, default=defaults.port, help="default: FASTWASM_PORT or %(default)s")
     serve.add_argument(
         "--workers", type=int, default=defaults.workers, help="processes; default: FASTWASM_WORKERS or 1"
     )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--engine",
+        default="uvicorn",
+        choices=["uvicorn", "ray"],
+        help="uvicorn (default): this machine; ray: a Ray Serve application (pip install 'fastwasm[ray]')",
+    )
+    ray = serve.add_argument_group("--engine ray")
+    ray.add_argument("--address", help="join this Ray cluster; default: start a local one")
+    scale = ray.add_mutually_exclusive_group()
+    # No default here: argparse would not see `--replicas 2` given beside --autoscale.
+    scale.add_argument("--replicas", type=int, help="a fixed number of replicas (default 2)")
+    scale.add_argument("--autoscale", metavar="MIN:MAX", help="autoscale on ongoing requests between MIN and MAX")
+    ray.add_argument(
+        "--cpus-per-replica", type=float, default=0.5, help="CPUs Ray reserves per replica (default %(default)s)"
+    )
     commands.add_parser("openapi", help="print the OpenAPI document (docs/openapi.json, which fastwasm-server shares)")
     commands.add_parser("settings", help="print the effective FASTWASM_* settings as JSON")
     inspect = commands.add_parser("inspect", help="print a component's exports with their WIT signatures")
@@ -52,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(openapi_document(), end="")
     if args.command == "settings":
         print(defaults.model_dump_json())
-    if args.command == "serve":
+    if args.command == "serve" and args.engine == "ray":
+        serve_with_ray(parser, defaults, args)
+    elif args.command == "serve":
         if args.workers < 1:
             parser.error("--workers must be at least 1")
         if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
@@ -62,6 +79,27 @@ def main(argv: Sequence[str] | None = None) -> None:
                 serve_with_uvicorn(args)
         else:
             serve_with_uvicorn(args)
+
+
+def serve_with_ray(parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> None:
+    """`fastwasm serve --engine ray`: the same app as a Ray Serve application."""
+    import importlib.util
+
+    from fastwasm.deploy import ray as on_ray  # imports Ray only when it deploys
+
+    replicas = 2 if args.replicas is None else args.replicas
+    if replicas < 1:
+        parser.error("--replicas must be at least 1")
+    if args.cpus_per_replica <= 0:
+        parser.error("--cpus-per-replica must be above 0")
+    try:
+        autoscale = on_ray.Scale.parse_autoscale(args.autoscale) if args.autoscale else None
+    except ValueError as error:
+        parser.error(str(error))
+    if importlib.util.find_spec("ray") is None:
+        parser.exit(2, "fastwasm: --engine ray needs Ray Serve: pip install 'fastwasm[ray]'\n")
+    scale = on_ray.Scale(replicas=replicas, autoscale=autoscale, cpus_per_replica=args.cpus_per_replica)
+    on_ray.serve_forever(settings, scale, address=args.address, host=args.host, port=args.port)
 
 
 def settings_or_exit(parser: argparse.ArgumentParser) -> Settings:

@@ -212,3 +212,22 @@ def test_call_applies_the_sidecar(tmp_path: Path, capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err
     assert err.startswith("fastwasm: 504 ")
     assert "(set by fault.toml timeout_s)" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--replicas", "0"], "--replicas must be at least 1"),
+        (["--cpus-per-replica", "0"], "--cpus-per-replica must be above 0"),
+        (["--autoscale", "3:1"], "--autoscale takes MIN:MAX with 0 < MIN <= MAX, got '3:1'"),
+        (["--autoscale", "two"], "--autoscale takes MIN:MAX with 0 < MIN <= MAX, got 'two'"),
+        (["--replicas", "2", "--autoscale", "1:2"], "not allowed with argument --replicas"),
+    ],
+)
+def test_serve_on_ray_refuses_a_bad_scale_before_starting_anything(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--engine", "ray", *args])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
