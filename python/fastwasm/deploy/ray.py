@@ -120,10 +120,11 @@ def deploy(
     port: int = 8000,
     num_cpus: int | None = None,
     timeout_s: float = 120,
+    stop: threading.Event | None = None,
 ) -> None:
     """Starts (or joins, with `address`) a Ray cluster, starts Serve's HTTP
     proxy on host:port, and deploys the app; returns once every replica is
-    running."""
+    running, or as soon as `stop` is set."""
     import ray
     from ray import serve
 
@@ -134,7 +135,7 @@ def deploy(
     serve.start(http_options={"host": host, "port": port})
     serve.run(application(settings, scale), name=APP_NAME, route_prefix="/", blocking=False)
     deadline = time.monotonic() + timeout_s
-    while True:
+    while stop is None or not stop.is_set():
         status = serve.status().applications.get(APP_NAME)
         if status is not None and status.status == "RUNNING":
             return
@@ -157,15 +158,25 @@ def shutdown() -> None:
 def serve_forever(settings: Settings, scale: Scale, *, address: str | None, host: str, port: int) -> None:
     """`fastwasm serve --engine ray`: deploys, then serves until SIGINT
     (Ctrl-C) or SIGTERM, and then shuts Serve down (and a local cluster with
-    it). The handlers are installed after Ray has started, which sets its own."""
+    it). A signal while it is still deploying stops it too: the handlers are
+    installed first, and again once Ray has started, which may set its own."""
     stop = threading.Event()
-    try:
-        deploy(settings, scale, address=address, host=host, port=port)
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+
+    def handle_signals() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        print(f"fastwasm on Ray Serve at http://{host}:{port} (Ctrl-C stops it)", flush=True)
-        stop.wait()
-    except KeyboardInterrupt:
-        pass  # Ctrl-C while still deploying: stop all the same
+            signal.signal(signum, on_signal)
+
+    handle_signals()
+    try:
+        deploy(settings, scale, address=address, host=host, port=port, stop=stop)
+        handle_signals()
+        if not stop.is_set():
+            print(f"fastwasm on Ray Serve at http://{host}:{port} (Ctrl-C stops it)", flush=True)
+        # A timed wait, so the main thread wakes to run the handler promptly.
+        while not stop.wait(0.5):
+            pass
     finally:
         shutdown()

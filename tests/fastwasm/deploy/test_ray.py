@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -109,16 +110,27 @@ def test_two_replicas_answer_exactly_and_a_killed_one_is_replaced() -> None:
 
 
 def test_the_command_serves_on_ray_and_stops_on_ctrl_c() -> None:
-    """`fastwasm serve --engine ray`, as a user types it: it answers with its
-    replica named, and Ctrl-C (SIGINT) shuts the cluster down."""
+    """`fastwasm serve --engine ray`, as a user types it: once it says Ctrl-C
+    stops it, it answers with its replica named, and Ctrl-C (SIGINT) shuts
+    the cluster down."""
     import json
     import subprocess
+    import threading
 
     from servers import FASTWASM
 
     port = free_port()
     command = [str(FASTWASM), "serve", "--engine", "ray", "--replicas", "1", "--port", str(port)]
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    ready = threading.Event()
+
+    def read_stdout() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "(Ctrl-C stops it)" in line:
+                ready.set()
+
+    threading.Thread(target=read_stdout, daemon=True).start()
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -132,9 +144,16 @@ def test_the_command_serves_on_ray_and_stops_on_ctrl_c() -> None:
         assert status == 200
         assert json.loads(body)["fibonacci"] == 63245986
         assert headers["x-fastwasm-replica"]
+        assert ready.wait(120), "fastwasm serve --engine ray never said it was serving"
     finally:
         process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=120)
+        try:
+            code = process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            # Leave nothing behind for the tests after this one, then fail.
+            process.kill()
+            subprocess.run([str(Path(sys.executable).with_name("ray")), "stop", "--force"], check=False)
+            raise
     assert code == 0, f"exit code {code}"
     deadline = time.monotonic() + 60
     while ray_processes() and time.monotonic() < deadline:
