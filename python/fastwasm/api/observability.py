@@ -152,18 +152,18 @@ class Metrics:
             multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
+def json_line(created: float, level: str, logger: str, msg: str, fields: dict[str, Any]) -> str:
+    """One log line as JSON: the common keys, then the record's fields."""
+    head = {"ts": round(created, 6), "level": level, "logger": logger, "msg": msg}
+    return json.dumps(head | fields, separators=(",", ":"))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": round(record.created, 6),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        line.update(getattr(record, "fields", {}))
+        fields = dict(getattr(record, "fields", {}))
         if record.exc_info:
-            line["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(line, separators=(",", ":"))
+            fields["traceback"] = self.formatException(record.exc_info)
+        return json_line(record.created, record.levelname.lower(), record.name, record.getMessage(), fields)
 
 
 class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -312,8 +312,7 @@ def log_access(scope: Scope, request_id: str, route: str, status: int, seconds: 
     }
     if direct is not None:
         # The line JsonFormatter would make of the same record.
-        head = {"ts": round(time.time(), 6), "level": "info", "logger": ACCESS_LOG.name, "msg": "request"}
-        direct.write_line(json.dumps(head | fields, separators=(",", ":")))
+        direct.write_line(json_line(time.time(), "info", ACCESS_LOG.name, "request", fields))
         return
     # makeRecord + handle: Logger.info would also walk the stack to find the
     # caller, which the JSON line never shows.
