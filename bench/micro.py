@@ -67,6 +67,14 @@ def tutorial_per_call(n: int) -> int:
     return calculate_fibonacci_wasm(n)
 
 
+def python_dispatch(guest: fastwasm.FibonacciModule, n: int, method: str = "wasm", algorithm: str = "iterative") -> int:
+    """`fastwasm.fibonacci`'s WASM branch as Python code, as it was until the
+    dispatch moved into the extension (issue 18's fib(39) regression)."""
+    if method == "wasm":
+        return guest.compute(n, algorithm)
+    raise ValueError(method)
+
+
 def fib39_rows() -> list[Row]:
     store, funcs = wasmtime_py_cached()
     fast = funcs["calculate_fibonacci"]
@@ -96,8 +104,15 @@ def fib39_rows() -> list[Row]:
             calls_for(0.4e-6, k),
         ),
         Row('fastwasm.fibonacci(39, "native")', lambda: fastwasm.fibonacci(39, "native"), calls_for(0.1e-6, k)),
-        # The same guest without fastwasm.fibonacci's method dispatch (Python code).
+        # The same guest without fastwasm.fibonacci's method dispatch (in the extension).
         Row("FibonacciModule.compute(39), the default guest", lambda: guest.compute(39), calls_for(0.15e-6, k)),
+        # The dispatch as a Python function in front, as `fastwasm.methods` had it
+        # before it moved into the extension: what that frame costs.
+        Row(
+            "Python-level dispatch in front of FibonacciModule.compute(39) (before: fastwasm.methods)",
+            lambda: python_dispatch(guest, 39, "wasm"),
+            calls_for(0.25e-6, k),
+        ),
         Row(
             'Module.call("calculate_fibonacci", 39)',
             lambda: module.call("calculate_fibonacci", 39),

@@ -36,10 +36,15 @@ from fastwasm._native import (
     WasmTrap,
     available_cores,
     default_fibonacci_module,
+    fibonacci,
+    fibonacci_digits,
     int_to_decimal,
     is_cheap,
 )
-from fastwasm.methods import METHODS, fibonacci, fibonacci_digits
+
+#: Where `fibonacci` can compute F(n): in the sandbox, natively (the same Rust
+#: kernels compiled into the extension), or in pure Python (`fastwasm.pure`).
+METHODS = ("wasm", "native", "python")
 
 __all__ = [
     "ABI_VERSION",

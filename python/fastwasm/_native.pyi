@@ -37,6 +37,8 @@ __all__ = [
     "available_cores",
     "check_request",
     "default_fibonacci_module",
+    "fibonacci",
+    "fibonacci_digits",
     "int_to_decimal",
     "is_cheap",
     "native_digits",
@@ -375,6 +377,10 @@ class Runtime:
     @property
     def cache_status(self) -> CacheStatus: ...
 
+def fibonacci(
+    n: int, method: str = "wasm", algorithm: str = "iterative", *, release_gil: bool | None = None
+) -> int: ...
+def fibonacci_digits(n: int, method: str = "wasm", algorithm: str = "iterative") -> str: ...
 def native_fibonacci(n: int, algorithm: str = "iterative", *, release_gil: bool | None = None) -> int: ...
 def native_digits(n: int, algorithm: str = "iterative") -> str: ...
 def int_to_decimal(value: int) -> str: ...

@@ -1,8 +1,7 @@
 //! `fastwasm._native`: the thin `PyO3` binding over [`fastwasm_runtime`] and
 //! [`fastwasm_fibonacci`]. All logic lives in those crates; this one converts
 //! arguments, releases the GIL around long calls, and maps errors to Python
-//! exceptions in exactly one place ([`raise`]). Method dispatch
-//! (`fastwasm.fibonacci(n, method)`) is Python's: `python/fastwasm/methods.py`.
+//! exceptions in exactly one place ([`raise`]).
 
 mod component;
 mod convert;
@@ -139,6 +138,61 @@ fn native_fibonacci<'py>(
     }
     let big = py.detach(|| fibonacci::native_big(algorithm, n))?;
     Ok(big.into_pyobject(py)?.into_any())
+}
+
+/// `fastwasm.pure.fibonacci`, the "python" method's kernel, looked up once.
+fn python_kernel(py: Python<'_>) -> Result<&Bound<'_, PyAny>> {
+    static KERNEL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let kernel = KERNEL.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("fastwasm.pure")?.getattr("fibonacci")?.unbind())
+    })?;
+    Ok(kernel.bind(py))
+}
+
+fn unknown_method(method: &str) -> Error {
+    let expected = r#"expected one of "wasm", "native", "python""#;
+    Error::InvalidArgument(format!(r#"unknown method "{method}": {expected}"#))
+}
+
+/// `fastwasm.fibonacci`: F(n) exactly, as an int, by `method`. Dispatched
+/// here, not in Python: a Python frame in front cost 40% of fib(39).
+#[pyfunction(name = "fibonacci")]
+#[pyo3(signature = (n, method = "wasm", algorithm = "iterative", *, release_gil = None))]
+fn fibonacci_by_method<'py>(
+    py: Python<'py>,
+    n: &Bound<'py, PyAny>,
+    method: &str,
+    algorithm: &str,
+    release_gil: Option<bool>,
+) -> Result<Bound<'py, PyAny>> {
+    match method {
+        "wasm" => default_guest(py)?
+            .get()
+            .compute(py, n, algorithm, release_gil, None),
+        "native" => native_fibonacci(py, n, algorithm, release_gil),
+        "python" => Ok(python_kernel(py)?.call1((n, algorithm))?),
+        other => Err(unknown_method(other)),
+    }
+}
+
+/// `fastwasm.fibonacci_digits`: F(n) exactly, as decimal digits, by `method`.
+#[pyfunction(name = "fibonacci_digits")]
+#[pyo3(signature = (n, method = "wasm", algorithm = "iterative"))]
+fn digits_by_method(
+    py: Python<'_>,
+    n: &Bound<'_, PyAny>,
+    method: &str,
+    algorithm: &str,
+) -> Result<String> {
+    match method {
+        "wasm" => default_guest(py)?.get().digits(py, n, algorithm, None),
+        "native" => native_digits(py, n, algorithm),
+        "python" => {
+            let value = python_kernel(py)?.call1((n, algorithm))?;
+            int_to_decimal(py, value.cast().map_err(PyErr::from)?)
+        }
+        other => Err(unknown_method(other)),
+    }
 }
 
 /// F(n) natively, as decimal digits.
@@ -559,7 +613,8 @@ impl FibonacciModule {
         cancel: Option<&CancelToken>,
     ) -> Result<String> {
         let (n, algorithm) = request(n, algorithm)?;
-        Ok(py.detach(|| match cancel {
+        let release = !algorithm.is_cheap(n);
+        Ok(maybe_detached(py, release, || match cancel {
             Some(cancel) => self.inner.decimal_cancellable(algorithm, n, &cancel.inner),
             None => self.inner.decimal(algorithm, n),
         })?)
@@ -581,23 +636,23 @@ fn bundled_module_path(py: Python<'_>) -> Result<PathBuf> {
 }
 
 /// The default runtime's guest, created on first use, once per process.
-#[pyfunction]
-fn default_fibonacci_module(py: Python<'_>) -> Result<Py<FibonacciModule>> {
+fn default_guest(py: Python<'_>) -> Result<&'static Py<FibonacciModule>> {
     static DEFAULT: PyOnceLock<Py<FibonacciModule>> = PyOnceLock::new();
-    let guest = DEFAULT.get_or_try_init(py, || -> Result<_> {
+    DEFAULT.get_or_try_init(py, || -> Result<_> {
         let path = bundled_module_path(py)?;
         let load = || -> Result<_> {
             let runtime = runtime::Runtime::new()?;
             Ok(fibonacci::FibonacciModule::new(runtime.load_module(path)?)?)
         };
-        Ok(Py::new(
-            py,
-            FibonacciModule {
-                inner: py.detach(load)?,
-            },
-        )?)
-    })?;
-    Ok(guest.clone_ref(py))
+        let inner = py.detach(load)?;
+        Ok(Py::new(py, FibonacciModule { inner })?)
+    })
+}
+
+/// The default runtime's guest (see [`default_guest`]).
+#[pyfunction]
+fn default_fibonacci_module(py: Python<'_>) -> Result<Py<FibonacciModule>> {
+    Ok(default_guest(py)?.clone_ref(py))
 }
 
 #[pymodule]
@@ -624,6 +679,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<modules::ModuleSet>()?;
     m.add_class::<modules::Answer>()?;
     m.add_class::<modules::ModuleLimits>()?;
+    m.add_function(wrap_pyfunction!(fibonacci_by_method, m)?)?;
+    m.add_function(wrap_pyfunction!(digits_by_method, m)?)?;
     m.add_function(wrap_pyfunction!(native_fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(native_digits, m)?)?;
     m.add_function(wrap_pyfunction!(int_to_decimal, m)?)?;

@@ -4,6 +4,7 @@ at import, so importing this module is cheap."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import platform
@@ -14,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 import fastwasm
 from fastwasm.api import errors
 from fastwasm.api.admission import Admission
+from fastwasm.api.deps import FibonacciService
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.python_workers import PythonWorkers
@@ -91,6 +94,19 @@ def with_module_operations(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
+def include_flat(app: FastAPI, router: APIRouter) -> None:
+    """`app.include_router(router)`, with the routes added to the app's own
+    router. FastAPI 0.165 includes a router lazily: a request to one of its
+    routes is matched twice through the inclusion, which cost the hottest
+    routes a sixth of their time (bench/fastapi_layers.py). Each route is
+    declared again with every argument `add_api_route` takes."""
+    arguments = [name for name in inspect.signature(APIRouter.add_api_route).parameters if name != "self"]
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            raise TypeError(f"include_flat takes only API routes, not {route!r}")
+        app.router.add_api_route(**{name: getattr(route, name) for name in arguments if hasattr(route, name)})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app with these settings (default: from FASTWASM_* variables)."""
     settings = settings or Settings()
@@ -111,14 +127,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         module_path = settings.wasm_module or bundled_module()
         app.state.settings = settings
         app.state.module_path = module_path
-        app.state.guest = runtime.fibonacci_module(module_path)
+        guest = runtime.fibonacci_module(module_path)
         # The export list never changes: built once here, not on every /health.
-        app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in app.state.guest.module.exports]
+        app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in guest.module.exports]
         app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
         app.state.modules = await anyio.to_thread.run_sync(load_modules, runtime, settings)
         app.state.metrics = metrics
-        metrics.watch(runtime, app.state.guest, app.state.admission)
+        app.state.fibonacci = FibonacciService(
+            guest=guest,
+            admission=app.state.admission,
+            metrics=metrics,
+            python_workers=app.state.python_workers,
+            limits=FibonacciService.limits_of(settings),
+        )
+        metrics.watch(runtime, guest, app.state.admission)
         if (cache := runtime.cache_status).refusals:
             STARTUP_LOG.warning(
                 "the compiled-module cache was refused; modules are compiled in memory",
@@ -149,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # configured the hooks only cost a check per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.include_router(fibonacci.router)
+    include_flat(app, fibonacci.router)
     app.include_router(compare.router)
     app.include_router(modules.router)
     app.include_router(health.router)

@@ -54,7 +54,7 @@ def compute_sync(
 ) -> Computation:
     """F(n) as digits, in this thread. The timer brackets only the call that
     computes. `cancel` stops a WASM call."""
-    name = algorithm.value
+    name: str = algorithm  # a StrEnum is its value; `.value` is a Python-level property
     if method is Method.python:
         digits, seconds = python_worker.timed_digits(n, name)
     elif method is Method.wasm:
@@ -80,35 +80,37 @@ def compute_sync(
     return Computation(method, n, algorithm, digits, seconds)
 
 
-async def compute(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
+async def compute(method: Method, query: FibonacciQuery) -> Computation:
     """As `compute_sync`: inline when cheap; otherwise with a slot from
     admission control, off the event loop, watching for the client to leave.
     The time goes to the histogram."""
-    n, algorithm = query.n, query.algorithm
+    n, algorithm, service = query.n, query.algorithm, query.service
     # Cheap enough for the event loop: the one rule of fib_kernels::Algorithm::is_cheap.
-    if is_cheap(n, algorithm.value):
-        result = compute_sync(method, n, algorithm, guest)
+    if is_cheap(n, algorithm):
+        result = compute_sync(method, n, algorithm, service.guest)
     else:
-        result = await compute_heavy(method, query, guest)
-    query.metrics.bound(query.metrics.compute_seconds, method.value, algorithm.value).observe(result.seconds)
+        result = await compute_heavy(method, query)
+    metrics = service.metrics
+    metrics.bound(metrics.compute_seconds, method, algorithm).observe(result.seconds)
     return result
 
 
-async def compute_heavy(method: Method, query: FibonacciQuery, guest: fastwasm.FibonacciModule) -> Computation:
+async def compute_heavy(method: Method, query: FibonacciQuery) -> Computation:
     """Heavy work that stops when its client disconnects: a request still
     queued for a slot leaves the queue, a WASM call is cancelled within an
     epoch tick, and a Python worker process is stopped (and replaced). A
     native call cannot be interrupted; it runs to its end (bounded by the n
     limits) and keeps its slot until then."""
-    n, algorithm = query.n, query.algorithm
+    n, algorithm, service = query.n, query.algorithm, query.service
     cancel = fastwasm.CancelToken()
 
     async def work() -> Computation:
-        async with query.admission.slot():
+        async with service.admission.slot():
             if method is Method.python:
-                digits, seconds = await query.python_workers.timed_digits(n, algorithm.value)
+                # A plain str: a pickled enum would make the worker import the API's models.
+                digits, seconds = await service.python_workers.timed_digits(n, algorithm.value)
                 return Computation(method, n, algorithm, digits, seconds)
-            return await run_in_threadpool(compute_sync, method, n, algorithm, guest, cancel)
+            return await run_in_threadpool(compute_sync, method, n, algorithm, service.guest, cancel)
 
     return await until_client_leaves(work(), query.receive, cancel, f"F({n})")
 

@@ -27,11 +27,6 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_guest(request: Request) -> fastwasm.FibonacciModule:
-    guest: fastwasm.FibonacciModule = request.app.state.guest
-    return guest
-
-
 async def get_modules(request: Request) -> fastwasm.ModuleSet:
     modules: fastwasm.ModuleSet = request.app.state.modules
     return modules
@@ -39,7 +34,6 @@ async def get_modules(request: Request) -> fastwasm.ModuleSet:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ModulesDep = Annotated[fastwasm.ModuleSet, Depends(get_modules)]
-GuestDep = Annotated[fastwasm.FibonacciModule, Depends(get_guest)]
 AlgorithmQuery = Annotated[
     Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])
 ]
@@ -47,35 +41,48 @@ NPath = Annotated[int, Path(description="n: F(n) is computed.", examples=[39])]
 
 
 @dataclass(frozen=True, slots=True)
-class FibonacciQuery:
-    n: int
-    algorithm: Algorithm
-    # Carried here rather than as its own dependency: one dependency less on
-    # the hottest path.
+class FibonacciService:
+    """What every Fibonacci request uses, made once in the app's lifespan and
+    kept as `app.state.fibonacci`: one state lookup per request, not one per
+    part (each costs a Python-level `State.__getattr__`)."""
+
+    guest: fastwasm.FibonacciModule
     admission: Admission
     metrics: Metrics
     python_workers: PythonWorkers
+    #: Per algorithm: its n limit, and the setting that sets it.
+    limits: dict[Algorithm, tuple[int, str]]
+
+    @staticmethod
+    def limits_of(settings: Settings) -> dict[Algorithm, tuple[int, str]]:
+        return {algorithm: settings.max_n(algorithm) for algorithm in Algorithm}
+
+
+@dataclass(frozen=True, slots=True)
+class FibonacciQuery:
+    n: int
+    algorithm: Algorithm
+    service: FibonacciService
     # The ASGI receive channel, to notice a client that disconnects.
     receive: Receive
 
 
 def fibonacci_query(request: Request, n: int, algorithm: Algorithm) -> FibonacciQuery:
     """n and the algorithm, refused with 400 when n is negative or above its
-    algorithm's limit. A plain function: the Fibonacci routes call it
-    directly (see routers/fibonacci.py), /compare through FibonacciQueryDep."""
-    # Settings straight from the app state, not through SettingsDep: one level
-    # of dependency less on the hottest path.
-    settings: Settings = request.app.state.settings
+    algorithm's limit. A plain function, not a dependency: in FastAPI 0.165
+    each level of dependency solving costs about a third of a no-op request
+    (bench/fastapi_layers.py), so the Fibonacci routes call it directly and
+    /compare through FibonacciQueryDep."""
+    service: FibonacciService = request.app.state.fibonacci
     if n < 0:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, NEGATIVE_MESSAGE)
-    limit, setting = settings.max_n(algorithm)
+    limit, setting = service.limits[algorithm]
     if n > limit:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
             f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
         )
-    state = request.app.state
-    return FibonacciQuery(n, algorithm, state.admission, state.metrics, state.python_workers, request.receive)
+    return FibonacciQuery(n, algorithm, service, request.receive)
 
 
 async def fibonacci_query_dep(

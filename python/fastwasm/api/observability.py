@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.openmetrics.exposition import generate_latest
@@ -155,7 +156,9 @@ class Metrics:
 def json_line(created: float, level: str, logger: str, msg: str, fields: dict[str, Any]) -> str:
     """One log line as JSON: the common keys, then the record's fields."""
     head = {"ts": round(created, 6), "level": level, "logger": logger, "msg": msg}
-    return json.dumps(head | fields, separators=(",", ":"))
+    # orjson: a quarter of json.dumps's cost, on every request's access line.
+    # Non-ASCII text is written as UTF-8 rather than as \u escapes.
+    return orjson.dumps(head | fields, default=str).decode()
 
 
 class JsonFormatter(logging.Formatter):

@@ -48,7 +48,8 @@ class JSONBody(Response):
 
 
 def fibonacci_body(result: Computation) -> JSONBody:
-    label, algorithm = result.method.value, result.algorithm.value
+    # StrEnums, formatted as their values.
+    label, algorithm = result.method, result.algorithm
     # The labels and the algorithm names are fixed ASCII identifiers, and the
     # message holds only them, digits and fixed text: nothing to escape. A
     # float's repr is its JSON number.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,3 +15,16 @@ from fastwasm.api import Settings, create_app
 def client() -> Iterator[TestClient]:
     with TestClient(create_app(Settings())) as c:
         yield c
+
+
+def _swap_guest(client: TestClient, guest: object) -> None:
+    app = client.app
+    app.state.fibonacci = dataclasses.replace(app.state.fibonacci, guest=guest)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def swap_guest() -> Callable[[TestClient, object], None]:
+    """Serves the Fibonacci routes of a started app from another guest: the
+    lifespan keeps the guest in `app.state.fibonacci`, which every Fibonacci
+    route reads (the hot routes take no dependency, see routers/fibonacci.py)."""
+    return _swap_guest

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
-from fastwasm.api.deps import get_guest
 from fastwasm.api.observability import JsonFormatter
 from servers import wait_for
 
@@ -101,14 +101,16 @@ class BrokenGuest:
         raise RuntimeError("injected fault")
 
 
-def test_an_unplanned_error_is_a_json_500_with_the_request_id_and_a_logged_traceback() -> None:
+def test_an_unplanned_error_is_a_json_500_with_the_request_id_and_a_logged_traceback(
+    swap_guest: Callable[[TestClient, object], None],
+) -> None:
     app = create_app(Settings())
-    app.dependency_overrides[get_guest] = BrokenGuest
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     logging.getLogger("fastwasm.error").addHandler(handler)
     with TestClient(app) as c:
+        swap_guest(c, BrokenGuest())
         response = c.get("/fibonacci-wasm/39", headers={"X-Request-ID": "fault-1"})
         metrics = c.get("/metrics").text
         assert c.get("/fibonacci/39").json()["fibonacci"] == 63245986  # still serving
@@ -123,14 +125,13 @@ def test_an_unplanned_error_is_a_json_500_with_the_request_id_and_a_logged_trace
     assert "RuntimeError: injected fault" in logged[0]["traceback"]
 
 
-def test_a_value_error_of_ours_is_a_500_not_a_400() -> None:
+def test_a_value_error_of_ours_is_a_500_not_a_400(swap_guest: Callable[[TestClient, object], None]) -> None:
     class WrongDigits:
         def compute(self, *_: object, **__: object) -> str:
             return "12a"
 
-    app = create_app(Settings())
-    app.dependency_overrides[get_guest] = WrongDigits
-    with TestClient(app) as c:
+    with TestClient(create_app(Settings())) as c:
+        swap_guest(c, WrongDigits())
         response = c.get("/fibonacci-wasm/39")
     # Never a body with a wrong number, and never blamed on the client.
     assert response.status_code == 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal, getcontext
 
 import pytest
@@ -10,7 +11,6 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
-from fastwasm.api.deps import get_guest
 
 ROUTES = {"Python": "/fibonacci", "WASM": "/fibonacci-wasm", "Native": "/fibonacci-native"}
 
@@ -186,16 +186,11 @@ def test_a_wasm_timeout_is_504_and_the_server_stays_healthy() -> None:
         assert c.get("/health").json()["module"]["pool"]["timeouts"] == 1
 
 
-def test_the_guest_dependency_can_be_overridden() -> None:
-    # A guest with a 20 ms deadline, swapped in through dependency_overrides.
+def test_the_routes_use_the_guest_in_the_app_state(swap_guest: Callable[[TestClient, object], None]) -> None:
+    # A guest with a 20 ms deadline, swapped in after start-up.
     impatient = fastwasm.Runtime(timeout_s=0.02, use_cache=False).fibonacci_module()
-    app = create_app(Settings(max_n_recursive=60))
-
-    async def impatient_guest() -> fastwasm.FibonacciModule:
-        return impatient
-
-    app.dependency_overrides[get_guest] = impatient_guest
-    with TestClient(app) as c:
+    with TestClient(create_app(Settings(max_n_recursive=60))) as c:
+        swap_guest(c, impatient)
         assert c.get("/fibonacci-wasm/60", params={"algorithm": "recursive"}).status_code == 504
         assert c.get("/fibonacci-wasm/20").json()["fibonacci"] == 6765
     assert impatient.module.pool_stats()["timeouts"] == 1

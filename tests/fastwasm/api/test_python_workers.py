@@ -17,7 +17,7 @@ import fastwasm
 from fastwasm.api import Settings, create_app
 from fastwasm.api.admission import Admission
 from fastwasm.api.compute import compute_heavy
-from fastwasm.api.deps import FibonacciQuery
+from fastwasm.api.deps import FibonacciQuery, FibonacciService
 from fastwasm.api.models import Algorithm, Method
 from fastwasm.api.observability import Metrics
 from fastwasm.api.python_workers import PythonWorkers
@@ -117,15 +117,15 @@ def test_a_cancelled_handler_stays_cancelled_and_stops_its_work() -> None:
             await never_disconnects.wait()
             return {"type": "http.disconnect"}
 
-        query = FibonacciQuery(40, Algorithm.recursive, Admission(1, 1.0), Metrics(), workers, receive)
-        guest = fastwasm.default_fibonacci_module()
+        service = FibonacciService(fastwasm.default_fibonacci_module(), Admission(1, 1.0), Metrics(), workers, {})
+        query = FibonacciQuery(40, Algorithm.recursive, service, receive)
         try:
-            task = asyncio.ensure_future(compute_heavy(Method.python, query, guest))
+            task = asyncio.ensure_future(compute_heavy(Method.python, query))
             await asyncio.sleep(0.5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            assert query.admission.busy == 0
+            assert service.admission.busy == 0
             # The pool still answers: the cancelled computation's worker was replaced.
             assert (await workers.timed_digits(20, "recursive"))[0] == "6765"
         finally:

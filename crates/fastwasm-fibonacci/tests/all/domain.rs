@@ -9,7 +9,7 @@ use fastwasm_runtime::{Error as RuntimeError, ErrorKind, Isolation, Value};
 use crate::runtime;
 
 /// Speaks the ABI, but `fib_decimal` refuses every n with `U64_OVERFLOW` (a
-/// domain answer), except n = 7, where it returns a buffer outside memory (an
+/// domain answer), except n = 107, where it returns a buffer outside memory (an
 /// ABI break). `calls` counts the `fib_decimal` calls this instance made.
 const REFUSING_GUEST: &str = r#"(module
     (memory (export "memory") 1)
@@ -21,7 +21,7 @@ const REFUSING_GUEST: &str = r#"(module
     (func (export "calculate_fibonacci") (param i32) (result i64) (call $zero (local.get 0)))
     (func (export "fib_decimal") (param i32 i32) (result i64)
         (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
-        (if (result i64) (i32.eq (local.get 1) (i32.const 7))
+        (if (result i64) (i32.eq (local.get 1) (i32.const 107))
             (then (i64.const 0x7fff000000000004))
             (else (i64.const 2))))
     (func (export "fib_decimal_free") (param i32 i32))
@@ -55,7 +55,7 @@ fn a_domain_error_from_the_guest_keeps_its_instance() {
 fn an_abi_break_costs_the_instance() {
     let fib = refusing();
     assert!(fib.decimal(Algorithm::Iterative, 200).is_err());
-    let error = fib.decimal(Algorithm::Iterative, 7).unwrap_err();
+    let error = fib.decimal(Algorithm::Iterative, 107).unwrap_err();
     let Error::Runtime(error) = error else {
         panic!("{error:?}")
     };

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from fastwasm.api.compute import compute
-from fastwasm.api.deps import FibonacciQueryDep, GuestDep
+from fastwasm.api.deps import FibonacciQueryDep
 from fastwasm.api.models import CompareResponse, Method
 from fastwasm.api.render import compare_body
 from fastwasm.api.routers.fibonacci import WASM_ERRORS
@@ -22,6 +22,6 @@ router = APIRouter(tags=["compare"])
     description="Runs the three methods one after another, and reports each value and time, "
     "whether they agree, and the speed-ups of WASM and native over Python.",
 )
-async def compare(query: FibonacciQueryDep, guest: GuestDep) -> Response:
-    results = [await compute(method, query, guest) for method in Method]
+async def compare(query: FibonacciQueryDep) -> Response:
+    results = [await compute(method, query) for method in Method]
     return compare_body(query.n, query.algorithm, results)

@@ -8,17 +8,17 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from fastwasm.api.compute import compute
-from fastwasm.api.deps import AlgorithmQuery, GuestDep, NPath, fibonacci_query
+from fastwasm.api.deps import AlgorithmQuery, NPath, fibonacci_query
 from fastwasm.api.models import Algorithm, ErrorResponse, FibonacciResponse, Method
 from fastwasm.api.render import fibonacci_body
 
 router = APIRouter(tags=["fibonacci"])
 
-# The hottest routes take n and the algorithm as their own parameters and
-# check them with a plain call, not a nested dependency: in FastAPI 0.165 each
-# level of dependency solving costs about a third of a no-op request
-# (bench: docs/benchmarks.md, the HTTP section). The guest stays a
-# dependency, so tests can swap it through `dependency_overrides`.
+# The hottest routes take n and the algorithm as their own parameters, check
+# them with a plain call (`fibonacci_query`) rather than a dependency, and are
+# added to the app itself (`app.include_flat`): in FastAPI 0.165 a level of
+# dependency solving and a lazily included router each cost a sixth or more
+# of these requests (bench/fastapi_layers.py).
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},
@@ -43,10 +43,8 @@ WASM_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="F(n) in pure Python",
     description="The same algorithm as the other methods, written in Python.",
 )
-async def fibonacci_python(
-    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
-) -> Response:
-    return fibonacci_body(await compute(Method.python, fibonacci_query(request, n, algorithm), guest))
+async def fibonacci_python(request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative) -> Response:
+    return fibonacci_body(await compute(Method.python, fibonacci_query(request, n, algorithm)))
 
 
 @router.get(
@@ -57,10 +55,8 @@ async def fibonacci_python(
     description="The Rust kernels compiled to WebAssembly, run by fastwasm's runtime under a deadline "
     "and a memory cap. The tutorial's endpoint, exact for every n.",
 )
-async def fibonacci_wasm(
-    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
-) -> Response:
-    return fibonacci_body(await compute(Method.wasm, fibonacci_query(request, n, algorithm), guest))
+async def fibonacci_wasm(request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative) -> Response:
+    return fibonacci_body(await compute(Method.wasm, fibonacci_query(request, n, algorithm)))
 
 
 @router.get(
@@ -70,7 +66,5 @@ async def fibonacci_wasm(
     summary="F(n) in native Rust",
     description="The same Rust kernels compiled into the extension: no sandbox, no deadline.",
 )
-async def fibonacci_native(
-    request: Request, n: NPath, guest: GuestDep, algorithm: AlgorithmQuery = Algorithm.iterative
-) -> Response:
-    return fibonacci_body(await compute(Method.native, fibonacci_query(request, n, algorithm), guest))
+async def fibonacci_native(request: Request, n: NPath, algorithm: AlgorithmQuery = Algorithm.iterative) -> Response:
+    return fibonacci_body(await compute(Method.native, fibonacci_query(request, n, algorithm)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from fastwasm.api.deps import GuestDep, SettingsDep
+from fastwasm.api.deps import SettingsDep
 from fastwasm.api.models import HealthResponse, ModuleInfo, PoolInfo
 
 router = APIRouter(tags=["health"])
@@ -16,8 +16,8 @@ router = APIRouter(tags=["health"])
     summary="Liveness, versions and the loaded module",
     description="Answers without computing anything: the baseline for HTTP benchmarks.",
 )
-async def health(request: Request, guest: GuestDep, settings: SettingsDep) -> HealthResponse:
-    module = guest.module
+async def health(request: Request, settings: SettingsDep) -> HealthResponse:
+    module = request.app.state.fibonacci.guest.module
     info = module.load_info
     pool = module.pool_stats()
     state = request.app.state
