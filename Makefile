@@ -140,6 +140,7 @@ bench: build tools peers server-bin component-cost-bin ray-venv
 	$(PYTHON) bench/sweep.py
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/fastapi_layers.py
+	$(PYTHON) bench/asgi_choice.py
 	$(PYTHON) bench/ray_http.py
 	$(PYTHON) bench/module_http.py
 	$(PYTHON) bench/report.py
@@ -150,6 +151,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
 	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
 	BENCH_QUICK=1 $(PYTHON) bench/fastapi_layers.py
+	BENCH_QUICK=1 $(PYTHON) bench/asgi_choice.py
 	BENCH_QUICK=1 $(PYTHON) bench/module_http.py
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
@@ -167,6 +169,7 @@ target/release/fastwasm-server:
 bench-http: build tools server-bin ray-venv
 	$(PYTHON) bench/http_bench.py
 	$(PYTHON) bench/fastapi_layers.py
+	$(PYTHON) bench/asgi_choice.py
 	$(PYTHON) bench/ray_http.py
 	$(PYTHON) bench/module_http.py
 

@@ -551,6 +551,42 @@ def fastapi_layers_section(data: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def asgi_choice_section(data: dict[str, Any] | None) -> list[str]:
+    """`bench/asgi_choice.py`: another ASGI server, and other response classes."""
+    if data is None:
+        return []
+    rows = {row["name"]: row for row in data["rows"]}
+    lines = [
+        "## Another ASGI server, another response class?",
+        "",
+        f"`bench/asgi_choice.py` (in `make bench-http`): {data['conditions']}."
+        f" Conditions: {conditions(data['machine'])}. granian runs one worker with its single-threaded runtime and"
+        " uvloop; the response-class rows build the same body as `/fibonacci-wasm/39`'s per request, in the bare"
+        " app under uvicorn.",
+        "",
+        "| row | compares | req/s (median) | spread | server CPU | vs |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for name, row in rows.items():
+        values, versus = row["req_per_s"], rows[row["versus"]]
+        ratio = row["req_per_s_median"] / versus["req_per_s_median"]
+        lines.append(
+            f"| {name} | {row['compares']} | {row['req_per_s_median']:,.0f} | {min(values):,.0f} – {max(values):,.0f}"
+            f" | {row['server_cores']:.2f} | {ratio:.2f}× {versus['name']} |"
+        )
+    granian = rows["granian: fastwasm /fibonacci-wasm/39"]
+    ratio = granian["req_per_s_median"] / rows[granian["versus"]]["req_per_s_median"]
+    classes = [row for row in rows.values() if row["compares"] == "response class"]
+    best = max(classes, key=lambda row: row["req_per_s_median"])["name"].split("/")[2]
+    lines += [
+        "",
+        f"granian serves fastwasm's `/fibonacci-wasm/39` at {ratio:.2f}× uvicorn's rate in this run"
+        f" ({'uvicorn stays' if ratio < 1 else 'granian is faster here'}); the fastest body here is `{best}`"
+        " (fastwasm's bodies are pre-rendered strings).",
+    ]
+    return [*lines, ""]
+
+
 def ray_http_section(data: dict[str, Any] | None) -> list[str]:
     """`bench/ray_http.py`: Ray Serve's proxy against plain uvicorn, one box."""
     if data is None:
@@ -710,6 +746,7 @@ def main() -> None:
         *memory_section(http),
         *http_section(http),
         *fastapi_layers_section(load_optional("fastapi-layers", ("rows", "conditions"))),
+        *asgi_choice_section(load_optional("asgi-choice", ("rows", "conditions"))),
         *ray_http_section(load_optional("ray-http", ("rows", "conditions"))),
         *modules_http_section(load_optional("modules-http", ("http", "in_process"))),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
