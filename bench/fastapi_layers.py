@@ -4,9 +4,10 @@ interleaved round by round in one process.
 
 Variants: the bare no-op app and the same endpoint shape (bench/bare_app.py),
 then fastwasm's `/fibonacci-wasm/39` without its middleware, with a
-pass-through middleware in its place, with the access log off, and whole.
-The differences say what FastAPI's parameter handling, fastwasm's route
-(limits, compute, metrics, rendering) and each part of the middleware cost.
+pass-through middleware in its place, with the access log off, whole, and
+whole with FastAPI solving its parameters (`PlainParamsRoute` off). The
+differences say what FastAPI's parameter handling, fastwasm's route (limits,
+compute, metrics, rendering) and each part of the middleware cost.
 
 Run: part of `make bench-http` (BENCH_QUICK=1: fewer rounds).
 """
@@ -22,11 +23,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import bare_app
 from common import QUICK, machine, write_results
 from fastwasm.api.app import create_app
+from fastwasm.api.routing import PlainParamsRoute
 
 ROUNDS = 3 if QUICK else 9
 CALLS = 300 if QUICK else 2000
@@ -68,8 +71,21 @@ async def started(app: Any) -> None:
     assert sent[0]["type"] == "lifespan.startup.complete", sent
 
 
+def with_fastapi_solving() -> Any:
+    """fastwasm's app with FastAPI's parameter solving on every request:
+    `PlainParamsRoute` as a plain `APIRoute` (a route's handler is made when
+    the app adds the route)."""
+    plain = PlainParamsRoute.get_route_handler
+    PlainParamsRoute.get_route_handler = APIRoute.get_route_handler  # type: ignore[method-assign]
+    try:
+        return create_app()
+    finally:
+        PlainParamsRoute.get_route_handler = plain  # type: ignore[method-assign]
+
+
 async def measure() -> dict[str, list[float]]:
     fastwasm_whole = create_app()
+    solving = with_fastapi_solving()
     no_middleware = create_app()
     no_middleware.user_middleware = []
     pass_through = create_app()
@@ -86,8 +102,9 @@ async def measure() -> dict[str, list[float]]:
         "… with a pass-through middleware instead": (pass_through, "/fibonacci-wasm/39", lambda: None),
         "fastwasm whole, access log off": (fastwasm_whole, "/fibonacci-wasm/39", lambda: access.setLevel(100)),
         "fastwasm whole": (fastwasm_whole, "/fibonacci-wasm/39", lambda: access.setLevel(logging.NOTSET)),
+        "fastwasm whole, FastAPI solving the parameters": (solving, "/fibonacci-wasm/39", lambda: None),
     }
-    for app in (no_middleware, pass_through, fastwasm_whole):
+    for app in (no_middleware, pass_through, fastwasm_whole, solving):
         await started(app)
 
     async def receive() -> Message:

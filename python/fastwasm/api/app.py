@@ -99,12 +99,14 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
     router. FastAPI 0.165 includes a router lazily: a request to one of its
     routes is matched twice through the inclusion, which cost the hottest
     routes a sixth of their time (bench/fastapi_layers.py). Each route is
-    declared again with every argument `add_api_route` takes."""
+    declared again, of its own class, with every argument `add_api_route`
+    takes."""
     arguments = [name for name in inspect.signature(APIRouter.add_api_route).parameters if name != "self"]
     for route in router.routes:
         if not isinstance(route, APIRoute):
             raise TypeError(f"include_flat takes only API routes, not {route!r}")
-        app.router.add_api_route(**{name: getattr(route, name) for name in arguments if hasattr(route, name)})
+        declared = {name: getattr(route, name) for name in arguments if hasattr(route, name)}
+        app.router.add_api_route(**declared, route_class_override=type(route))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

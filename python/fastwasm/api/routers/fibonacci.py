@@ -11,14 +11,17 @@ from fastwasm.api.compute import compute
 from fastwasm.api.deps import AlgorithmQuery, NPath, fibonacci_query
 from fastwasm.api.models import Algorithm, ErrorResponse, FibonacciResponse, Method
 from fastwasm.api.render import fibonacci_body
+from fastwasm.api.routing import PlainParamsRoute
 
-router = APIRouter(tags=["fibonacci"])
+router = APIRouter(tags=["fibonacci"], route_class=PlainParamsRoute)
 
 # The hottest routes take n and the algorithm as their own parameters, check
-# them with a plain call (`fibonacci_query`) rather than a dependency, and are
-# added to the app itself (`app.include_flat`): in FastAPI 0.165 a level of
-# dependency solving and a lazily included router each cost a sixth or more
-# of these requests (bench/fastapi_layers.py).
+# them with a plain call (`fibonacci_query`) rather than a dependency, are
+# added to the app itself (`app.include_flat`), and read plainly valid
+# parameters without FastAPI's solver (`PlainParamsRoute`): in FastAPI 0.165
+# a level of dependency solving, a lazily included router and the solving of
+# two parameters each cost a sixth or more of these requests
+# (bench/fastapi_layers.py, and the bare app's rows in docs/benchmarks.md).
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},
