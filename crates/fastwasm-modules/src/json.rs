@@ -6,8 +6,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
 use fastwasm_runtime::wasmtime::component::Val;
-use fastwasm_runtime::wasmtime::component::types::{Record, ResultType, Type, Variant};
-use fastwasm_runtime::{kebab, snake, type_text};
+use std::borrow::Cow;
+
+use fastwasm_runtime::mapping::{Fit, Mismatch, Names, Problem, Source, Step, to_val};
+use fastwasm_runtime::wasmtime::component::types::Type;
+use fastwasm_runtime::{kebab, snake};
 use serde_json::{Map, Number, Value, json};
 
 /// Standard base64 out; in, padding optional and stray trailing bits
@@ -36,6 +39,15 @@ pub enum Loc {
     Index(usize),
 }
 
+impl From<Step> for Loc {
+    fn from(step: Step) -> Self {
+        match step {
+            Step::Key(key) | Step::Entry(key) => Self::Key(key),
+            Step::Index(index) => Self::Index(index),
+        }
+    }
+}
+
 impl From<&Loc> for Value {
     fn from(loc: &Loc) -> Self {
         match loc {
@@ -62,21 +74,30 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn kind(expected: impl Into<String>, input: &Value) -> Self {
+    /// A mismatch of the mapping inside `value`, in `FastAPI`'s shape: the
+    /// error types are pydantic's where they mean the same (`missing`,
+    /// `extra_forbidden`), and `input` is the value at the location.
+    #[must_use]
+    pub fn of(mismatch: Mismatch, value: &Value) -> Self {
+        let Mismatch { path, problem } = mismatch;
+        let input = Box::new(at_path(value, &path).clone());
+        let mut loc: Vec<Loc> = path.into_iter().map(Loc::from).collect();
+        let (kind, msg) = match problem {
+            Problem::Type { expected, .. } => ("wit_type", expected),
+            Problem::Unsupported(why) => ("wit_type", why),
+            Problem::Value(why) => ("wit_value", why),
+            Problem::Missing => ("missing", "Field required".to_owned()),
+            Problem::Extra { key, fields } => {
+                loc.push(Loc::Key(key));
+                let msg = format!("Extra inputs are not permitted: the record has {fields}");
+                ("extra_forbidden", msg)
+            }
+        };
         Self {
-            loc: Vec::new(),
-            kind: "wit_type",
-            msg: expected.into(),
-            input: Box::new(input.clone()),
-        }
-    }
-
-    fn value(msg: impl Into<String>, input: &Value) -> Self {
-        Self {
-            loc: Vec::new(),
-            kind: "wit_value",
-            msg: msg.into(),
-            input: Box::new(input.clone()),
+            loc,
+            kind,
+            msg,
+            input,
         }
     }
 
@@ -88,113 +109,197 @@ impl Invalid {
     }
 }
 
-type Fit<T> = Result<T, Invalid>;
-
 /// The largest integer every f64 near it represents exactly.
 const EXACT_F64: f64 = 9_007_199_254_740_992.0;
 
-/// An integer of `ty`'s range, read from the number as written (`serde_json`'s
-/// `arbitrary_precision`), so nothing is rounded into range. A float with no
-/// fractional part counts (JSON Schema's `integer` admits `124.0`, as
-/// pydantic's lax mode does) while it is exact.
-fn int<T: TryFrom<i128>>(value: &Value, ty: &Type) -> Fit<T> {
-    let expected = || Invalid::kind(format!("an integer for {}", type_text(ty)), value);
-    let Value::Number(number) = value else {
-        return Err(expected());
+/// JSON as a source of the one value mapping
+/// ([`fastwasm_runtime::mapping`]): its own words, integers read as
+/// written, bytes as base64, maps as objects or pairs. An object's key is
+/// read in place, as text.
+#[derive(Clone, Copy)]
+enum Json<'a> {
+    Value(&'a Value),
+    Key(&'a str),
+}
+
+impl<'a> Json<'a> {
+    /// The value, or `None` for a key (which is only ever text).
+    const fn value(self) -> Option<&'a Value> {
+        match self {
+            Self::Value(value) => Some(value),
+            Self::Key(_) => None,
+        }
+    }
+}
+
+impl Source for Json<'_> {
+    const NAMES: Names = Names {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        sequence: "an array",
+        mapping: "an object",
+        set: "an array",
+        null: "null",
     };
-    let out_of_range =
-        || Invalid::value(format!("{number} does not fit in {}", type_text(ty)), value);
-    let whole: i128 = match number.as_str().parse::<i128>() {
-        Ok(whole) => whole,
-        // All digits, but past i128: past every WIT integer too.
-        Err(_)
-            if number
-                .as_str()
-                .trim_start_matches('-')
-                .bytes()
-                .all(|b| b.is_ascii_digit()) =>
+
+    fn as_bool(&self) -> Option<bool> {
+        self.value()?.as_bool()
+    }
+
+    /// Read from the number as written (`serde_json`'s `arbitrary_precision`),
+    /// so nothing is rounded into range. A float with no fractional part
+    /// counts (JSON Schema's `integer` admits `124.0`, as pydantic's lax mode
+    /// does) while it is exact.
+    fn as_int(&self) -> Result<Option<i128>, String> {
+        let Some(Value::Number(number)) = self.value() else {
+            return Ok(None);
+        };
+        let text = number.as_str();
+        if let Ok(whole) = text.parse::<i128>() {
+            return Ok(Some(whole));
+        }
+        if text
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
         {
-            return Err(out_of_range());
+            // All digits, but past i128: past every WIT integer too.
+            return Ok(Some(if text.starts_with('-') {
+                i128::MIN
+            } else {
+                i128::MAX
+            }));
         }
-        Err(_) => {
-            let f = number
-                .as_f64()
-                .filter(|f| f.fract() == 0.0)
-                .ok_or_else(expected)?;
-            if f.abs() > EXACT_F64 {
-                let msg = format!("{number} is not an exact integer: write it with all its digits");
-                return Err(Invalid::value(msg, value));
-            }
-            #[allow(clippy::cast_possible_truncation)]
-            let whole = f as i128;
-            whole
-        }
-    };
-    T::try_from(whole).map_err(|_| out_of_range())
-}
-
-fn float(value: &Value) -> Fit<f64> {
-    match value {
-        Value::Number(number) => number
-            .as_f64()
-            .ok_or_else(|| Invalid::kind("a number", value)),
-        Value::String(text) => match text.as_str() {
-            "NaN" => Ok(f64::NAN),
-            "Infinity" => Ok(f64::INFINITY),
-            "-Infinity" => Ok(f64::NEG_INFINITY),
-            _ => Err(Invalid::value(
-                "a number, or \"NaN\", \"Infinity\" or \"-Infinity\"",
-                value,
+        match number.as_f64().filter(|f| f.fract() == 0.0) {
+            Some(f) if f.abs() > EXACT_F64 => Err(format!(
+                "{number} is not an exact integer: write it with all its digits"
             )),
-        },
-        _ => Err(Invalid::kind("a number", value)),
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f) => Ok(Some(f as i128)),
+            None => Ok(None),
+        }
+    }
+
+    fn as_float(&self) -> Result<Option<f64>, String> {
+        let text = match self {
+            Self::Value(Value::Number(number)) => return Ok(number.as_f64()),
+            Self::Value(Value::String(text)) => text.as_str(),
+            Self::Key(text) => text,
+            Self::Value(_) => return Ok(None),
+        };
+        match text {
+            "NaN" => Ok(Some(f64::NAN)),
+            "Infinity" => Ok(Some(f64::INFINITY)),
+            "-Infinity" => Ok(Some(f64::NEG_INFINITY)),
+            _ => Err("a number, or \"NaN\", \"Infinity\" or \"-Infinity\"".into()),
+        }
+    }
+
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Self::Value(value) => value.as_str().map(Cow::Borrowed),
+            Self::Key(key) => Some(Cow::Borrowed(key)),
+        }
+    }
+
+    fn as_bytes(&self) -> Result<Vec<u8>, Problem> {
+        let Some(encoded) = self.as_str() else {
+            return Err(self.wrong("a base64 string for list<u8>"));
+        };
+        BASE64_IN
+            .decode(&*encoded)
+            .map_err(|e| Problem::Value(format!("not base64: {e}")))
+    }
+
+    fn items(&self) -> Option<Vec<Self>> {
+        let items = self.value()?.as_array()?;
+        Some(items.iter().map(Json::Value).collect())
+    }
+
+    fn members(&self) -> Option<Vec<Self>> {
+        self.items()
+    }
+
+    fn pairs(&self) -> Option<Vec<(Self, Self)>> {
+        let object = self.value()?.as_object()?;
+        let pairs = object.iter().map(|(k, v)| (Json::Key(k), Json::Value(v)));
+        Some(pairs.collect())
+    }
+
+    fn keys_len(&self) -> Option<usize> {
+        Some(self.value()?.as_object()?.len())
+    }
+
+    fn get(&self, key: &str) -> Option<Self> {
+        self.value()?.as_object()?.get(key).map(Json::Value)
+    }
+
+    fn is_null(&self) -> bool {
+        self.value().is_some_and(Value::is_null)
+    }
+
+    fn show(&self) -> String {
+        match self {
+            Self::Value(value) => value.to_string(),
+            Self::Key(key) => Value::from(*key).to_string(),
+        }
+    }
+
+    fn kind(&self) -> String {
+        let kind = match self {
+            Self::Value(Value::Null) => "null",
+            Self::Value(Value::Bool(_)) => "boolean",
+            Self::Value(Value::Number(_)) => "number",
+            Self::Value(Value::String(_)) | Self::Key(_) => "string",
+            Self::Value(Value::Array(_)) => "array",
+            Self::Value(Value::Object(_)) => "object",
+        };
+        kind.to_owned()
+    }
+
+    /// An object when keys are strings, else an array of `[key, value]`.
+    fn map(&self, key: &Type, value: &Type) -> Fit<Val> {
+        let mut pairs = Vec::new();
+        if *key == Type::String {
+            let object = self.value().and_then(Value::as_object);
+            for (k, item) in object.ok_or_else(|| self.wrong("an object"))? {
+                let item = to_val(&Json::Value(item), value);
+                let item = item.map_err(|e| e.within(Step::Key(k.clone())))?;
+                pairs.push((Val::String(k.clone()), item));
+            }
+            return Ok(Val::Map(pairs));
+        }
+        let what = "an array of [key, value] pairs";
+        let entries = self.value().and_then(Value::as_array);
+        for (i, entry) in entries.ok_or_else(|| self.wrong(what))?.iter().enumerate() {
+            let at = |e: Box<Mismatch>| e.within(Step::Index(i));
+            let pair = entry.as_array().filter(|p| p.len() == 2);
+            let Some([k, v]) = pair.map(Vec::as_slice) else {
+                return Err(at(Json::Value(entry).wrong("a [key, value] pair").into()));
+            };
+            let k = to_val(&Json::Value(k), key).map_err(|e| at(e.within(Step::Index(0))))?;
+            let v = to_val(&Json::Value(v), value).map_err(|e| at(e.within(Step::Index(1))))?;
+            pairs.push((k, v));
+        }
+        Ok(Val::Map(pairs))
     }
 }
 
-fn text<'a>(value: &'a Value, expected: &str) -> Fit<&'a str> {
-    value.as_str().ok_or_else(|| Invalid::kind(expected, value))
-}
-
-fn array<'a>(value: &'a Value, expected: &str) -> Fit<&'a Vec<Value>> {
-    value
-        .as_array()
-        .ok_or_else(|| Invalid::kind(expected, value))
-}
-
-fn object<'a>(value: &'a Value, expected: &str) -> Fit<&'a Map<String, Value>> {
-    value
-        .as_object()
-        .ok_or_else(|| Invalid::kind(expected, value))
-}
-
-/// The one `{key: payload}` of an object, as for a variant or a result.
-fn single<'a>(value: &'a Value, expected: &str) -> Fit<(&'a str, &'a Value)> {
-    let map = object(value, expected)?;
-    match map.iter().next() {
-        Some((key, payload)) if map.len() == 1 => Ok((key, payload)),
-        _ => Err(Invalid::value(
-            format!("{expected}, with exactly one key"),
-            value,
-        )),
+/// The value at `path` inside `value`, as far as the path goes.
+fn at_path<'v>(mut value: &'v Value, path: &[Step]) -> &'v Value {
+    for step in path {
+        let next = match step {
+            Step::Key(key) | Step::Entry(key) => value.get(key).or_else(|| value.get(kebab(key))),
+            Step::Index(i) => value.get(i),
+        };
+        match next {
+            Some(next) => value = next,
+            None => break,
+        }
     }
-}
-
-/// The WIT name among `names` that `given` spells (WIT or `snake_case`).
-fn case<'n>(given: &str, names: &[&'n str], what: &str, input: &Value) -> Fit<&'n str> {
-    let wanted = kebab(given);
-    names
-        .iter()
-        .find(|n| **n == wanted)
-        .copied()
-        .ok_or_else(|| {
-            Invalid::value(
-                format!(
-                    "{given:?} is not a {what}: expected one of {}",
-                    names.join(", ")
-                ),
-                input,
-            )
-        })
+    value
 }
 
 /// Bytes from base64.
@@ -202,250 +307,17 @@ fn case<'n>(given: &str, names: &[&'n str], what: &str, input: &Value) -> Fit<&'
 /// # Errors
 /// [`Invalid`] when `value` is not a base64 string.
 pub fn bytes_from_json(value: &Value) -> Result<Vec<u8>, Invalid> {
-    let encoded = text(value, "a base64 string for list<u8>")?;
-    BASE64_IN
-        .decode(encoded)
-        .map_err(|e| Invalid::value(format!("not base64: {e}"), value))
+    Json::Value(value)
+        .as_bytes()
+        .map_err(|problem| Invalid::of(*Mismatch::here(problem), value))
 }
 
-/// A JSON value as the WIT value of `ty`.
+/// A JSON value as the WIT value of `ty`, by the one value mapping.
 ///
 /// # Errors
 /// [`Invalid`], located inside `value`, when it does not fit.
 pub fn from_json(value: &Value, ty: &Type) -> Result<Val, Invalid> {
-    Ok(match ty {
-        Type::Bool => Val::Bool(
-            value
-                .as_bool()
-                .ok_or_else(|| Invalid::kind("a boolean", value))?,
-        ),
-        Type::S8 => Val::S8(int(value, ty)?),
-        Type::U8 => Val::U8(int(value, ty)?),
-        Type::S16 => Val::S16(int(value, ty)?),
-        Type::U16 => Val::U16(int(value, ty)?),
-        Type::S32 => Val::S32(int(value, ty)?),
-        Type::U32 => Val::U32(int(value, ty)?),
-        Type::S64 => Val::S64(int(value, ty)?),
-        Type::U64 => Val::U64(int(value, ty)?),
-        #[allow(clippy::cast_possible_truncation)]
-        Type::Float32 => Val::Float32(float(value)? as f32),
-        Type::Float64 => Val::Float64(float(value)?),
-        Type::Char => {
-            let text = text(value, "a string of one character for char")?;
-            let mut chars = text.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) => Val::Char(c),
-                _ => return Err(Invalid::value("a string of exactly one character", value)),
-            }
-        }
-        Type::String => Val::String(text(value, "a string")?.to_owned()),
-        Type::List(list) if list.ty() == Type::U8 => {
-            Val::List(bytes_from_json(value)?.into_iter().map(Val::U8).collect())
-        }
-        Type::List(list) => Val::List(each(array(value, "an array")?, &list.ty())?),
-        Type::FixedLengthList(list) => {
-            let items = array(value, "an array")?;
-            if items.len() != list.len() as usize {
-                let msg = format!("an array of exactly {} items", list.len());
-                return Err(Invalid::value(msg, value));
-            }
-            Val::FixedLengthList(each(items, &list.ty())?)
-        }
-        Type::Map(map) => map_from_json(value, &map.key(), &map.value())?,
-        Type::Tuple(tuple) => {
-            let types: Vec<Type> = tuple.types().collect();
-            let items = array(value, "an array")?;
-            if items.len() != types.len() {
-                let msg = format!("an array of exactly {} items", types.len());
-                return Err(Invalid::value(msg, value));
-            }
-            Val::Tuple(
-                items
-                    .iter()
-                    .zip(&types)
-                    .enumerate()
-                    .map(|(i, (item, ty))| from_json(item, ty).map_err(|e| e.within(Loc::Index(i))))
-                    .collect::<Fit<_>>()?,
-            )
-        }
-        Type::Record(record) => record_from_json(value, record)?,
-        Type::Variant(variant) => variant_from_json(value, variant)?,
-        Type::Enum(e) => {
-            let names: Vec<&str> = e.names().collect();
-            let given = text(value, "a string naming a case of the enum")?;
-            Val::Enum(case(given, &names, "case of this enum", value)?.to_owned())
-        }
-        Type::Flags(flags) => {
-            let names: Vec<&str> = flags.names().collect();
-            let mut set = Vec::new();
-            for (i, item) in array(value, "an array of flag names")?.iter().enumerate() {
-                let at = |e: Invalid| e.within(Loc::Index(i));
-                let given = text(item, "a flag name").map_err(at)?;
-                let name = case(given, &names, "flag of these flags", item).map_err(at)?;
-                if !set.iter().any(|n| n == name) {
-                    set.push(name.to_owned());
-                }
-            }
-            Val::Flags(set)
-        }
-        Type::Option(option) => match value {
-            Value::Null => Val::Option(None),
-            _ => Val::Option(Some(Box::new(from_json(value, &option.ty())?))),
-        },
-        Type::Result(result) => result_from_json(value, result)?,
-        _ => {
-            let msg = format!("{} cannot be passed yet", type_text(ty));
-            return Err(Invalid::kind(msg, value));
-        }
-    })
-}
-
-/// A map: an object when keys are strings, else an array of pairs.
-fn map_from_json(value: &Value, key_ty: &Type, value_ty: &Type) -> Fit<Val> {
-    if *key_ty == Type::String {
-        let entries = object(value, "an object")?;
-        let mut pairs = Vec::with_capacity(entries.len());
-        for (key, item) in entries {
-            let item = from_json(item, value_ty).map_err(|e| e.within(Loc::Key(key.clone())))?;
-            pairs.push((Val::String(key.clone()), item));
-        }
-        Ok(Val::Map(pairs))
-    } else {
-        let entries = array(value, "an array of [key, value] pairs")?;
-        let pair_ty = [key_ty, value_ty];
-        let mut pairs = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.iter().enumerate() {
-            let parts = match entry.as_array() {
-                Some(parts) if parts.len() == 2 => parts,
-                _ => {
-                    let error = Invalid::kind("a [key, value] pair", entry);
-                    return Err(error.within(Loc::Index(i)));
-                }
-            };
-            let mut both = parts
-                .iter()
-                .zip(pair_ty)
-                .enumerate()
-                .map(|(j, (part, ty))| from_json(part, ty).map_err(|e| e.within(Loc::Index(j))));
-            let (Some(k), Some(v)) = (both.next(), both.next()) else {
-                unreachable!("two parts, two types")
-            };
-            let at = |e: Invalid| e.within(Loc::Index(i));
-            pairs.push((k.map_err(at)?, v.map_err(at)?));
-        }
-        Ok(Val::Map(pairs))
-    }
-}
-
-fn record_from_json(value: &Value, record: &Record) -> Fit<Val> {
-    let fields = object(value, "an object of the record's fields")?;
-    let mut values = Vec::with_capacity(fields.len());
-    for field in record.fields() {
-        let key = snake(field.name);
-        let given = fields.get(&key).or_else(|| fields.get(field.name));
-        let Some(given) = given else {
-            let error = Invalid {
-                loc: vec![Loc::Key(key)],
-                kind: "missing",
-                msg: "Field required".into(),
-                input: Box::new(value.clone()),
-            };
-            return Err(error);
-        };
-        let field_value = from_json(given, &field.ty).map_err(|e| e.within(Loc::Key(key)))?;
-        values.push((field.name.to_owned(), field_value));
-    }
-    if fields.len() != values.len() {
-        let names: Vec<String> = record.fields().map(|f| snake(f.name)).collect();
-        let extra = fields
-            .keys()
-            .find(|k| !names.contains(&snake(k)))
-            .cloned()
-            .unwrap_or_default();
-        let error = Invalid {
-            loc: vec![Loc::Key(extra)],
-            kind: "extra_forbidden",
-            msg: format!(
-                "Extra inputs are not permitted: the record has {}",
-                names.join(", ")
-            ),
-            input: Box::new(value.clone()),
-        };
-        return Err(error);
-    }
-    Ok(Val::Record(values))
-}
-
-/// A variant: its case name, or `{"case": payload}`.
-fn variant_from_json(value: &Value, variant: &Variant) -> Fit<Val> {
-    let cases: Vec<(&str, Option<Type>)> = variant.cases().map(|c| (c.name, c.ty)).collect();
-    let names: Vec<&str> = cases.iter().map(|(n, _)| *n).collect();
-    let what = "a case name, or an object {\"case\": payload}";
-    let (given, payload) = if let Value::String(name) = value {
-        (name.as_str(), None)
-    } else {
-        let (name, payload) = single(value, what)?;
-        (name, Some(payload))
-    };
-    let name = case(given, &names, "case of this variant", value)?;
-    let ty = cases
-        .iter()
-        .find(|(n, _)| *n == name)
-        .and_then(|(_, t)| t.clone());
-    let at = |e: Invalid| e.within(Loc::Key(given.to_owned()));
-    let payload = match (ty, payload) {
-        (Some(ty), Some(payload)) => Some(Box::new(from_json(payload, &ty).map_err(at)?)),
-        (None, None | Some(Value::Null)) => None,
-        (Some(_), None) => {
-            return Err(Invalid::value(
-                format!("case {name} needs a payload"),
-                value,
-            ));
-        }
-        (None, Some(payload)) => {
-            return Err(at(Invalid::value(
-                "this case has no payload: null",
-                payload,
-            )));
-        }
-    };
-    Ok(Val::Variant(name.to_owned(), payload))
-}
-
-/// A result: `{"ok": value}` or `{"err": value}`.
-fn result_from_json(value: &Value, result: &ResultType) -> Fit<Val> {
-    let (side, payload) = single(value, "an object {\"ok\": value} or {\"err\": value}")?;
-    let ty = match side {
-        "ok" => result.ok(),
-        "err" => result.err(),
-        _ => {
-            return Err(Invalid::value(
-                "an object {\"ok\": value} or {\"err\": value}",
-                value,
-            ));
-        }
-    };
-    let at = |e: Invalid| e.within(Loc::Key(side.to_owned()));
-    let payload = match (ty, payload) {
-        (Some(ty), payload) => Some(Box::new(from_json(payload, &ty).map_err(at)?)),
-        (None, Value::Null) => None,
-        (None, payload) => {
-            return Err(at(Invalid::value("no payload here: null", payload)));
-        }
-    };
-    Ok(Val::Result(if side == "ok" {
-        Ok(payload)
-    } else {
-        Err(payload)
-    }))
-}
-
-fn each(items: &[Value], element: &Type) -> Fit<Vec<Val>> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| from_json(item, element).map_err(|e| e.within(Loc::Index(i))))
-        .collect()
+    to_val(&Json::Value(value), ty).map_err(|mismatch| Invalid::of(*mismatch, value))
 }
 
 /// A float as JSON: a number, or a string for NaN and the infinities.

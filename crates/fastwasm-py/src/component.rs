@@ -11,7 +11,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 
-use crate::convert::{to_py, to_val};
+use crate::convert::{raise, to_py, to_val};
 use crate::exceptions::guest_error;
 use crate::{CancelToken, LoadInfo, PoolStats, Result, load_info, pool_stats};
 
@@ -182,8 +182,7 @@ impl Component {
             .iter()
             .zip(params)
             .map(|(value, (param, ty))| {
-                to_val(value, ty)
-                    .map_err(|(path, why)| why.at(&format!("argument {}{path}", snake(param))))
+                to_val(value, ty).map_err(|m| raise(&m, &format!("argument {}", snake(param))))
             })
             .collect::<PyResult<Vec<_>>>()?;
         let inner = &self.inner;

@@ -1,12 +1,16 @@
-//! Python values to WIT values and back: one conversion in each direction,
-//! by the table in docs/components.md. A value that does not fit raises
-//! `TypeError` (wrong kind) or `ValueError` (right kind, out of range),
-//! naming the parameter and the path inside it (`ps[2].x`), before anything
-//! reaches the guest.
+//! Python values to WIT values and back, by the table in docs/components.md.
+//! In: Python as a source of the one value mapping
+//! ([`fastwasm_runtime::mapping`]), whose errors become `TypeError` (wrong
+//! kind) or `ValueError` (right kind, wrong value) naming the parameter and
+//! the path inside it (`ps[2].x`). Out: each WIT value's Python form.
 
+use std::borrow::Cow;
+
+use fastwasm_runtime::mapping::{self, Fit, Mismatch, Names, Problem, Source, Step};
+use fastwasm_runtime::snake;
+use fastwasm_runtime::type_text;
 use fastwasm_runtime::wasmtime::component::Val;
-use fastwasm_runtime::wasmtime::component::types::{Record as RecordType, Type};
-use fastwasm_runtime::{kebab, snake, type_text};
+use fastwasm_runtime::wasmtime::component::types::Type;
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -15,365 +19,164 @@ use pyo3::types::{
     PyString, PyTuple,
 };
 
-/// A value that does not fit its WIT type: which of Python's errors, and why.
-pub enum Mismatch {
-    Type(String),
-    Value(String),
+/// A Python object, read by the mapping.
+struct Obj<'py>(Bound<'py, PyAny>);
+
+fn is_int(obj: &Bound<'_, PyAny>) -> bool {
+    obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>()
 }
 
-impl Mismatch {
-    /// As a Python exception, naming where in the argument it is.
-    pub fn at(self, path: &str) -> PyErr {
-        match self {
-            Self::Type(why) => PyTypeError::new_err(format!("{path}: {why}")),
-            Self::Value(why) => PyValueError::new_err(format!("{path}: {why}")),
+impl Source for Obj<'_> {
+    const NAMES: Names = Names {
+        bool: "a bool",
+        int: "an int",
+        float: "a float (or an int)",
+        str: "a str",
+        sequence: "a list or a tuple",
+        mapping: "a dict",
+        set: "a set, frozenset or list",
+        null: "None",
+    };
+
+    fn as_bool(&self) -> Option<bool> {
+        self.0.cast::<PyBool>().ok().map(PyBoolMethods::is_true)
+    }
+
+    fn as_int(&self) -> Result<Option<i128>, String> {
+        if !is_int(&self.0) {
+            return Ok(None);
         }
+        // i64 first, the fast extraction; past i128 saturates out of range.
+        let int = self.0.extract::<i64>().map(i128::from);
+        let int = int.or_else(|_| self.0.extract::<i128>());
+        Ok(Some(int.unwrap_or_else(|_| {
+            if self.0.lt(0).unwrap_or(false) {
+                i128::MIN
+            } else {
+                i128::MAX
+            }
+        })))
+    }
+
+    fn as_float(&self) -> Result<Option<f64>, String> {
+        let number = self.0.is_instance_of::<PyFloat>() || is_int(&self.0);
+        Ok(number.then(|| self.0.extract::<f64>().ok()).flatten())
+    }
+
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        self.0
+            .cast::<PyString>()
+            .ok()?
+            .to_str()
+            .ok()
+            .map(Cow::Borrowed)
+    }
+
+    /// bytes, bytearray or memoryview, copied.
+    fn as_bytes(&self) -> Result<Vec<u8>, Problem> {
+        let obj = &self.0;
+        if let Ok(bytes) = obj.cast::<PyBytes>() {
+            return Ok(bytes.as_bytes().to_vec());
+        }
+        if let Ok(array) = obj.cast::<PyByteArray>() {
+            return Ok(array.to_vec());
+        }
+        if obj.is_instance_of::<PyMemoryView>() {
+            return PyBuffer::<u8>::get(obj)
+                .and_then(|buffer| buffer.to_vec(obj.py()))
+                .map_err(|_| self.wrong("a memoryview of bytes"));
+        }
+        Err(self.wrong("bytes, bytearray or memoryview for list<u8>"))
+    }
+
+    fn items(&self) -> Option<Vec<Self>> {
+        let sequence = self.0.is_instance_of::<PyList>() || self.0.is_instance_of::<PyTuple>();
+        sequence.then(|| self.0.try_iter().ok()?.map(|i| i.ok().map(Obj)).collect())?
+    }
+
+    fn members(&self) -> Option<Vec<Self>> {
+        let obj = &self.0;
+        let set = obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>();
+        if set {
+            obj.try_iter().ok()?.map(|i| i.ok().map(Obj)).collect()
+        } else {
+            self.items()
+        }
+    }
+
+    fn pairs(&self) -> Option<Vec<(Self, Self)>> {
+        let dict = self.0.cast::<PyDict>().ok()?;
+        Some(dict.iter().map(|(k, v)| (Obj(k), Obj(v))).collect())
+    }
+
+    fn keys_len(&self) -> Option<usize> {
+        Some(self.0.cast::<PyDict>().ok()?.len())
+    }
+
+    fn get(&self, key: &str) -> Option<Self> {
+        self.0.cast::<PyDict>().ok()?.get_item(key).ok()?.map(Obj)
+    }
+
+    fn is_null(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn show(&self) -> String {
+        self.0.to_string()
+    }
+
+    fn kind(&self) -> String {
+        kind_of(&self.0)
+    }
+
+    /// A dict, with keys and values of any type the map's are.
+    fn map(&self, key: &Type, value: &Type) -> Fit<Val> {
+        let dict = self.0.cast::<PyDict>();
+        let dict = dict.map_err(|_| self.wrong(Self::NAMES.mapping))?;
+        let mut entries = Vec::with_capacity(dict.len());
+        for (k, v) in dict.iter() {
+            let at = |e: Box<Mismatch>| e.within(Step::Entry(show(&k)));
+            let k = mapping::to_val(&Obj(k.clone()), key).map_err(at)?;
+            entries.push((k, mapping::to_val(&Obj(v), value).map_err(at)?));
+        }
+        Ok(Val::Map(entries))
     }
 }
 
-/// A conversion's outcome. The error's path is built on the way back up,
-/// only when there is an error: `[2]`, then `[2].x`; the caller puts the
-/// parameter's name in front.
-type Fit<T> = Result<T, (String, Mismatch)>;
+/// How a message shows a value: its `repr`.
+fn show(obj: &Bound<'_, PyAny>) -> String {
+    obj.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+}
 
-/// `error`, one level further in: `segment` goes in front of its path.
-fn within(segment: impl std::fmt::Display, (path, why): (String, Mismatch)) -> (String, Mismatch) {
-    (format!("{segment}{path}"), why)
+/// A Python value as the WIT value of `ty`, by the one value mapping.
+///
+/// # Errors
+/// Where inside the value it does not fit, and why.
+pub fn to_val(obj: &Bound<'_, PyAny>, ty: &Type) -> Fit<Val> {
+    mapping::to_val(&Obj(obj.clone()), ty)
+}
+
+/// A mismatch as Python's exception, naming `argument` and the path in it.
+pub fn raise(mismatch: &Mismatch, argument: &str) -> PyErr {
+    let at = format!("{argument}{}", mismatch.path_text());
+    match &mismatch.problem {
+        Problem::Type { expected, got } => {
+            PyTypeError::new_err(format!("{at}: expected {expected}, got {got}"))
+        }
+        Problem::Unsupported(why) => PyTypeError::new_err(format!("{at}: {why}")),
+        Problem::Missing => PyTypeError::new_err(format!("{at}: missing field")),
+        Problem::Value(why) => PyValueError::new_err(format!("{at}: {why}")),
+        Problem::Extra { key, fields } => {
+            let why = format!("unknown field {key:?}: the record has {fields}");
+            PyValueError::new_err(format!("{at}: {why}"))
+        }
+    }
 }
 
 fn kind_of(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
         .map_or_else(|_| "?".into(), |n| n.to_string())
-}
-
-fn wrong(expected: &str, obj: &Bound<'_, PyAny>) -> (String, Mismatch) {
-    let why = format!("expected {expected}, got {}", kind_of(obj));
-    (String::new(), Mismatch::Type(why))
-}
-
-fn out_of_range(ty: &Type, obj: &Bound<'_, PyAny>) -> (String, Mismatch) {
-    let why = format!("{obj} does not fit in {}", type_text(ty));
-    (String::new(), Mismatch::Value(why))
-}
-
-/// An int (not a bool) that fits in `T`.
-fn int<T: for<'a, 'py> FromPyObject<'a, 'py>>(obj: &Bound<'_, PyAny>, ty: &Type) -> Fit<T> {
-    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
-        return Err(wrong(&format!("an int for {}", type_text(ty)), obj));
-    }
-    obj.extract::<T>().map_err(|_| out_of_range(ty, obj))
-}
-
-/// bytes, bytearray or memoryview, copied.
-fn bytes_of(obj: &Bound<'_, PyAny>) -> Fit<Vec<u8>> {
-    if let Ok(bytes) = obj.cast::<PyBytes>() {
-        return Ok(bytes.as_bytes().to_vec());
-    }
-    if let Ok(array) = obj.cast::<PyByteArray>() {
-        return Ok(array.to_vec());
-    }
-    if obj.is_instance_of::<PyMemoryView>() {
-        return PyBuffer::<u8>::get(obj)
-            .and_then(|buffer| buffer.to_vec(obj.py()))
-            .map_err(|_| wrong("a memoryview of bytes", obj));
-    }
-    Err(wrong("bytes, bytearray or memoryview for list<u8>", obj))
-}
-
-/// The items of a list or a tuple.
-fn items<'py>(obj: &Bound<'py, PyAny>, what: &str) -> Fit<Vec<Bound<'py, PyAny>>> {
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        obj.try_iter()
-            .and_then(Iterator::collect)
-            .map_err(|_| wrong(what, obj))
-    } else {
-        Err(wrong(what, obj))
-    }
-}
-
-fn name_of(obj: &Bound<'_, PyAny>, what: &str) -> Fit<String> {
-    obj.cast::<PyString>()
-        .ok()
-        .and_then(|s| s.to_str().ok().map(kebab))
-        .ok_or_else(|| wrong(what, obj))
-}
-
-fn one_of(name: &str, names: &[&str], what: &str) -> Fit<()> {
-    if names.contains(&name) {
-        Ok(())
-    } else {
-        let why = format!(
-            "{name:?} is not a {what}: expected one of {}",
-            names.join(", ")
-        );
-        Err((String::new(), Mismatch::Value(why)))
-    }
-}
-
-/// Why a record's dict has more keys than the record has fields: a key
-/// that names no field, or a field given in both spellings.
-fn extra_keys(dict: &Bound<'_, PyDict>, record: &RecordType) -> String {
-    let names: Vec<&str> = record.fields().map(|f| f.name).collect();
-    let mut seen = Vec::new();
-    for key in dict.keys() {
-        let name = key
-            .cast::<PyString>()
-            .ok()
-            .and_then(|k| k.to_str().ok().map(kebab));
-        match name {
-            Some(name) if names.contains(&name.as_str()) => {
-                if seen.contains(&name) {
-                    return format!("field {} given twice", snake(&name));
-                }
-                seen.push(name);
-            }
-            _ => return format!("unknown field {key:?}: the record has {}", names.join(", ")),
-        }
-    }
-    "more keys than fields".into()
-}
-
-/// The WIT values of `items`, all of type `element`; an error's path starts
-/// with the item's index.
-fn each(items: &[Bound<'_, PyAny>], element: &Type) -> Fit<Vec<Val>> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| to_val(item, element).map_err(|e| within(format_args!("[{i}]"), e)))
-        .collect()
-}
-
-/// A Python value as the WIT value of `ty`.
-///
-/// # Errors
-/// The path inside the value where it does not fit, and why.
-#[allow(clippy::too_many_lines)]
-pub fn to_val(obj: &Bound<'_, PyAny>, ty: &Type) -> Fit<Val> {
-    Ok(match ty {
-        Type::Bool => match obj.cast::<PyBool>() {
-            Ok(b) => Val::Bool(b.is_true()),
-            Err(_) => return Err(wrong("a bool", obj)),
-        },
-        Type::S8 => Val::S8(int(obj, ty)?),
-        Type::U8 => Val::U8(int(obj, ty)?),
-        Type::S16 => Val::S16(int(obj, ty)?),
-        Type::U16 => Val::U16(int(obj, ty)?),
-        Type::S32 => Val::S32(int(obj, ty)?),
-        Type::U32 => Val::U32(int(obj, ty)?),
-        Type::S64 => Val::S64(int(obj, ty)?),
-        Type::U64 => Val::U64(int(obj, ty)?),
-        Type::Float32 | Type::Float64 => {
-            let number = (obj.is_instance_of::<PyFloat>() || obj.is_instance_of::<PyInt>())
-                && !obj.is_instance_of::<PyBool>();
-            let value = number
-                .then(|| obj.extract::<f64>().ok())
-                .flatten()
-                .ok_or_else(|| wrong("a float (or an int)", obj))?;
-            #[allow(clippy::cast_possible_truncation)]
-            match ty {
-                Type::Float32 => Val::Float32(value as f32),
-                _ => Val::Float64(value),
-            }
-        }
-        Type::Char => {
-            let text = obj
-                .cast::<PyString>()
-                .ok()
-                .and_then(|s| s.to_str().ok())
-                .ok_or_else(|| wrong("a str of length 1 for char", obj))?;
-            let mut chars = text.chars();
-            if let (Some(c), None) = (chars.next(), chars.next()) {
-                Val::Char(c)
-            } else {
-                let why = format!(
-                    "a char is a str of length 1, got {} characters",
-                    text.chars().count()
-                );
-                return Err((String::new(), Mismatch::Value(why)));
-            }
-        }
-        Type::String => Val::String(
-            obj.cast::<PyString>()
-                .ok()
-                .and_then(|s| s.to_str().ok())
-                .ok_or_else(|| wrong("a str", obj))?
-                .to_owned(),
-        ),
-        Type::List(list) if list.ty() == Type::U8 => {
-            Val::List(bytes_of(obj)?.into_iter().map(Val::U8).collect())
-        }
-        Type::List(list) => Val::List(each(&items(obj, "a list or a tuple")?, &list.ty())?),
-        Type::FixedLengthList(list) => {
-            let items = items(obj, "a list or a tuple")?;
-            if items.len() != list.len() as usize {
-                let why = format!("expected {} items, got {}", list.len(), items.len());
-                return Err((String::new(), Mismatch::Value(why)));
-            }
-            Val::FixedLengthList(each(&items, &list.ty())?)
-        }
-        Type::Map(map) => {
-            let dict = obj.cast::<PyDict>().map_err(|_| wrong("a dict", obj))?;
-            let (key, value) = (map.key(), map.value());
-            let mut entries = Vec::with_capacity(dict.len());
-            for (k, v) in dict.iter() {
-                let at = |e| within(format_args!("[{k:?}]"), e);
-                entries.push((
-                    to_val(&k, &key).map_err(at)?,
-                    to_val(&v, &value).map_err(at)?,
-                ));
-            }
-            Val::Map(entries)
-        }
-        Type::Tuple(tuple) => {
-            let types: Vec<Type> = tuple.types().collect();
-            let items = items(obj, "a tuple or a list")?;
-            if items.len() != types.len() {
-                let why = format!(
-                    "expected a tuple of {}, got {} items",
-                    types.len(),
-                    items.len()
-                );
-                return Err((String::new(), Mismatch::Value(why)));
-            }
-            Val::Tuple(
-                items
-                    .iter()
-                    .zip(&types)
-                    .enumerate()
-                    .map(|(i, (item, ty))| {
-                        to_val(item, ty).map_err(|e| within(format_args!("[{i}]"), e))
-                    })
-                    .collect::<Fit<_>>()?,
-            )
-        }
-        Type::Record(record) => {
-            let dict = obj
-                .cast::<PyDict>()
-                .map_err(|_| wrong("a dict of the record's fields", obj))?;
-            let mut values = Vec::with_capacity(dict.len());
-            for field in record.fields() {
-                let name = field.name;
-                let at = |e| within(format_args!(".{}", snake(name)), e);
-                let value = match dict.get_item(name) {
-                    Ok(Some(value)) => Some(value),
-                    _ if name.contains('-') => dict.get_item(snake(name)).ok().flatten(),
-                    _ => None,
-                };
-                let Some(value) = value else {
-                    return Err(at((String::new(), Mismatch::Type("missing field".into()))));
-                };
-                values.push((name.to_owned(), to_val(&value, &field.ty).map_err(at)?));
-            }
-            if dict.len() != values.len() {
-                return Err((String::new(), Mismatch::Value(extra_keys(dict, record))));
-            }
-            Val::Record(values)
-        }
-        Type::Variant(variant) => {
-            let cases: Vec<(&str, Option<Type>)> =
-                variant.cases().map(|c| (c.name, c.ty)).collect();
-            let names: Vec<&str> = cases.iter().map(|(n, _)| *n).collect();
-            let what = "a case name, or a dict {case: payload}";
-            let (case, payload) = if let Ok(dict) = obj.cast::<PyDict>() {
-                let Some((k, v)) = dict.iter().next().filter(|_| dict.len() == 1) else {
-                    return Err(wrong(what, obj));
-                };
-                (name_of(&k, what)?, Some(v))
-            } else {
-                (name_of(obj, what)?, None)
-            };
-            one_of(&case, &names, "case of this variant")?;
-            let ty = cases
-                .iter()
-                .find(|(n, _)| *n == case)
-                .and_then(|(_, t)| t.clone());
-            let at = |e| within(format_args!(".{}", snake(&case)), e);
-            let payload = match (ty, payload) {
-                (Some(ty), Some(value)) => Some(Box::new(to_val(&value, &ty).map_err(at)?)),
-                (None, None) => None,
-                (None, Some(value)) if value.is_none() => None,
-                (Some(_), None) => {
-                    return Err(at((
-                        String::new(),
-                        Mismatch::Type("this case needs a payload".into()),
-                    )));
-                }
-                (None, Some(_)) => {
-                    return Err(at((
-                        String::new(),
-                        Mismatch::Type("this case has no payload".into()),
-                    )));
-                }
-            };
-            Val::Variant(case, payload)
-        }
-        Type::Enum(e) => {
-            let names: Vec<&str> = e.names().collect();
-            let case = name_of(obj, "a str naming a case of the enum")?;
-            one_of(&case, &names, "case of this enum")?;
-            Val::Enum(case)
-        }
-        Type::Flags(flags) => {
-            let names: Vec<&str> = flags.names().collect();
-            let what = "a set, frozenset or list of flag names";
-            let collection = obj.is_instance_of::<PySet>()
-                || obj.is_instance_of::<PyFrozenSet>()
-                || obj.is_instance_of::<PyList>()
-                || obj.is_instance_of::<PyTuple>();
-            if !collection {
-                return Err(wrong(what, obj));
-            }
-            let mut set = Vec::new();
-            for item in obj.try_iter().map_err(|_| wrong(what, obj))? {
-                let item = item.map_err(|_| wrong(what, obj))?;
-                let name = name_of(&item, what)?;
-                one_of(&name, &names, "flag of these flags")?;
-                if !set.contains(&name) {
-                    set.push(name);
-                }
-            }
-            Val::Flags(set)
-        }
-        Type::Option(option) => {
-            if obj.is_none() {
-                Val::Option(None)
-            } else {
-                Val::Option(Some(Box::new(to_val(obj, &option.ty())?)))
-            }
-        }
-        Type::Result(result) => {
-            let what = "a dict {\"ok\": value} or {\"err\": value}";
-            let dict = obj.cast::<PyDict>().map_err(|_| wrong(what, obj))?;
-            let Some((k, v)) = dict.iter().next().filter(|_| dict.len() == 1) else {
-                return Err(wrong(what, obj));
-            };
-            let side = name_of(&k, what)?;
-            let ty = match side.as_str() {
-                "ok" => result.ok(),
-                "err" => result.err(),
-                _ => return Err(wrong(what, obj)),
-            };
-            let at = |e| within(format_args!(".{side}"), e);
-            let payload = match ty {
-                Some(ty) => Some(Box::new(to_val(&v, &ty).map_err(at)?)),
-                None if v.is_none() => None,
-                None => {
-                    let why = Mismatch::Type("this side has no payload: pass None".into());
-                    return Err(at((String::new(), why)));
-                }
-            };
-            Val::Result(if side == "ok" {
-                Ok(payload)
-            } else {
-                Err(payload)
-            })
-        }
-        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
-            let why = format!("{} cannot be passed yet", type_text(ty));
-            return Err((String::new(), Mismatch::Type(why)));
-        }
-    })
 }
 
 /// The Python values of `items`, of element type `ty`.

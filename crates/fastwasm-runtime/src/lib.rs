@@ -16,6 +16,8 @@
 //!   [`Module::with_instance`] is the hook for a typed facade over a guest's
 //!   own ABI: it lends the facade an instance under the limits, and
 //!   [`Lease::cached`] keeps the facade's typed functions per instance.
+//! - [`mapping`] is the one value mapping of component calls: a Python object
+//!   or a JSON value to the WIT value of a type, with the same rules and errors.
 //! - One [`Error`] type; [`Error::kind`] classifies it exhaustively, and
 //!   [`ErrorKind::http_status`] is the one table of HTTP answers both servers use.
 //!
@@ -51,6 +53,7 @@ mod engine;
 mod error;
 mod fast;
 mod load;
+pub mod mapping;
 mod module;
 mod pool;
 mod store;

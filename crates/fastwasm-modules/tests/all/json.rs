@@ -115,7 +115,7 @@ fn a_wrong_value_is_refused_where_it_is() {
             json!("ab"),
             vec![],
             "wit_value",
-            "a string of exactly one character",
+            "a char is a string of length 1, got 2 characters",
         ),
         (
             "echo-points",
@@ -150,7 +150,7 @@ fn a_wrong_value_is_refused_where_it_is() {
             json!([1, "x"]),
             vec![],
             "wit_value",
-            "an array of exactly 3 items",
+            "expected 3 items, got 2",
         ),
         (
             "echo-results",
@@ -169,9 +169,32 @@ fn a_wrong_value_is_refused_where_it_is() {
     }
     let extra = from_json(&json!({"x": 1, "y": 2, "z": 3}), &ty("echo-point")).unwrap_err();
     assert_eq!(
-        (extra.loc, extra.kind),
-        (vec![Loc::Key("z".into())], "extra_forbidden")
+        (extra.loc, extra.kind, *extra.input),
+        (
+            vec![Loc::Key("z".into())],
+            "extra_forbidden",
+            json!({"x": 1, "y": 2, "z": 3})
+        )
     );
+}
+
+#[test]
+fn a_field_given_twice_is_named_and_input_is_the_value_at_loc() {
+    let echo = echo();
+    let ty = |name: &str| echo.function(name).unwrap().params[0].1.clone();
+    // Both spellings of one field: the field is named, not an empty key.
+    let twice = json!({"first_name": "A", "first-name": "B", "age_years": 1});
+    let twice = from_json(&twice, &ty("echo-person")).unwrap_err();
+    assert_eq!(
+        (twice.loc, twice.kind, twice.msg.as_str()),
+        (vec![], "wit_value", "field first_name given twice")
+    );
+    // The input of an error is the value at its location.
+    let deep = from_json(
+        &json!([{"x": 1, "y": 2}, {"x": true, "y": 2}]),
+        &ty("echo-points"),
+    );
+    assert_eq!(*deep.unwrap_err().input, json!(true));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod components;
 mod errors;
 mod fuzz;
 mod layout;
+mod mapping;
 mod pool;
 
 use std::time::Duration;
