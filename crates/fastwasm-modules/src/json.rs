@@ -7,8 +7,11 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
 use fastwasm_runtime::wasmtime::component::Val;
 use std::borrow::Cow;
+use std::convert::Infallible;
 
-use fastwasm_runtime::mapping::{Fit, Mismatch, Names, Problem, Source, Step, to_val};
+use fastwasm_runtime::mapping::{
+    Fit, Mismatch, Names, Problem, Sink, Source, Step, from_val, to_val,
+};
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{kebab, snake};
 use serde_json::{Map, Number, Value, json};
@@ -343,106 +346,91 @@ pub fn bytes_to_json(bytes: &[u8]) -> Value {
     Value::String(general_purpose::STANDARD.encode(bytes))
 }
 
-/// A WIT value of type `ty` as JSON.
+/// JSON as a target of the one value mapping: floats past JSON's numbers
+/// as strings, bytes as base64, sets and tuples as arrays, maps with string
+/// keys as objects and others as `[key, value]` pairs.
+struct JsonOut;
+
+impl Sink for JsonOut {
+    type Out = Value;
+    type Error = Infallible;
+
+    fn bool(&self, v: bool) -> Result<Value, Infallible> {
+        Ok(Value::Bool(v))
+    }
+
+    fn signed(&self, v: i64) -> Result<Value, Infallible> {
+        Ok(v.into())
+    }
+
+    fn unsigned(&self, v: u64) -> Result<Value, Infallible> {
+        Ok(v.into())
+    }
+
+    fn float(&self, v: f64) -> Result<Value, Infallible> {
+        Ok(float_json(v))
+    }
+
+    fn str(&self, v: &str) -> Result<Value, Infallible> {
+        Ok(v.into())
+    }
+
+    fn bytes(&self, v: Vec<u8>) -> Result<Value, Infallible> {
+        Ok(bytes_to_json(&v))
+    }
+
+    fn list(&self, items: Vec<Value>) -> Result<Value, Infallible> {
+        Ok(Value::Array(items))
+    }
+
+    fn tuple(&self, items: Vec<Value>) -> Result<Value, Infallible> {
+        Ok(Value::Array(items))
+    }
+
+    fn record(&self, fields: Vec<(Cow<'_, str>, Value)>) -> Result<Value, Infallible> {
+        Ok(Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v))
+                .collect(),
+        ))
+    }
+
+    fn tagged(&self, key: &str, payload: Value) -> Result<Value, Infallible> {
+        Ok(json!({ key: payload }))
+    }
+
+    fn flags(&self, names: Vec<&str>) -> Result<Value, Infallible> {
+        Ok(names.into())
+    }
+
+    fn map(&self, entries: Vec<(Value, Value)>, key: &Type) -> Result<Value, Infallible> {
+        Ok(if *key == Type::String {
+            let text = |k: Value| match k {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+            Value::Object(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
+        } else {
+            Value::Array(entries.into_iter().map(|(k, v)| json!([k, v])).collect())
+        })
+    }
+
+    fn null(&self) -> Result<Value, Infallible> {
+        Ok(Value::Null)
+    }
+
+    /// Never reached: such functions are refused before they are called.
+    fn unsupported(&self, _: String) -> Result<Value, Infallible> {
+        Ok(Value::Null)
+    }
+}
+
+/// A WIT value of type `ty` as JSON, by the one value mapping.
 #[must_use]
 pub fn to_json(val: &Val, ty: &Type) -> Value {
-    match (val, ty) {
-        (Val::Bool(v), _) => Value::Bool(*v),
-        (Val::S8(v), _) => json!(v),
-        (Val::U8(v), _) => json!(v),
-        (Val::S16(v), _) => json!(v),
-        (Val::U16(v), _) => json!(v),
-        (Val::S32(v), _) => json!(v),
-        (Val::U32(v), _) => json!(v),
-        (Val::S64(v), _) => json!(v),
-        (Val::U64(v), _) => json!(v),
-        (Val::Float32(v), _) => float_json(f64::from(*v)),
-        (Val::Float64(v), _) => float_json(*v),
-        (Val::Char(v), _) => Value::String(v.to_string()),
-        (Val::String(v), _) => Value::String(v.clone()),
-        (Val::List(items), Type::List(list)) if list.ty() == Type::U8 => {
-            let bytes: Vec<u8> = items
-                .iter()
-                .filter_map(|v| if let Val::U8(b) = v { Some(*b) } else { None })
-                .collect();
-            bytes_to_json(&bytes)
-        }
-        (Val::List(items), Type::List(list)) => {
-            let element = list.ty();
-            Value::Array(items.iter().map(|v| to_json(v, &element)).collect())
-        }
-        (Val::FixedLengthList(items), Type::FixedLengthList(list)) => {
-            let element = list.ty();
-            Value::Array(items.iter().map(|v| to_json(v, &element)).collect())
-        }
-        (Val::Map(pairs), Type::Map(map)) => {
-            let (key_ty, value_ty) = (map.key(), map.value());
-            if key_ty == Type::String {
-                Value::Object(
-                    pairs
-                        .iter()
-                        .map(|(k, v)| {
-                            let key = if let Val::String(key) = k {
-                                key.clone()
-                            } else {
-                                String::new()
-                            };
-                            (key, to_json(v, &value_ty))
-                        })
-                        .collect(),
-                )
-            } else {
-                Value::Array(
-                    pairs
-                        .iter()
-                        .map(|(k, v)| json!([to_json(k, &key_ty), to_json(v, &value_ty)]))
-                        .collect(),
-                )
-            }
-        }
-        (Val::Tuple(items), Type::Tuple(tuple)) => Value::Array(
-            items
-                .iter()
-                .zip(tuple.types())
-                .map(|(v, t)| to_json(v, &t))
-                .collect(),
-        ),
-        (Val::Record(fields), Type::Record(record)) => Value::Object(
-            fields
-                .iter()
-                .zip(record.fields())
-                .map(|((name, v), field)| (snake(name), to_json(v, &field.ty)))
-                .collect(),
-        ),
-        (Val::Variant(case, None) | Val::Enum(case), _) => Value::String(case.clone()),
-        (Val::Variant(case, Some(payload)), Type::Variant(variant)) => {
-            let ty = variant.cases().find(|c| c.name == case).and_then(|c| c.ty);
-            let payload = ty.map_or(Value::Null, |ty| to_json(payload, &ty));
-            json!({ case.clone(): payload })
-        }
-        (Val::Flags(names), Type::Flags(flags)) => Value::Array(
-            // In declaration order, whatever order the guest gave.
-            flags
-                .names()
-                .filter(|n| names.iter().any(|given| given == n))
-                .map(|n| Value::String(n.to_owned()))
-                .collect(),
-        ),
-        (Val::Option(Some(v)), Type::Option(option)) => to_json(v, &option.ty()),
-        (Val::Result(result), Type::Result(ty)) => {
-            let (side, payload, payload_ty) = match result {
-                Ok(v) => ("ok", v, ty.ok()),
-                Err(v) => ("err", v, ty.err()),
-            };
-            let payload = match (payload, payload_ty) {
-                (Some(v), Some(t)) => to_json(v, &t),
-                _ => Value::Null,
-            };
-            json!({ side: payload })
-        }
-        // `none`, and types that cannot be passed (they never reach a call).
-        _ => Value::Null,
-    }
+    let Ok(json) = from_val(&JsonOut, val, ty);
+    json
 }
 
 fn integer_schema(min: i128, max: i128) -> Value {

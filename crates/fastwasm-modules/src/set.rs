@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use fastwasm_runtime::mapping::outcome;
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
@@ -852,19 +853,10 @@ impl Target<'_> {
 
     /// A general-path result, as [`Target::fast_outcome`].
     fn val_outcome(&self, value: Option<&Val>) -> Result<Wire, Value> {
-        match (value, &self.function.result) {
-            (Some(Val::Result(outcome)), Some(Type::Result(ty))) => match outcome {
-                Ok(ok) => Ok(Wire::Json(match (ok, ty.ok()) {
-                    (Some(v), Some(t)) => return Ok(bytes_or_json(v, &t)),
-                    _ => Value::Null,
-                })),
-                Err(err) => Err(match (err, ty.err()) {
-                    (Some(v), Some(t)) => to_json(v, &t),
-                    _ => Value::Null,
-                }),
-            },
-            (Some(value), Some(ty)) => Ok(bytes_or_json(value, ty)),
-            _ => Ok(Wire::Json(Value::Null)),
+        match outcome(value, self.function.result.as_ref()) {
+            Ok(Some((v, t))) => Ok(bytes_or_json(v, &t)),
+            Ok(None) => Ok(Wire::Json(Value::Null)),
+            Err(err) => Err(err.map_or(Value::Null, |(v, t)| to_json(v, &t))),
         }
     }
 }

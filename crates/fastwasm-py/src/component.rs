@@ -1,6 +1,7 @@
 //! `fastwasm.Component`: any WebAssembly component, called with typed
 //! Python values (docs/components.md).
 
+use fastwasm_runtime::mapping::{Typed, outcome};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
@@ -166,7 +167,7 @@ impl Component {
                 let value = match value {
                     FastValue::Unit | FastValue::Option(None) => py.None().into_bound(py),
                     FastValue::Scalar(val) => {
-                        to_py(py, val, function.result.as_ref().unwrap_or(&Type::Bool))?
+                        to_py(py, &val, function.result.as_ref().unwrap_or(&Type::Bool))?
                     }
                     FastValue::Bulk(bulk)
                     | FastValue::Option(Some(bulk))
@@ -187,23 +188,14 @@ impl Component {
             .collect::<PyResult<Vec<_>>>()?;
         let inner = &self.inner;
         let (result, output) = py.detach(|| inner.call(function, &vals, cancel))?;
-        let value = match (result, &function.result) {
-            (None, _) | (_, None) => py.None().into_bound(py),
-            // A result at the top of the signature: the ok value, or GuestError.
-            (Some(Val::Result(outcome)), Some(Type::Result(ty))) => match outcome {
-                Ok(ok) => match (ok, ty.ok()) {
-                    (Some(v), Some(t)) => to_py(py, *v, &t)?,
-                    _ => py.None().into_bound(py),
-                },
-                Err(err) => {
-                    let value = match (err, ty.err()) {
-                        (Some(v), Some(t)) => to_py(py, *v, &t)?,
-                        _ => py.None().into_bound(py),
-                    };
-                    return Err(guest_error(py, &function.name, value)?.into());
-                }
-            },
-            (Some(val), Some(ty)) => to_py(py, val, ty)?,
+        let typed = |typed: Typed<'_>| match typed {
+            Some((v, t)) => to_py(py, v, &t),
+            None => Ok(py.None().into_bound(py)),
+        };
+        // A result at the top of the signature: the ok value, or GuestError.
+        let value = match outcome(result.as_ref(), function.result.as_ref()) {
+            Ok(ok) => typed(ok)?,
+            Err(err) => return Err(guest_error(py, &function.name, typed(err)?)?.into()),
         };
         Ok((value, output))
     }

@@ -6,9 +6,7 @@
 
 use std::borrow::Cow;
 
-use fastwasm_runtime::mapping::{self, Fit, Mismatch, Names, Problem, Source, Step};
-use fastwasm_runtime::snake;
-use fastwasm_runtime::type_text;
+use fastwasm_runtime::mapping::{self, Fit, Mismatch, Names, Problem, Sink, Source, Step};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use pyo3::buffer::PyBuffer;
@@ -179,115 +177,86 @@ fn kind_of(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
-/// The Python values of `items`, of element type `ty`.
-fn all_to_py(
-    py: Python<'_>,
-    items: impl IntoIterator<Item = (Val, Type)>,
-) -> PyResult<Vec<Bound<'_, PyAny>>> {
-    items.into_iter().map(|(v, t)| to_py(py, v, &t)).collect()
+/// Python as a target of the one value mapping.
+struct Out<'py>(Python<'py>);
+
+impl<'py> Sink for Out<'py> {
+    type Out = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn bool(&self, v: bool) -> PyResult<Self::Out> {
+        Ok(PyBool::new(self.0, v).to_owned().into_any())
+    }
+
+    fn signed(&self, v: i64) -> PyResult<Self::Out> {
+        Ok(v.into_pyobject(self.0)?.into_any())
+    }
+
+    fn unsigned(&self, v: u64) -> PyResult<Self::Out> {
+        Ok(v.into_pyobject(self.0)?.into_any())
+    }
+
+    fn float(&self, v: f64) -> PyResult<Self::Out> {
+        Ok(v.into_pyobject(self.0)?.into_any())
+    }
+
+    fn str(&self, v: &str) -> PyResult<Self::Out> {
+        Ok(PyString::new(self.0, v).into_any())
+    }
+
+    fn bytes(&self, v: Vec<u8>) -> PyResult<Self::Out> {
+        Ok(PyBytes::new(self.0, &v).into_any())
+    }
+
+    fn list(&self, items: Vec<Self::Out>) -> PyResult<Self::Out> {
+        Ok(PyList::new(self.0, items)?.into_any())
+    }
+
+    fn tuple(&self, items: Vec<Self::Out>) -> PyResult<Self::Out> {
+        Ok(PyTuple::new(self.0, items)?.into_any())
+    }
+
+    fn record(&self, fields: Vec<(Cow<'_, str>, Self::Out)>) -> PyResult<Self::Out> {
+        let dict = PyDict::new(self.0);
+        for (name, value) in fields {
+            // Interned: the same few keys in every dict of this record.
+            dict.set_item(PyString::intern(self.0, &name), value)?;
+        }
+        Ok(dict.into_any())
+    }
+
+    fn tagged(&self, key: &str, payload: Self::Out) -> PyResult<Self::Out> {
+        let dict = PyDict::new(self.0);
+        dict.set_item(key, payload)?;
+        Ok(dict.into_any())
+    }
+
+    fn flags(&self, names: Vec<&str>) -> PyResult<Self::Out> {
+        Ok(PySet::new(self.0, names)?.into_any())
+    }
+
+    fn map(&self, entries: Vec<(Self::Out, Self::Out)>, _: &Type) -> PyResult<Self::Out> {
+        let dict = PyDict::new(self.0);
+        for (key, value) in entries {
+            dict.set_item(key, value)?;
+        }
+        Ok(dict.into_any())
+    }
+
+    fn null(&self) -> PyResult<Self::Out> {
+        Ok(self.0.None().into_bound(self.0))
+    }
+
+    fn unsupported(&self, why: String) -> PyResult<Self::Out> {
+        Err(PyTypeError::new_err(why))
+    }
 }
 
-/// A WIT value of type `ty` as its Python value.
+/// A WIT value of type `ty` as its Python value, by the one value mapping.
 ///
 /// # Errors
 /// Only Python's own failures (memory): every WIT value has a Python form,
 /// except the unsupported types, which never get this far.
-pub fn to_py<'py>(py: Python<'py>, val: Val, ty: &Type) -> PyResult<Bound<'py, PyAny>> {
-    let unit = || py.None().into_bound(py);
-    Ok(match (val, ty) {
-        (Val::Bool(v), _) => PyBool::new(py, v).to_owned().into_any(),
-        (Val::S8(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::U8(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::S16(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::U16(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::S32(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::U32(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::S64(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::U64(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::Float32(v), _) => f64::from(v).into_pyobject(py)?.into_any(),
-        (Val::Float64(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::Char(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::String(v), _) => v.into_pyobject(py)?.into_any(),
-        (Val::List(items), Type::List(list)) if list.ty() == Type::U8 => {
-            // A list<u8> comes back as bytes.
-            let bytes: Vec<u8> = items
-                .into_iter()
-                .filter_map(|v| if let Val::U8(b) = v { Some(b) } else { None })
-                .collect();
-            PyBytes::new(py, &bytes).into_any()
-        }
-        (Val::List(items), Type::List(list)) => {
-            let element = list.ty();
-            PyList::new(
-                py,
-                all_to_py(py, items.into_iter().map(|v| (v, element.clone())))?,
-            )?
-            .into_any()
-        }
-        (Val::FixedLengthList(items), Type::FixedLengthList(list)) => {
-            let element = list.ty();
-            PyList::new(
-                py,
-                all_to_py(py, items.into_iter().map(|v| (v, element.clone())))?,
-            )?
-            .into_any()
-        }
-        (Val::Map(entries), Type::Map(map)) => {
-            let dict = PyDict::new(py);
-            for (k, v) in entries {
-                dict.set_item(to_py(py, k, &map.key())?, to_py(py, v, &map.value())?)?;
-            }
-            dict.into_any()
-        }
-        (Val::Tuple(items), Type::Tuple(tuple)) => {
-            PyTuple::new(py, all_to_py(py, items.into_iter().zip(tuple.types()))?)?.into_any()
-        }
-        (Val::Record(fields), Type::Record(record)) => {
-            let dict = PyDict::new(py);
-            for ((name, v), field) in fields.into_iter().zip(record.fields()) {
-                // Interned: the same few keys in every dict of this record.
-                let key = if name.contains('-') {
-                    PyString::intern(py, &snake(&name))
-                } else {
-                    PyString::intern(py, &name)
-                };
-                dict.set_item(key, to_py(py, v, &field.ty)?)?;
-            }
-            dict.into_any()
-        }
-        (Val::Variant(case, None) | Val::Enum(case), _) => case.into_pyobject(py)?.into_any(),
-        (Val::Variant(case, Some(payload)), Type::Variant(variant)) => {
-            let ty = variant.cases().find(|c| c.name == case).and_then(|c| c.ty);
-            let dict = PyDict::new(py);
-            let payload = match ty {
-                Some(ty) => to_py(py, *payload, &ty)?,
-                None => unit(),
-            };
-            dict.set_item(case, payload)?;
-            dict.into_any()
-        }
-        (Val::Option(None), _) => unit(),
-        (Val::Option(Some(v)), Type::Option(option)) => to_py(py, *v, &option.ty())?,
-        (Val::Result(result), Type::Result(ty)) => {
-            let (side, payload, payload_ty) = match result {
-                Ok(v) => ("ok", v, ty.ok()),
-                Err(v) => ("err", v, ty.err()),
-            };
-            let payload = match (payload, payload_ty) {
-                (Some(v), Some(t)) => to_py(py, *v, &t)?,
-                _ => unit(),
-            };
-            let dict = PyDict::new(py);
-            dict.set_item(side, payload)?;
-            dict.into_any()
-        }
-        (Val::Flags(names), _) => PySet::new(py, names)?.into_any(),
-        (val, ty) => {
-            let why = format!(
-                "a value {val:?} of type {} cannot be returned yet",
-                type_text(ty)
-            );
-            return Err(PyTypeError::new_err(why));
-        }
-    })
+pub fn to_py<'py>(py: Python<'py>, val: &Val, ty: &Type) -> PyResult<Bound<'py, PyAny>> {
+    mapping::from_val(&Out(py), val, ty)
 }

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use fastwasm_runtime::Isolation;
-use fastwasm_runtime::mapping::{Fit, Mismatch, Names, Problem, Source, Step, to_val};
+use fastwasm_runtime::mapping::{
+    Fit, Mismatch, Names, Problem, Sink, Source, Step, from_val, outcome, to_val,
+};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 
@@ -169,4 +171,110 @@ fn a_mismatch_says_where_and_why_in_the_sources_words() {
     assert_eq!(tuple, Problem::Value("expected 3 items, got 1".into()));
     let shape = mismatch("echo-shape", &Dyn::Dict(vec![("empty", Dyn::Int(1))]));
     assert_eq!(shape.path, [Step::Key("empty".into())]);
+}
+
+/// Writes values as compact text, to see the forms the mapping chose.
+struct Text;
+
+type Out = Result<String, ()>;
+
+impl Sink for Text {
+    type Out = String;
+    type Error = ();
+    fn bool(&self, v: bool) -> Out {
+        Ok(v.to_string())
+    }
+    fn signed(&self, v: i64) -> Out {
+        Ok(v.to_string())
+    }
+    fn unsigned(&self, v: u64) -> Out {
+        Ok(v.to_string())
+    }
+    fn float(&self, v: f64) -> Out {
+        Ok(v.to_string())
+    }
+    fn str(&self, v: &str) -> Out {
+        Ok(format!("{v:?}"))
+    }
+    fn bytes(&self, v: Vec<u8>) -> Out {
+        Ok(format!("b{v:?}"))
+    }
+    fn list(&self, items: Vec<String>) -> Out {
+        Ok(format!("[{}]", items.join(",")))
+    }
+    fn tuple(&self, items: Vec<String>) -> Out {
+        Ok(format!("({})", items.join(",")))
+    }
+    fn record(&self, fields: Vec<(Cow<'_, str>, String)>) -> Out {
+        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        Ok(format!("{{{}}}", fields.join(",")))
+    }
+    fn tagged(&self, key: &str, payload: String) -> Out {
+        Ok(format!("{key}:{payload}"))
+    }
+    fn flags(&self, names: Vec<&str>) -> Out {
+        Ok(format!("<{}>", names.join("|")))
+    }
+    fn map(&self, _: Vec<(String, String)>, _: &Type) -> Out {
+        Err(())
+    }
+    fn null(&self) -> Out {
+        Ok("null".into())
+    }
+    fn unsupported(&self, _: String) -> Out {
+        Err(())
+    }
+}
+
+fn text(function: &str, val: &Val) -> String {
+    let echo = component("echo", Isolation::Pooled);
+    let function = echo.function(function).unwrap();
+    from_val(&Text, val, function.result.as_ref().unwrap()).unwrap()
+}
+
+#[test]
+fn values_out_take_the_mappings_forms() {
+    let person = Val::Record(vec![
+        ("first-name".into(), Val::String("Ada".into())),
+        ("age-years".into(), Val::U8(36)),
+    ]);
+    assert_eq!(
+        text("echo-person", &person),
+        r#"{first_name="Ada",age_years=36}"#
+    );
+    let flags = Val::Flags(vec!["exec".into(), "read".into()]);
+    assert_eq!(
+        text("echo-perms", &flags),
+        "<read|exec>",
+        "declaration order"
+    );
+    let shape = Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.0))));
+    assert_eq!(text("echo-shape", &shape), "circle:2");
+    assert_eq!(
+        text("echo-shape", &Val::Variant("empty".into(), None)),
+        r#""empty""#
+    );
+    let bytes = Val::List(vec![Val::U8(0), Val::U8(255)]);
+    assert_eq!(text("echo-bytes", &bytes), "b[0, 255]");
+    assert_eq!(text("echo-option", &Val::Option(None)), "null");
+}
+
+#[test]
+fn a_result_at_the_top_splits_into_the_answer_or_the_guests_error() {
+    let echo = component("echo", Isolation::Pooled);
+    let ty = echo.function("checked-div").unwrap().result.clone();
+    let ok = Val::Result(Ok(Some(Box::new(Val::S32(3)))));
+    assert_eq!(
+        outcome(Some(&ok), ty.as_ref()),
+        Ok(Some((&Val::S32(3), Type::S32)))
+    );
+    let err = Val::Result(Err(Some(Box::new(Val::String("no".into())))));
+    let (value, _) = outcome(Some(&err), ty.as_ref()).unwrap_err().unwrap();
+    assert_eq!(value, &Val::String("no".into()));
+    let nested = echo.function("echo-u8").unwrap().result.clone();
+    assert_eq!(
+        outcome(Some(&Val::U8(1)), nested.as_ref()),
+        Ok(Some((&Val::U8(1), Type::U8)))
+    );
+    assert_eq!(outcome(None, None), Ok(None));
 }
