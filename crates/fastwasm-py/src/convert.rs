@@ -11,6 +11,7 @@ use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
@@ -44,16 +45,18 @@ impl Source for Obj<'_> {
         if !is_int(&self.0) {
             return Ok(None);
         }
-        // i64 first, the fast extraction; past i128 saturates out of range.
-        let int = self.0.extract::<i64>().map(i128::from);
-        let int = int.or_else(|_| self.0.extract::<i128>());
-        Ok(Some(int.unwrap_or_else(|_| {
-            if self.0.lt(0).unwrap_or(false) {
-                i128::MIN
-            } else {
-                i128::MAX
-            }
-        })))
+        let mut overflow = 0;
+        // SAFETY: the object is an int (checked above) and the GIL is held
+        // (`Bound`). Past i64 this sets `overflow` instead of raising, so a
+        // u64 argument costs no Python exception.
+        let small =
+            unsafe { ffi::PyLong_AsLongLongAndOverflow(self.0.as_ptr(), &raw mut overflow) };
+        if overflow == 0 {
+            return Ok(Some(small.into()));
+        }
+        // Past i64: read whole; past i128 saturates, out of every WIT range.
+        let saturated = if overflow < 0 { i128::MIN } else { i128::MAX };
+        Ok(Some(self.0.extract::<i128>().unwrap_or(saturated)))
     }
 
     fn as_float(&self) -> Result<Option<f64>, String> {
