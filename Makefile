@@ -126,6 +126,10 @@ COMPONENT_COST_BIN := target/release/examples/component_call_cost
 bench-micro: build peers component-cost-bin
 	$(PYTHON) bench/micro.py
 
+.PHONY: bench-mapping ## the one value mapping's cost in process: Component.call and ModuleSet.call over the echo shapes
+bench-mapping: build
+	$(PYTHON) bench/value_mapping.py now
+
 .PHONY: component-cost-bin ## the Rust rows of the component benchmark (fastwasm-runtime's example component_call_cost)
 component-cost-bin:
 	$(CARGO) build --locked --release -p fastwasm-runtime --example component_call_cost
@@ -155,6 +159,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) bench/module_http.py
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
+	BENCH_QUICK=1 $(PYTHON) bench/value_mapping.py quick
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
