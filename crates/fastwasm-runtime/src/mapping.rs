@@ -1,9 +1,11 @@
 //! The one value mapping: a dynamic value (a Python object in the binding,
-//! JSON in fastwasm-modules) to the WIT value of a type. The shape rules
-//! live here once: which kind each type takes, records by either spelling
-//! of their fields, variants and results as `{case: payload}`, lengths,
-//! cases and flags, and where a value does not fit. A [`Source`] only says
-//! what kind of value it holds, in its own words ([`Names`]).
+//! JSON in fastwasm-modules) to the WIT value of a type ([`to_val`]), and
+//! back ([`from_val`]). The shape rules live here once: which kind each
+//! type takes, records by either spelling of their fields, variants and
+//! results as `{case: payload}`, lengths, cases and flags, where a value
+//! does not fit, and the form each value takes on the way out. A
+//! [`Source`] only says what kind of value it holds, in its own words
+//! ([`Names`]); a [`Sink`] only builds the forms the mapping picks.
 
 use std::borrow::Cow;
 
