@@ -136,7 +136,7 @@ impl Source for Obj<'_> {
         let dict = dict.map_err(|_| self.wrong(Self::NAMES.mapping))?;
         let mut entries = Vec::with_capacity(dict.len());
         for (k, v) in dict.iter() {
-            let at = |e: Box<Mismatch>| e.within(Step::Entry(show(&k)));
+            let at = |e: Box<Mismatch>| e.within(Step::Entry(repr(&k)));
             let k = mapping::to_val(&Obj(k.clone()), key).map_err(at)?;
             entries.push((k, mapping::to_val(&Obj(v), value).map_err(at)?));
         }
@@ -145,7 +145,7 @@ impl Source for Obj<'_> {
 }
 
 /// How a message shows a value: its `repr`.
-fn show(obj: &Bound<'_, PyAny>) -> String {
+fn repr(obj: &Bound<'_, PyAny>) -> String {
     obj.repr().map_or_else(|_| "?".into(), |r| r.to_string())
 }
 

@@ -204,11 +204,9 @@ pub trait Source: Sized {
 /// # Errors
 /// [`Mismatch`]: where inside `value` it does not fit, and why.
 pub fn to_val<S: Source>(value: &S, ty: &Type) -> Fit<Val> {
-    let names = S::NAMES;
-    let names_of = names;
     let kind = |expected: String| Mismatch::here(value.wrong(expected));
     Ok(match ty {
-        Type::Bool => Val::Bool(value.as_bool().ok_or_else(|| kind(names.bool.into()))?),
+        Type::Bool => Val::Bool(value.as_bool().ok_or_else(|| kind(S::NAMES.bool.into()))?),
         Type::S8 => Val::S8(int(value, ty)?),
         Type::U8 => Val::U8(int(value, ty)?),
         Type::S16 => Val::S16(int(value, ty)?),
@@ -221,7 +219,7 @@ pub fn to_val<S: Source>(value: &S, ty: &Type) -> Fit<Val> {
             let float = value
                 .as_float()
                 .map_err(|why| Mismatch::here(Problem::Value(why)))?
-                .ok_or_else(|| kind(names.float.into()))?;
+                .ok_or_else(|| kind(S::NAMES.float.into()))?;
             #[allow(clippy::cast_possible_truncation)]
             match ty {
                 Type::Float32 => Val::Float32(float as f32),
@@ -231,17 +229,22 @@ pub fn to_val<S: Source>(value: &S, ty: &Type) -> Fit<Val> {
         Type::Char => {
             let text = value
                 .as_str()
-                .ok_or_else(|| kind(format!("{} of length 1 for char", names.str)))?;
+                .ok_or_else(|| kind(format!("{} of length 1 for char", S::NAMES.str)))?;
             let mut chars = text.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
                 Val::Char(c)
             } else {
-                let (str, count) = (names.str, text.chars().count());
+                let (str, count) = (S::NAMES.str, text.chars().count());
                 let why = format!("a char is {str} of length 1, got {count} characters");
                 return Err(Problem::Value(why).into());
             }
         }
-        Type::String => Val::String(value.as_str().ok_or_else(|| kind(names.str.into()))?.into()),
+        Type::String => Val::String(
+            value
+                .as_str()
+                .ok_or_else(|| kind(S::NAMES.str.into()))?
+                .into(),
+        ),
         Type::List(list) if list.ty() == Type::U8 => {
             Val::List(value.as_bytes()?.into_iter().map(Val::U8).collect())
         }
@@ -263,18 +266,18 @@ pub fn to_val<S: Source>(value: &S, ty: &Type) -> Fit<Val> {
         Type::Record(record) => self::record(value, record)?,
         Type::Variant(variant) => self::variant(value, variant)?,
         Type::Enum(e) => {
-            let names: Vec<&str> = e.names().collect();
-            let what = || kind(format!("{} naming a case of the enum", names_of.str));
+            let cases: Vec<&str> = e.names().collect();
+            let what = || kind(format!("{} naming a case of the enum", S::NAMES.str));
             let given = value.as_str().ok_or_else(what)?;
-            Val::Enum(case(&given, &names, "case of this enum")?.to_owned())
+            Val::Enum(case(&given, &cases, "case of this enum")?.to_owned())
         }
         Type::Flags(flags) => {
-            let names: Vec<&str> = flags.names().collect();
-            let what = |of: &S| Mismatch::here(of.wrong(format!("{} of flag names", names_of.set)));
+            let known: Vec<&str> = flags.names().collect();
+            let what = |of: &S| Mismatch::here(of.wrong(format!("{} of flag names", S::NAMES.set)));
             let mut set: Vec<String> = Vec::new();
             for item in value.members().ok_or_else(|| what(value))? {
                 let given = item.as_str().ok_or_else(|| what(&item))?;
-                let name = case(&given, &names, "flag of these flags")?;
+                let name = case(&given, &known, "flag of these flags")?;
                 if !set.iter().any(|n| n == name) {
                     set.push(name.to_owned());
                 }
@@ -412,8 +415,7 @@ fn unknown_key<S: Source>(value: &S, record: &Record) -> Problem {
 
 /// A variant: its case name, or `{case: payload}`.
 fn variant<S: Source>(value: &S, variant: &Variant) -> Fit<Val> {
-    let names = S::NAMES;
-    let what = || format!("a case name, or {} {{case: payload}}", names.mapping);
+    let what = || format!("a case name, or {} {{case: payload}}", S::NAMES.mapping);
     let (given, payload) = match value.as_str() {
         Some(name) => (name.into_owned(), None),
         None => match single(value, what)? {
@@ -422,8 +424,8 @@ fn variant<S: Source>(value: &S, variant: &Variant) -> Fit<Val> {
         },
     };
     let cases: Vec<_> = variant.cases().collect();
-    let names_of: Vec<&str> = cases.iter().map(|c| c.name).collect();
-    let name = case(&given, &names_of, "case of this variant")?;
+    let case_names: Vec<&str> = cases.iter().map(|c| c.name).collect();
+    let name = case(&given, &case_names, "case of this variant")?;
     let ty = cases
         .iter()
         .find(|c| c.name == name)
@@ -434,12 +436,12 @@ fn variant<S: Source>(value: &S, variant: &Variant) -> Fit<Val> {
         (None, None) => None,
         (None, Some(payload)) if payload.is_null() => None,
         (Some(_), None) => {
-            let mapping = names.mapping;
+            let mapping = S::NAMES.mapping;
             let expected = format!("{mapping} {{{name:?}: payload}} (this case needs a payload)");
             return Err(value.wrong(expected).into());
         }
         (None, Some(payload)) => {
-            let expected = format!("{} (this case has no payload)", names.null);
+            let expected = format!("{} (this case has no payload)", S::NAMES.null);
             return Err(at(payload.wrong(expected).into()));
         }
     };
@@ -448,8 +450,12 @@ fn variant<S: Source>(value: &S, variant: &Variant) -> Fit<Val> {
 
 /// A result: `{"ok": value}` or `{"err": value}`.
 fn result<S: Source>(value: &S, result: &ResultType) -> Fit<Val> {
-    let names = S::NAMES;
-    let what = || format!("{} {{\"ok\": value}} or {{\"err\": value}}", names.mapping);
+    let what = || {
+        format!(
+            "{} {{\"ok\": value}} or {{\"err\": value}}",
+            S::NAMES.mapping
+        )
+    };
     let Some((side, payload)) = single(value, what)? else {
         return Err(value.wrong(what()).into());
     };
@@ -466,7 +472,7 @@ fn result<S: Source>(value: &S, result: &ResultType) -> Fit<Val> {
         Some(ty) => Some(Box::new(to_val(&payload, &ty).map_err(at)?)),
         None if payload.is_null() => None,
         None => {
-            let expected = format!("{} (this side has no payload)", names.null);
+            let expected = format!("{} (this side has no payload)", S::NAMES.null);
             return Err(at(payload.wrong(expected).into()));
         }
     };
