@@ -86,8 +86,8 @@ lint: build
 	$(CARGO) clippy --locked --manifest-path crates/components/Cargo.toml --target $(COMPONENT_TARGET) \
 		--profile $(WASM_PROFILE) --target-dir target -- -D warnings
 	$(CARGO) clippy --locked --manifest-path fuzz/Cargo.toml --target-dir target --release -- -D warnings
-	$(VENV)/bin/ruff check python tests bench
-	$(VENV)/bin/ruff format --check python tests bench
+	$(VENV)/bin/ruff check python tests bench examples
+	$(VENV)/bin/ruff format --check python tests bench examples
 	$(VENV)/bin/mypy
 	$(PYTHON) -m mypy.stubtest fastwasm._native
 
@@ -147,6 +147,7 @@ bench: build tools peers server-bin component-cost-bin ray-venv
 	$(PYTHON) bench/asgi_choice.py
 	$(PYTHON) bench/ray_http.py
 	$(PYTHON) bench/module_http.py
+	$(PYTHON) bench/acall_bench.py
 	$(PYTHON) bench/report.py
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
@@ -160,6 +161,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
 	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
 	BENCH_QUICK=1 $(PYTHON) bench/value_mapping.py quick
+	BENCH_QUICK=1 $(PYTHON) bench/acall_bench.py > /dev/null
 	BENCH_QUICK=1 $(PYTHON) bench/report.py
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks

@@ -659,6 +659,68 @@ def modules_http_section(data: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def kernels_section(data: dict[str, Any] | None) -> list[str]:
+    """`bench/acall_bench.py`: kernels in a user's FastAPI app."""
+    if data is None:
+        return []
+    floods = data["http"]["floods"]
+    alone = next(r for r in floods["rows"] if r["name"] == "/ping alone")
+    lines = [
+        "## Kernels in your own FastAPI app",
+        "",
+        f"`bench/acall_bench.py` ([fastapi.md](fastapi.md)). Conditions: {conditions(data['machine'])}.",
+        "",
+        f"### /ping beside a flood of blurs ({floods['conditions']})",
+        "",
+        "| the blur route | blurs, req/s (rounds) | /ping p50 | /ping p99 | p99 / alone | pings | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in floods["rows"]:
+        rates = ", ".join(f"{r:,.0f}" for r in row["blur_req_per_s"]) or "–"
+        ratio = row["ping_p99_ms"] / alone["ping_p99_ms"]
+        lines.append(
+            f"| {row['name']} | {rates} | {row['ping_p50_ms']:.2f} ms | {row['ping_p99_ms']:.2f} ms"
+            f" | {ratio:.2f}× | {row['pings']:,} | {row['non_2xx']} |"
+        )
+    cheap = data["http"]["cheap"]
+    lines += [
+        "",
+        f"### Cheap routes against a bare FastAPI no-op ({cheap['conditions']})",
+        "",
+        "| route | req/s (median) | vs the no-op, per round (median; min–max) | non-2xx |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in cheap["rows"]:
+        ratios = row["vs_noop"]
+        lines.append(
+            f"| {row['name']} | {statistics.median(row['req_per_s']):,.0f} | {statistics.median(ratios):.2f}×"
+            f" ({min(ratios):.2f}–{max(ratios):.2f}) | {row['non_2xx']} |"
+        )
+    process = data["in_process"]
+    lines += ["", "### In process", ""]
+    for title, table in process["tables"].items():
+        lines += [*micro_table(f"`call` and `acall`: {title}", table), ""]
+    lag = process["loop_lag"]["worst_ms"]
+    lines += [
+        f"The event loop's worst lag, a 1 ms ticker, while 8 calls of about 200 ms run on"
+        f" {process['loop_lag']['call_threads']} call threads: {statistics.median(lag):.2f} ms (median over"
+        f" {len(lag)} rounds; {min(lag):.2f}–{max(lag):.2f} ms).",
+        "",
+        "Where a call runs (the inline threshold's data): the event loop's CPU time per call of `xor-bytes`,"
+        " inline and on a call thread, 8 calls at a time:",
+        "",
+        "| input | the call alone | loop CPU, inline | loop CPU, a call thread |",
+        "|---:|---:|---:|---:|",
+    ]
+    for row in process["placement"]:
+        lines.append(
+            f"| {row['bytes'] >> 10} KiB | {row['call_us']:.1f} µs | {row['loop_us']['inline']:.1f} µs"
+            f" | {row['loop_us']['threads']:.1f} µs |"
+        )
+    lines += ["", *micro_table("The blocking-call guard on fib(39)", process["guard"]), ""]
+    return lines
+
+
 def soak_section(data: dict[str, Any] | None) -> list[str]:
     if data is None:
         return []
@@ -775,6 +837,7 @@ def main() -> None:
         *asgi_choice_section(load_optional("asgi-choice", ("rows", "conditions"))),
         *ray_http_section(load_optional("ray-http", ("rows", "conditions"))),
         *modules_http_section(load_optional("modules-http", ("http", "in_process"))),
+        *kernels_section(load_optional("acall", ("http", "in_process"))),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
         *soak_section(load_optional("soak", ("servers", "conditions"))),
         "## Also",

@@ -44,6 +44,11 @@ def python_command(port: int, *args: str) -> list[str]:
     return [str(FASTWASM), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
 
 
+def uvicorn_command(port: int, app: str) -> list[str]:
+    """uvicorn serving the app factory `app` (`module:function`)."""
+    return [sys.executable, "-m", "uvicorn", "--factory", app, "--port", str(port), "--log-level", "warning"]
+
+
 def rust_command(port: int, *args: str) -> list[str]:
     assert FASTWASM_SERVER.is_file(), f"{FASTWASM_SERVER} is missing: `cargo build --release -p fastwasm-server`"
     return [str(FASTWASM_SERVER), "--host", "127.0.0.1", "--port", str(port), *args]
@@ -51,18 +56,22 @@ def rust_command(port: int, *args: str) -> list[str]:
 
 @contextlib.contextmanager
 def started(
-    command: Callable[..., list[str]], env: dict[str, str], *args: str
+    command: Callable[..., list[str]],
+    env: dict[str, str],
+    *args: str,
+    health: str = "/health",
+    cwd: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A server started by `command(port, *args)`, once it answers /health,
+    """A server started by `command(port, *args)`, once it answers `health`,
     and its process; stopped with SIGTERM, which it must handle cleanly."""
     port = free_port()
-    process = subprocess.Popen(command(port, *args), env={**os.environ, **env})
+    process = subprocess.Popen(command(port, *args), env={**os.environ, **env}, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if get(f"{base}/health")[0] == 200:
+                if get(f"{base}{health}")[0] == 200:
                     break
             except OSError:
                 pass

@@ -6,12 +6,14 @@ safely, with deadlines and memory caps on every call.
 354224848179261915075
 """
 
+from fastwasm._arguments import ArgumentError, ArgumentTypeError, ArgumentValueError
 from fastwasm._native import (
     ABI_VERSION,
     ALGORITHMS,
     MAX_U64_N,
     WASMTIME_VERSION,
     Answer,
+    BlockingCallWarning,
     CacheStatus,
     CallResult,
     CancelToken,
@@ -53,6 +55,10 @@ __all__ = [
     "METHODS",
     "WASMTIME_VERSION",
     "Answer",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ArgumentValueError",
+    "BlockingCallWarning",
     "CacheStatus",
     "CallResult",
     "CancelToken",

@@ -1,8 +1,9 @@
 """Type stubs for fastwasm._native, the PyO3 binding (crates/fastwasm-py)."""
 
+from collections.abc import Coroutine
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, Final, Literal, final
 
 from typing_extensions import disjoint_base
 
@@ -12,9 +13,11 @@ __all__ = [
     "MAX_U64_N",
     "WASMTIME_VERSION",
     "Answer",
+    "BlockingCallWarning",
     "CacheStatus",
     "CallResult",
     "CancelToken",
+    "Completions",
     "Component",
     "ComponentExport",
     "Export",
@@ -51,6 +54,10 @@ WASMTIME_VERSION: Final[str]
 ALGORITHMS: Final[tuple[str, ...]]
 
 _Number = int | float
+_Placement = Literal["measured", "inline", "threads"]
+
+class BlockingCallWarning(RuntimeWarning):
+    """A blocking call ran long inside a running event loop: use `acall`."""
 
 @disjoint_base
 class WasmError(Exception):
@@ -181,6 +188,9 @@ class PoolStats:
     def memory_limits(self) -> int: ...
     @property
     def cancelled(self) -> int: ...
+    @property
+    def preempted(self) -> int:
+        """Inline calls preempted at an epoch tick and run again on a call thread."""
     def __getitem__(self, key: str, /) -> int: ...
 
 @final
@@ -206,12 +216,28 @@ class CancelToken:
     def cancelled(self) -> bool: ...
 
 @final
+class Completions:
+    """One event loop's finished awaited calls (internal to `acall`)."""
+
+    def drain(self) -> None: ...
+
+@final
 class Module:
     @property
     def exports(self) -> list[Export]: ...
     def call(
-        self, export: str, *args: _Number, cancel: CancelToken | None = None
-    ) -> _Number | tuple[_Number, ...] | None: ...
+        self, export: str, *args: _Number, cancel: CancelToken | None = None, timeout_s: float | None = None
+    ) -> _Number | tuple[_Number, ...] | None:
+        """Calls a scalar export, blocking this thread; `timeout_s` may
+        tighten the module's deadline."""
+    def acall(
+        self, export: str, *args: _Number, timeout_s: float | None = None, inline: bool | None = None
+    ) -> Coroutine[Any, Any, _Number | tuple[_Number, ...] | None]:
+        """As `call`, awaited: the guest runs off the event loop (inline when
+        the export is cheap: `runs_inline`); cancelling the awaiting task stops it."""
+    def _start(self, export: str, args: tuple[_Number, ...], timeout_s: float | None, inline: bool | None) -> Any: ...
+    def runs_inline(self, export: str) -> bool:
+        """Whether `acall` runs `export` inline now, on the caller's thread."""
     @property
     def load_info(self) -> LoadInfo: ...
     def pool_stats(self) -> PoolStats: ...
@@ -279,27 +305,35 @@ class ModuleLimits:
     @property
     def max_body_bytes(self) -> int: ...
     @property
-    def heavy(self) -> bool: ...
+    def placement(self) -> _Placement:
+        """Where `acall` runs its calls (a NAME.toml's `heavy` declares it)."""
 
 @final
 class ModuleSet:
-    """Every component of a directory, loaded, and the answers of the module routes."""
+    """Every component of a directory (or of named files), loaded, and the
+    answers of the module routes mounted at `prefix`."""
 
     def __new__(
         cls,
         runtime: Runtime,
-        directory: str | PathLike[str],
+        directory: str | PathLike[str] | None = None,
         *,
+        files: list[tuple[str, str | PathLike[str]]] | None = None,
         timeout_s: float,
         max_memory_mb: int,
         max_body_bytes: int,
-        heavy: bool = True,
+        placement: _Placement = "measured",
         file: bool = False,
+        prefix: str = "/modules",
     ) -> ModuleSet: ...
     @property
     def directory_error(self) -> str | None: ...
     @property
+    def prefix(self) -> str: ...
+    @property
     def modules(self) -> list[tuple[str, str | None]]: ...
+    def component(self, name: str) -> Component | None:
+        """Module `name`'s component; None when it is not there or did not load."""
     def limits(self, name: str) -> ModuleLimits | None: ...
     def listing(self) -> Answer: ...
     def show(self, name: str) -> Answer: ...
@@ -315,7 +349,29 @@ class ModuleSet:
         accept: str | None = None,
         cancel: CancelToken | None = None,
     ) -> Answer: ...
-    def openapi_paths(self) -> str: ...
+    def acall(
+        self,
+        module: str,
+        function: str,
+        body: bytes,
+        content_type: str | None = None,
+        accept: str | None = None,
+        *,
+        inline: bool | None = None,
+    ) -> Coroutine[Any, Any, Answer]:
+        """As `call`, awaited: inline when cheap, else on the runtime's call threads."""
+    def _start(
+        self,
+        module: str,
+        function: str,
+        body: bytes,
+        content_type: str | None,
+        accept: str | None,
+        inline: bool | None,
+    ) -> Any: ...
+    def runs_inline(self, module: str, function: str) -> bool: ...
+    def openapi_paths(self) -> str:
+        """The OpenAPI path items of every function, under `prefix`, as JSON text."""
 
 @final
 class Component:
@@ -323,10 +379,41 @@ class Component:
 
     @property
     def exports(self) -> list[ComponentExport]: ...
-    def call(self, function: str, /, *args: Any, cancel: CancelToken | None = None, **kwargs: Any) -> Any: ...
+    def call(
+        self,
+        function: str,
+        /,
+        *args: Any,
+        cancel: CancelToken | None = None,
+        timeout_s: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Calls `function`, blocking this thread: in `async def` code use `acall`."""
     def call_with_output(
-        self, function: str, /, *args: Any, cancel: CancelToken | None = None, **kwargs: Any
+        self,
+        function: str,
+        /,
+        *args: Any,
+        cancel: CancelToken | None = None,
+        timeout_s: float | None = None,
+        **kwargs: Any,
     ) -> CallResult: ...
+    def acall(
+        self, function: str, /, *args: Any, timeout_s: float | None = None, inline: bool | None = None, **kwargs: Any
+    ) -> Coroutine[Any, Any, Any]:
+        """As `call`, awaited: the guest runs off the event loop, on the
+        runtime's call threads (or inline when the function is cheap:
+        `runs_inline`); cancelling the awaiting task stops it."""
+    def _start(
+        self,
+        function: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        timeout_s: float | None,
+        inline: bool | None,
+    ) -> Any: ...
+    def runs_inline(self, function: str) -> bool:
+        """Whether `acall` runs `function` inline now, on the caller's thread."""
     @property
     def load_info(self) -> LoadInfo: ...
     def pool_stats(self) -> PoolStats: ...
@@ -342,6 +429,11 @@ class FibonacciModule:
         cancel: CancelToken | None = None,
     ) -> int: ...
     def digits(self, n: int, algorithm: str = "iterative", *, cancel: CancelToken | None = None) -> str: ...
+    def acompute(self, n: int, algorithm: str = "iterative") -> Coroutine[Any, Any, int]:
+        """As `compute`, awaited: heavy work runs on the runtime's call threads."""
+    def adigits(self, n: int, algorithm: str = "iterative") -> Coroutine[Any, Any, str]:
+        """As `digits`, awaited."""
+    def _start(self, what: str, n: int, algorithm: str) -> Any: ...
     @property
     def module(self) -> Module: ...
 
@@ -361,10 +453,17 @@ class Runtime:
         use_cache: bool = True,
         max_module_bytes: int | None = None,
         max_output_kb: int = 64,
+        call_threads: int | None = None,
+        call_thread_nice: int = 19,
+        inline_threshold_us: int = 50,
+        blocking_warning_ms: int | None = None,
     ) -> Runtime: ...
-    def load(self, path: str | PathLike[str]) -> Component | Module:
+    def load(self, path: str | PathLike[str], *, placement: _Placement = "measured") -> Component | Module:
         """A `Component` for a component, a `Module` for a core module."""
-    def load_bytes(self, wasm: bytes) -> Component | Module: ...
+    def load_bytes(self, wasm: bytes, *, placement: _Placement = "measured") -> Component | Module: ...
+    @property
+    def call_threads(self) -> int:
+        """Threads that run `acall`'s calls off the event loop."""
     def fibonacci_module(self, path: str | PathLike[str] | None = None) -> FibonacciModule: ...
     @property
     def timeout_s(self) -> float: ...

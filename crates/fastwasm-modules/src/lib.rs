@@ -20,11 +20,11 @@
 //!
 //! ```
 //! use fastwasm_modules::{ModuleSet, sidecar::Limits};
-//! use fastwasm_runtime::Runtime;
+//! use fastwasm_runtime::{Placement, Runtime};
 //! use std::time::Duration;
 //!
 //! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../python/fastwasm/components");
-//! let limits = Limits { timeout: Duration::from_secs(5), max_memory_mb: 64, max_body_bytes: 1 << 20, heavy: true };
+//! let limits = Limits { timeout: Duration::from_secs(5), max_memory_mb: 64, max_body_bytes: 1 << 20, placement: Placement::Measured };
 //! let modules = ModuleSet::load(&Runtime::new()?, dir.as_ref(), limits);
 //! let answer = modules.call("fib", "fib", br#"{"n": 90, "algorithm": "fast-doubling"}"#, None, None, None);
 //! assert_eq!(answer.status, 200);
@@ -38,4 +38,4 @@ mod set;
 pub mod sidecar;
 
 pub use fastwasm_runtime::GUEST_ERROR_STATUS;
-pub use set::{Answer, Arguments, Module, ModuleSet, Owned, Target};
+pub use set::{Answer, Arguments, DEFAULT_PREFIX, Module, ModuleSet, Owned, Target};

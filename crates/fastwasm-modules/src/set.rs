@@ -9,8 +9,8 @@ use fastwasm_runtime::mapping::outcome;
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
-    Bulk, CancelToken, Component, Error, ErrorKind, FastArg, FastValue, Function, LoadOptions,
-    Loaded, Runtime, kebab, snake,
+    Args, Bulk, CallOptions, Called, CancelToken, Component, Error, ErrorKind, FastArg, FastValue,
+    Function, LoadOptions, Loaded, Returned, Runtime, kebab, snake,
 };
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -111,11 +111,15 @@ pub struct Module {
 }
 
 impl Module {
-    fn load(runtime: &Runtime, path: &Path, defaults: Limits) -> Self {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    fn load(runtime: &Runtime, name: Option<&str>, path: &Path, defaults: Limits) -> Self {
+        let name = name.map_or_else(
+            || {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            },
+            str::to_owned,
+        );
         let file = path
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
@@ -148,7 +152,10 @@ impl Module {
         let bytes = bytes.map_err(|e| format!("cannot read {}: {e}", self.file))?;
         let sidecar = path.with_extension("toml");
         if let Ok(text) = std::fs::read_to_string(&sidecar) {
-            let file = format!("{}.toml", self.name);
+            let file = sidecar.file_name().map_or_else(
+                || format!("{}.toml", self.name),
+                |f| f.to_string_lossy().into_owned(),
+            );
             self.limits = defaults
                 .tightened(&file, &text)
                 .map_err(|e| e.to_string())?;
@@ -161,6 +168,7 @@ impl Module {
         let options = LoadOptions {
             timeout: Some(self.limits.timeout),
             max_memory_bytes: Some(self.limits.max_memory_mb << 20),
+            placement: self.limits.placement,
         };
         match runtime
             .load_bytes_with(&bytes, options)
@@ -202,14 +210,14 @@ impl Module {
         })
     }
 
-    fn describe(&self) -> Value {
+    fn describe(&self, prefix: &str) -> Value {
         let functions: Vec<Value> = self
             .loaded
             .as_ref()
             .map(|c| {
                 c.functions()
                     .iter()
-                    .map(|f| describe_function(&self.name, f))
+                    .map(|f| describe_function(prefix, &self.name, f))
                     .collect()
             })
             .unwrap_or_default();
@@ -223,15 +231,15 @@ impl Module {
                 "timeout_s": self.limits.timeout.as_secs_f64(),
                 "max_memory_mb": self.limits.max_memory_mb,
                 "max_body_bytes": self.limits.max_body_bytes,
-                "heavy": self.limits.heavy,
+                "placement": self.limits.placement.name(),
             },
             "functions": functions,
         })
     }
 }
 
-fn route(module: &str, function: &str) -> String {
-    format!("/modules/{module}/{function}")
+fn route(prefix: &str, module: &str, function: &str) -> String {
+    format!("{prefix}/{module}/{function}")
 }
 
 /// A function's parameters as a JSON object's schema (snake-case keys).
@@ -258,11 +266,11 @@ fn type_schema(ty: Option<&Type>) -> Value {
     ty.map_or_else(|| json!({"type": "null"}), schema)
 }
 
-fn describe_function(module: &str, function: &Function) -> Value {
+fn describe_function(prefix: &str, module: &str, function: &Function) -> Value {
     let (ok, err) = answer_type(function);
     json!({
         "name": function.name,
-        "path": route(module, &function.name),
+        "path": route(prefix, module, &function.name),
         "signature": function.signature(),
         "params": function
             .params
@@ -302,7 +310,12 @@ pub struct ModuleSet {
     modules: BTreeMap<String, Module>,
     /// Why the directory could not be listed, if it could not.
     pub dir_error: Option<String>,
+    /// Where the routes are mounted: `/modules` by default.
+    prefix: String,
 }
+
+/// Where the module routes are, unless a server mounts them elsewhere.
+pub const DEFAULT_PREFIX: &str = "/modules";
 
 /// The metrics label of a function no module exports.
 pub const UNKNOWN_FUNCTION: &str = "(unknown)";
@@ -314,6 +327,7 @@ impl ModuleSet {
         Self {
             modules: BTreeMap::new(),
             dir_error: None,
+            prefix: DEFAULT_PREFIX.to_owned(),
         }
     }
 
@@ -337,7 +351,7 @@ impl ModuleSet {
             .collect();
         paths.sort();
         for path in paths {
-            let module = Module::load(runtime, &path, defaults);
+            let module = Module::load(runtime, None, &path, defaults);
             set.modules.insert(module.name.clone(), module);
         }
         set
@@ -348,9 +362,35 @@ impl ModuleSet {
     #[must_use]
     pub fn load_file(runtime: &Runtime, path: &Path, defaults: Limits) -> Self {
         let mut set = Self::empty();
-        let module = Module::load(runtime, path, defaults);
+        let module = Module::load(runtime, None, path, defaults);
         set.modules.insert(module.name.clone(), module);
         set
+    }
+
+    /// Named files, each with its sidecar (`NAME.toml` beside `NAME.wasm`)
+    /// if it has one. A file that fails to load is kept, with its error.
+    #[must_use]
+    pub fn load_files(runtime: &Runtime, files: &[(String, PathBuf)], defaults: Limits) -> Self {
+        let mut set = Self::empty();
+        for (name, path) in files {
+            let module = Module::load(runtime, Some(name), path, defaults);
+            set.modules.insert(module.name.clone(), module);
+        }
+        set
+    }
+
+    /// The set with its routes mounted at `prefix` (`/kernels`): the paths
+    /// its listing and its `OpenAPI` operations name.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: &str) -> Self {
+        prefix.trim_end_matches('/').clone_into(&mut self.prefix);
+        self
+    }
+
+    /// Where its routes are mounted.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The modules, by name.
@@ -390,7 +430,11 @@ impl ModuleSet {
     /// `GET /modules`.
     #[must_use]
     pub fn list(&self) -> Answer {
-        let modules: Vec<Value> = self.modules.values().map(Module::describe).collect();
+        let modules: Vec<Value> = self
+            .modules
+            .values()
+            .map(|m| m.describe(&self.prefix))
+            .collect();
         Answer::json(200, &json!({ "modules": modules }), "ok")
     }
 
@@ -398,7 +442,7 @@ impl ModuleSet {
     #[must_use]
     pub fn show(&self, name: &str) -> Answer {
         match self.module(name) {
-            Ok(module) => Answer::json(200, &module.describe(), "ok"),
+            Ok(module) => Answer::json(200, &module.describe(&self.prefix), "ok"),
             Err(answer) => answer,
         }
     }
@@ -417,17 +461,78 @@ impl ModuleSet {
         accept: Option<&str>,
         cancel: Option<&CancelToken>,
     ) -> Answer {
-        let target = match self.module(module).and_then(|m| m.target(function)) {
-            Ok(target) => target,
-            Err(answer) => return answer,
+        let options = CallOptions {
+            cancel,
+            timeout: None,
         };
-        if body.len() > target.module.limits.max_body_bytes {
-            return Answer::too_large(target.module, target.module.limits.max_body_bytes);
-        }
-        match target.arguments(body, content_type) {
-            Ok(args) => target.call(&args, accept, cancel),
+        self.call_with(module, function, body, content_type, accept, &options)
+    }
+
+    /// As [`ModuleSet::call`], under `options`.
+    #[must_use]
+    pub fn call_with(
+        &self,
+        module: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        options: &CallOptions<'_>,
+    ) -> Answer {
+        match self.prepare(module, function, body, content_type) {
+            Ok((target, args)) => target.call(&args, accept, options),
             Err(answer) => answer,
         }
+    }
+
+    /// As [`ModuleSet::call_with`], inline in a caller that must not block:
+    /// `None` when the call was preempted (run it again on a call thread
+    /// with [`ModuleSet::call_with`]: `fastwasm_runtime::Placement`).
+    #[must_use]
+    pub fn call_inline(
+        &self,
+        module: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        options: &CallOptions<'_>,
+    ) -> Option<Answer> {
+        match self.prepare(module, function, body, content_type) {
+            Ok((target, args)) => target.call_inline(&args, accept, options),
+            Err(answer) => Some(answer),
+        }
+    }
+
+    /// The target and its arguments, or the answer that refuses them.
+    fn prepare(
+        &self,
+        module: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<(Target<'_>, Arguments), Answer> {
+        let target = self.module(module).and_then(|m| m.target(function))?;
+        if body.len() > target.module.limits.max_body_bytes {
+            return Err(Answer::too_large(
+                target.module,
+                target.module.limits.max_body_bytes,
+            ));
+        }
+        let args = target.arguments(body, content_type)?;
+        Ok((target, args))
+    }
+
+    /// Whether a caller that must not block runs `function` of `module`
+    /// inline now (`fastwasm_runtime::Placement`); false for a module or
+    /// function that is not there (its 404 is cheap either way).
+    #[must_use]
+    pub fn runs_inline(&self, module: &str, function: &str) -> bool {
+        self.modules
+            .get(module)
+            .and_then(|m| m.loaded.as_ref().ok())
+            .and_then(|component| component.runs_inline(function).ok())
+            .unwrap_or(true)
     }
 
     /// The `OpenAPI` path items of every function of every loaded module,
@@ -445,7 +550,7 @@ impl ModuleSet {
                 .filter(|f| f.unsupported.is_none())
             {
                 paths.insert(
-                    route(&module.name, &function.name),
+                    route(&self.prefix, &module.name, &function.name),
                     operation(module, function),
                 );
             }
@@ -604,6 +709,19 @@ pub enum Owned {
     Scalar(Val),
 }
 
+impl Arguments {
+    /// The arguments, borrowed as the runtime takes them.
+    fn with_args<R>(&self, body: impl FnOnce(Args<'_>) -> R) -> R {
+        match self {
+            Self::Fast(owned) => {
+                let fast: Vec<FastArg<'_>> = owned.iter().map(Owned::arg).collect();
+                body(Args::Fast(&fast))
+            }
+            Self::Vals(vals) => body(Args::Vals(vals)),
+        }
+    }
+}
+
 impl Owned {
     fn arg(&self) -> FastArg<'_> {
         match self {
@@ -746,63 +864,103 @@ impl Target<'_> {
     /// `application/octet-stream`); 400 with `{"module", "function",
     /// "error"}` for the guest's own error; the runtime's status for a
     /// failed call (docs/errors.md).
+    ///
     #[must_use]
     pub fn call(
         &self,
         args: &Arguments,
         accept: Option<&str>,
-        cancel: Option<&CancelToken>,
+        options: &CallOptions<'_>,
+    ) -> Answer {
+        let started = Instant::now();
+        args.with_args(|args| {
+            let called = self.component.invoke(self.function, args, options);
+            self.answer(called, started, accept)
+        })
+    }
+
+    /// As [`Target::call`], inline in a caller that must not block: `None`
+    /// when the call was preempted.
+    #[must_use]
+    pub fn call_inline(
+        &self,
+        args: &Arguments,
+        accept: Option<&str>,
+        options: &CallOptions<'_>,
+    ) -> Option<Answer> {
+        let started = Instant::now();
+        args.with_args(|args| {
+            let called = self
+                .component
+                .invoke_inline(self.function, args, options)
+                .transpose()?;
+            Some(self.answer(called, started, accept))
+        })
+    }
+
+    /// The answer to a call that `started` then.
+    fn answer(
+        &self,
+        called: Result<Called, Error>,
+        started: Instant,
+        accept: Option<&str>,
     ) -> Answer {
         let function = self.function;
-        let started = Instant::now();
-        let outcome = match args {
-            Arguments::Fast(owned) => {
-                let fast: Vec<FastArg<'_>> = owned.iter().map(Owned::arg).collect();
-                self.component
-                    .call_fast(function, &fast, cancel)
-                    .map(|(value, _)| self.fast_outcome(value))
-            }
-            Arguments::Vals(vals) => self
-                .component
-                .call(function, vals, cancel)
-                .map(|(value, _)| self.val_outcome(value.as_ref())),
-        };
-        let seconds = started.elapsed().as_secs_f64();
-        let mut answer = match outcome {
-            Ok(Ok(Wire::Json(result))) => Answer::json(
-                200,
-                &json!({
-                    "module": self.module.name,
-                    "function": function.name,
-                    "result": result,
-                    "execution_time": seconds,
-                }),
-                "ok",
+        let outcome = called.map(|called| {
+            let seconds = called.elapsed.as_secs_f64();
+            let wire = match called.value {
+                Returned::Fast(value) => self.fast_outcome(value),
+                Returned::Val(value) => self.val_outcome(value.as_ref()),
+            };
+            (wire, seconds)
+        });
+        let (mut answer, seconds) = match outcome {
+            Ok((Ok(Wire::Json(result)), seconds)) => (
+                Answer::json(
+                    200,
+                    &json!({
+                        "module": self.module.name,
+                        "function": function.name,
+                        "result": result,
+                        "execution_time": seconds,
+                    }),
+                    "ok",
+                ),
+                seconds,
             ),
-            Ok(Ok(Wire::Bytes(bytes))) if is_octet_stream(accept) => Answer {
-                status: 200,
-                content_type: "application/octet-stream",
-                body: bytes,
-                retry_after_s: None,
-                execution_time_s: None,
-                outcome: "ok",
-            },
-            Ok(Ok(Wire::Bytes(bytes))) => Answer::json(
-                200,
-                &json!({
-                    "module": self.module.name,
-                    "function": function.name,
-                    "result": bytes_to_json(&bytes),
-                    "execution_time": seconds,
-                }),
-                "ok",
+            Ok((Ok(Wire::Bytes(bytes)), seconds)) if is_octet_stream(accept) => (
+                Answer {
+                    status: 200,
+                    content_type: "application/octet-stream",
+                    body: bytes,
+                    retry_after_s: None,
+                    execution_time_s: None,
+                    outcome: "ok",
+                },
+                seconds,
             ),
-            Ok(Err(error)) => Answer::json(
-                crate::GUEST_ERROR_STATUS,
-                &json!({"module": self.module.name, "function": function.name, "error": error}),
-                "guest_error",
+            Ok((Ok(Wire::Bytes(bytes)), seconds)) => (
+                Answer::json(
+                    200,
+                    &json!({
+                        "module": self.module.name,
+                        "function": function.name,
+                        "result": bytes_to_json(&bytes),
+                        "execution_time": seconds,
+                    }),
+                    "ok",
+                ),
+                seconds,
             ),
-            Err(error) => self.failed(&error),
+            Ok((Err(error), seconds)) => (
+                Answer::json(
+                    crate::GUEST_ERROR_STATUS,
+                    &json!({"module": self.module.name, "function": function.name, "error": error}),
+                    "guest_error",
+                ),
+                seconds,
+            ),
+            Err(error) => (self.failed(&error), started.elapsed().as_secs_f64()),
         };
         answer.execution_time_s = Some(seconds);
         answer

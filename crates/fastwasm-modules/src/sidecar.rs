@@ -5,11 +5,16 @@
 //! timeout_s = 0.5          # at most FASTWASM_WASM_TIMEOUT_S
 //! max_memory_mb = 16       # at most FASTWASM_WASM_MAX_MEMORY_MB
 //! max_body_bytes = 65536   # at most FASTWASM_MAX_BODY_BYTES
-//! heavy = false            # calls run inline, without a heavy-work slot
+//! heavy = false            # declared cheap: calls run inline, without a heavy-work slot
 //! ```
+//!
+//! Without `heavy`, where a call runs is measured (see
+//! `fastwasm_runtime::Placement`): inline once the function's recent calls
+//! were each cheap, else off the event loop with a heavy-work slot.
 
 use std::time::Duration;
 
+use fastwasm_runtime::Placement;
 use toml::Value;
 
 /// The limits of one module's calls.
@@ -21,9 +26,10 @@ pub struct Limits {
     pub max_memory_mb: usize,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Whether a call takes a heavy-work slot and runs off the event loop
-    /// (default), or runs inline: for functions that are always quick.
-    pub heavy: bool,
+    /// Where a call runs: measured (the default), inline (`heavy = false`:
+    /// declared cheap) or on a call thread with a heavy-work slot (`heavy =
+    /// true`).
+    pub placement: Placement,
 }
 
 /// What is wrong with a sidecar file: the key, and why.
@@ -84,7 +90,13 @@ impl Limits {
                         bounded(*bytes, self.max_body_bytes, "FASTWASM_MAX_BODY_BYTES")
                             .map_err(|reason| error(key, reason))?;
                 }
-                ("heavy", Value::Boolean(heavy)) => limits.heavy = *heavy,
+                ("heavy", Value::Boolean(heavy)) => {
+                    limits.placement = if *heavy {
+                        Placement::Threads
+                    } else {
+                        Placement::Inline
+                    };
+                }
                 ("timeout_s" | "max_memory_mb" | "max_body_bytes" | "heavy", other) => {
                     let wanted = match key.as_str() {
                         "timeout_s" => "a number of seconds",

@@ -1,20 +1,26 @@
 //! `fastwasm.Component`: any WebAssembly component, called with typed
-//! Python values (docs/components.md).
+//! Python values (docs/components.md), blocking (`call`) or awaited
+//! (`acall`).
+
+use std::time::Duration;
 
 use fastwasm_runtime::mapping::{Typed, outcome};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
-    self as runtime, Bulk, CallOutput, FastArg, FastValue, kebab, snake, type_text,
+    self as runtime, Args, Bulk, CallOptions, CallOutput, Called, FastArg, FastValue, Returned,
+    kebab, snake, type_text,
 };
 use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 
-use crate::convert::{raise, to_py, to_val};
+use crate::aio;
+use crate::blocking::Guard;
+use crate::convert::{Class, argument_error, raise, to_py, to_val};
 use crate::exceptions::guest_error;
-use crate::{CancelToken, LoadInfo, PoolStats, Result, load_info, pool_stats};
+use crate::runtime::{CancelToken, LoadInfo, PoolStats, load_info, pool_stats};
+use crate::{Error, Result};
 
 /// A function a component exports, with its WIT types.
 #[pyclass(frozen, module = "fastwasm", get_all)]
@@ -47,35 +53,79 @@ pub struct CallResult {
 #[pyclass(frozen, module = "fastwasm")]
 pub struct Component {
     pub(crate) inner: runtime::Component,
+    guard: Guard,
 }
 
-/// An argument, borrowed from Python where it can be: `bytes` and `str` are
-/// read in place; `bytearray` and `memoryview`, which another thread could
-/// change meanwhile, are copied.
-enum Held<'py> {
-    Bytes(Bound<'py, PyBytes>),
-    Copied(Vec<u8>),
-    Str(Bound<'py, PyString>),
-    Scalar(Val),
+/// The bytes of an immutable Python object (`bytes`, or a `str`'s UTF-8),
+/// read in place by a call on any thread: the object is kept alive here,
+/// and neither kind can change.
+struct Shared {
+    // Keeps the bytes alive; never read.
+    _owner: Py<PyAny>,
+    ptr: *const u8,
+    len: usize,
 }
 
-impl Held<'_> {
-    fn arg(&self) -> PyResult<FastArg<'_>> {
-        Ok(match self {
-            Self::Bytes(bytes) => FastArg::Bytes(bytes.as_bytes()),
-            Self::Copied(bytes) => FastArg::Bytes(bytes),
-            Self::Str(text) => FastArg::Str(text.to_str()?),
-            Self::Scalar(val) => FastArg::Scalar(val),
-        })
+// SAFETY: the bytes belong to an immutable object that `owner` keeps alive;
+// reading them needs no GIL, and `owner` itself is only dropped (a reference
+// count change that pyo3 defers to a GIL holder when there is none).
+unsafe impl Send for Shared {}
+// SAFETY: as for `Send`: shared access only ever reads the immutable bytes.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: see `impl Send for Shared`: `ptr` and `len` were read from
+        // the live, immutable object `owner`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
 
-fn hold<'py>(obj: &Bound<'py, PyAny>, ty: &Type) -> Option<Held<'py>> {
-    match ty {
-        Type::String => obj.cast::<PyString>().ok().map(|s| Held::Str(s.clone())),
+/// One argument of the fast path, owned: `bytes` and `str` are read in
+/// place; `bytearray` and `memoryview`, which another thread could change
+/// meanwhile, are copied.
+enum Held {
+    Bytes(Shared),
+    Str(Shared),
+    Copied(Vec<u8>),
+    Scalar(Val),
+}
+
+impl Held {
+    fn arg(&self) -> FastArg<'_> {
+        match self {
+            Self::Bytes(shared) => FastArg::Bytes(shared.bytes()),
+            Self::Str(shared) => {
+                // SAFETY: the bytes are a `str`'s UTF-8, as `PyString::to_str` made them.
+                FastArg::Str(unsafe { std::str::from_utf8_unchecked(shared.bytes()) })
+            }
+            Self::Copied(bytes) => FastArg::Bytes(bytes),
+            Self::Scalar(val) => FastArg::Scalar(val),
+        }
+    }
+}
+
+fn hold(obj: &Bound<'_, PyAny>, ty: &Type) -> PyResult<Option<Held>> {
+    Ok(match ty {
+        Type::String => match obj.cast::<PyString>() {
+            Ok(text) => {
+                let utf8 = text.to_str()?;
+                Some(Held::Str(Shared {
+                    ptr: utf8.as_ptr(),
+                    len: utf8.len(),
+                    _owner: obj.clone().unbind(),
+                }))
+            }
+            Err(_) => None,
+        },
         Type::List(_) => {
             if let Ok(bytes) = obj.cast::<PyBytes>() {
-                Some(Held::Bytes(bytes.clone()))
+                let data = bytes.as_bytes();
+                Some(Held::Bytes(Shared {
+                    ptr: data.as_ptr(),
+                    len: data.len(),
+                    _owner: obj.clone().unbind(),
+                }))
             } else if let Ok(array) = obj.cast::<PyByteArray>() {
                 Some(Held::Copied(array.to_vec()))
             } else if obj.is_instance_of::<PyMemoryView>() {
@@ -88,6 +138,24 @@ fn hold<'py>(obj: &Bound<'py, PyAny>, ty: &Type) -> Option<Held<'py>> {
             }
         }
         _ => to_val(obj, ty).ok().map(Held::Scalar),
+    })
+}
+
+/// A call's arguments, converted and owned, ready for any thread.
+enum Prepared {
+    Fast(Vec<Held>),
+    Vals(Vec<Val>),
+}
+
+impl Prepared {
+    fn with_args<R>(&self, body: impl FnOnce(Args<'_>) -> R) -> R {
+        match self {
+            Self::Fast(held) => {
+                let fast: Vec<FastArg<'_>> = held.iter().map(Held::arg).collect();
+                body(Args::Fast(&fast))
+            }
+            Self::Vals(vals) => body(Args::Vals(vals)),
+        }
     }
 }
 
@@ -101,7 +169,29 @@ fn bulk_to_py(py: Python<'_>, bulk: Bulk) -> Bound<'_, PyAny> {
     value
 }
 
+/// A call's timeout in seconds as a `Duration`; the runtime checks it
+/// against the function's deadline.
+pub(crate) fn call_timeout(timeout_s: Option<f64>) -> Result<Option<Duration>> {
+    timeout_s
+        .map(|seconds| {
+            Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "timeout_s must be a positive number of seconds, got {seconds}"
+                    ))
+                })
+        })
+        .transpose()
+}
+
 impl Component {
+    pub(crate) fn new(inner: runtime::Component, blocking_warning: Duration) -> Self {
+        let guard = Guard::new(inner.runtime(), inner.functions().len(), blocking_warning);
+        Self { inner, guard }
+    }
+
     /// The arguments bound to the parameters: positional, then keywords by
     /// WIT or `snake_case` name.
     fn bind<'py>(
@@ -109,11 +199,19 @@ impl Component {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> Result<Vec<Bound<'py, PyAny>>> {
+        let py = args.py();
         let name = &function.name;
+        let wrong = |kind: &str, loc: Option<&str>, message: String| -> Error {
+            let loc = loc
+                .map(|l| PyString::new(py, l).into_any())
+                .into_iter()
+                .collect();
+            argument_error(py, Class::Type, &message, kind, loc, &message).into()
+        };
         let want = function.params.len();
         if args.len() > want {
             let message = format!("{name} takes {want} arguments, got {}", args.len());
-            return Err(PyTypeError::new_err(message).into());
+            return Err(wrong("extra_forbidden", None, message));
         }
         let mut bound: Vec<Option<Bound<'py, PyAny>>> = args.iter().map(Some).collect();
         bound.resize(want, None);
@@ -121,11 +219,11 @@ impl Component {
             let key: String = key.extract()?;
             let Some(i) = function.params.iter().position(|(p, _)| *p == kebab(&key)) else {
                 let message = format!("{name} has no parameter {key:?}");
-                return Err(PyTypeError::new_err(message).into());
+                return Err(wrong("extra_forbidden", Some(&key), message));
             };
             if bound[i].replace(value).is_some() {
                 let message = format!("{name} got {key:?} twice");
-                return Err(PyTypeError::new_err(message).into());
+                return Err(wrong("extra_forbidden", Some(&key), message));
             }
         }
         bound
@@ -133,71 +231,113 @@ impl Component {
             .zip(&function.params)
             .map(|(value, (param, _))| {
                 value.ok_or_else(|| {
-                    let message = format!("{name} is missing its argument {}", snake(param));
-                    PyTypeError::new_err(message).into()
+                    let param = snake(param);
+                    let message = format!("{name} is missing its argument {param}");
+                    wrong("missing", Some(&param), message)
                 })
             })
             .collect()
     }
 
-    /// Calls the function: the fast path when its shape has one and the
-    /// arguments fit it, else the general one. Releases the GIL for the call.
-    fn invoke<'py>(
+    /// The function's index and its arguments, converted: for the fast path
+    /// when its shape has one and the arguments fit it, else the general one.
+    fn prepare(
         &self,
-        py: Python<'py>,
-        name: &str,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-        cancel: Option<&CancelToken>,
-    ) -> Result<(Bound<'py, PyAny>, CallOutput)> {
-        let function = self.inner.function(name)?;
+        function: &str,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> Result<(usize, Prepared)> {
+        let index = self.index(function)?;
+        let function = &self.inner.functions()[index];
         let values = Self::bind(function, args, kwargs)?;
-        let cancel = cancel.map(|c| &c.inner);
         let params = &function.params;
         if function.has_fast_path() {
-            let held: Option<Vec<Held<'py>>> = values
+            let held = values
                 .iter()
                 .zip(params)
                 .map(|(value, (_, ty))| hold(value, ty))
-                .collect();
+                .collect::<PyResult<Option<Vec<Held>>>>()?;
             if let Some(held) = held {
-                let fast = held.iter().map(Held::arg).collect::<PyResult<Vec<_>>>()?;
-                let inner = &self.inner;
-                let (value, output) = py.detach(|| inner.call_fast(function, &fast, cancel))?;
-                let value = match value {
-                    FastValue::Unit | FastValue::Option(None) => py.None().into_bound(py),
-                    FastValue::Scalar(val) => {
-                        to_py(py, &val, function.result.as_ref().unwrap_or(&Type::Bool))?
-                    }
-                    FastValue::Bulk(bulk)
-                    | FastValue::Option(Some(bulk))
-                    | FastValue::Result(Ok(bulk)) => bulk_to_py(py, bulk),
-                    FastValue::Result(Err(bulk)) => {
-                        return Err(guest_error(py, &function.name, bulk_to_py(py, bulk))?.into());
-                    }
-                };
-                return Ok((value, output));
+                return Ok((index, Prepared::Fast(held)));
             }
         }
         let vals = values
             .iter()
             .zip(params)
-            .map(|(value, (param, ty))| {
-                to_val(value, ty).map_err(|m| raise(&m, &format!("argument {}", snake(param))))
-            })
+            .map(|(value, (param, ty))| to_val(value, ty).map_err(|m| raise(&m, &snake(param))))
             .collect::<PyResult<Vec<_>>>()?;
+        Ok((index, Prepared::Vals(vals)))
+    }
+
+    fn index(&self, function: &str) -> Result<usize> {
+        let found = self.inner.function(function)?;
+        Ok(self
+            .inner
+            .functions()
+            .iter()
+            .position(|f| std::ptr::eq(f, found))
+            .expect("function() returns one of functions()"))
+    }
+
+    /// The call's value in Python: a `result` at the top of the signature
+    /// gives its ok value, or raises `GuestError` with its err value.
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        value: Returned,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let function = &self.inner.functions()[index];
+        match value {
+            Returned::Fast(value) => Ok(match value {
+                FastValue::Unit | FastValue::Option(None) => py.None().into_bound(py),
+                FastValue::Scalar(val) => {
+                    to_py(py, &val, function.result.as_ref().unwrap_or(&Type::Bool))?
+                }
+                FastValue::Bulk(bulk)
+                | FastValue::Option(Some(bulk))
+                | FastValue::Result(Ok(bulk)) => bulk_to_py(py, bulk),
+                FastValue::Result(Err(bulk)) => {
+                    return Err(guest_error(py, &function.name, bulk_to_py(py, bulk))?);
+                }
+            }),
+            Returned::Val(result) => {
+                let typed = |typed: Typed<'_>| match typed {
+                    Some((v, t)) => to_py(py, v, &t),
+                    None => Ok(py.None().into_bound(py)),
+                };
+                match outcome(result.as_ref(), function.result.as_ref()) {
+                    Ok(ok) => typed(ok),
+                    Err(err) => Err(guest_error(py, &function.name, typed(err)?)?),
+                }
+            }
+        }
+    }
+
+    /// A blocking call on this thread, with the GIL released for it.
+    fn invoke<'py>(
+        &self,
+        py: Python<'py>,
+        function: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+        cancel: Option<&CancelToken>,
+        timeout_s: Option<f64>,
+    ) -> Result<(Bound<'py, PyAny>, CallOutput)> {
+        let (index, prepared) = self.prepare(function, args, kwargs)?;
+        let options = CallOptions {
+            cancel: cancel.map(|c| &c.inner),
+            timeout: call_timeout(timeout_s)?,
+        };
         let inner = &self.inner;
-        let (result, output) = py.detach(|| inner.call(function, &vals, cancel))?;
-        let typed = |typed: Typed<'_>| match typed {
-            Some((v, t)) => to_py(py, v, &t),
-            None => Ok(py.None().into_bound(py)),
-        };
-        // A result at the top of the signature: the ok value, or GuestError.
-        let value = match outcome(result.as_ref(), function.result.as_ref()) {
-            Ok(ok) => typed(ok)?,
-            Err(err) => return Err(guest_error(py, &function.name, typed(err)?)?.into()),
-        };
-        Ok((value, output))
+        let started = inner.runtime().epoch_ticks();
+        let called = py.detach(|| prepared.with_args(|args| inner.invoke(&index, args, &options)));
+        let name = &inner.functions()[index].name;
+        let what = format!("Component.call(\"{name}\")");
+        self.guard
+            .check(py, inner.runtime(), started, || index, &what)?;
+        let Called { value, output, .. } = called?;
+        Ok((self.finish(py, index, value)?, output))
     }
 }
 
@@ -228,39 +368,123 @@ impl Component {
     }
 
     /// Calls `function` (WIT or `snake_case` spelling) with positional or
-    /// keyword arguments (`cancel` is the call's own); returns its result. A
+    /// keyword arguments, blocking this thread; returns its result. A
     /// `result<T, E>` at the top of the signature returns T, or raises
     /// `GuestError` with E as `.value`.
-    #[pyo3(signature = (function, /, *args, cancel = None, **kwargs))]
+    #[pyo3(signature = (function, /, *args, cancel = None, timeout_s = None, **kwargs))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         function: &str,
         args: &Bound<'py, PyTuple>,
         cancel: Option<&CancelToken>,
+        timeout_s: Option<f64>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> Result<Bound<'py, PyAny>> {
-        Ok(self.invoke(py, function, args, kwargs, cancel)?.0)
+        Ok(self
+            .invoke(py, function, args, kwargs, cancel, timeout_s)?
+            .0)
     }
 
     /// As `call`, returning a `CallResult` that also holds what the guest
     /// wrote to stdout and stderr (up to the runtime's cap).
-    #[pyo3(signature = (function, /, *args, cancel = None, **kwargs))]
+    #[pyo3(signature = (function, /, *args, cancel = None, timeout_s = None, **kwargs))]
     fn call_with_output<'py>(
         &self,
         py: Python<'py>,
         function: &str,
         args: &Bound<'py, PyTuple>,
         cancel: Option<&CancelToken>,
+        timeout_s: Option<f64>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> Result<CallResult> {
-        let (value, output) = self.invoke(py, function, args, kwargs, cancel)?;
+        let (value, output) = self.invoke(py, function, args, kwargs, cancel, timeout_s)?;
         Ok(CallResult {
             value: value.unbind(),
             stdout: PyBytes::new(py, &output.stdout).unbind(),
             stderr: PyBytes::new(py, &output.stderr).unbind(),
             dropped: output.dropped,
         })
+    }
+
+    /// As `call`, awaited: the guest runs off the event loop (inline when
+    /// the function is cheap, see `runs_inline`), and cancelling the
+    /// awaiting task stops it.
+    #[pyo3(signature = (function, /, *args, timeout_s = None, inline = None, **kwargs))]
+    fn acall<'py>(
+        slf: &Bound<'py, Self>,
+        function: &str,
+        args: &Bound<'py, PyTuple>,
+        timeout_s: Option<f64>,
+        inline: Option<bool>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        aio::awaited(slf.as_any(), (function, args, kwargs, timeout_s, inline))
+    }
+
+    /// Starts an awaited call (`acall` awaits it): run inline, it returns
+    /// the value (or raises); handed to a call thread, its `CallFuture`.
+    fn _start<'py>(
+        slf: &Bound<'py, Self>,
+        function: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+        timeout_s: Option<f64>,
+        inline: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let (index, prepared) = this.prepare(function, args, kwargs)?;
+        let timeout = call_timeout(timeout_s)?;
+        let inner = &this.inner;
+        if inline.unwrap_or_else(|| inner.runs_inline(&index).unwrap_or(false)) {
+            let options = CallOptions {
+                cancel: None,
+                timeout,
+            };
+            match prepared.with_args(|args| inner.invoke_inline(&index, args, &options)) {
+                Ok(Some(called)) => return this.finish(py, index, called.value),
+                Err(error) => return Err(Error::Runtime(error).into()),
+                // Preempted: it runs again on a call thread.
+                Ok(None) => {}
+            }
+        }
+        let token = Bound::new(py, CancelToken::new())?;
+        let (event_loop, future) = aio::future(py, &token)?;
+        let pending = aio::pending(&event_loop, future.clone())?;
+        let component: Py<Self> = slf.clone().unbind();
+        let cancel = token.get().inner.clone();
+        let job = move || {
+            let options = CallOptions {
+                cancel: Some(&cancel),
+                timeout,
+            };
+            let inner = &component.get().inner;
+            let called = prepared.with_args(|args| inner.invoke(&index, args, &options));
+            pending.complete(Box::new(move |py| {
+                // Dropped here, with the GIL: the Python objects it read.
+                drop(prepared);
+                match called {
+                    Ok(called) => component
+                        .get()
+                        .finish(py, index, called.value)
+                        .map(Bound::unbind),
+                    Err(error) => aio::failed(error),
+                }
+            }));
+        };
+        this.inner
+            .runtime()
+            .spawn(job)
+            .map_err(|error| PyErr::from(Error::Runtime(error)))?;
+        Ok(future)
+    }
+
+    /// Whether `acall` runs `function` inline now, on the caller's thread:
+    /// declared cheap, or its recent calls were each under the runtime's
+    /// `inline_threshold_us` (docs/fastapi.md).
+    fn runs_inline(&self, function: &str) -> Result<bool> {
+        Ok(self.inner.runs_inline(function)?)
     }
 
     /// How the component was loaded.

@@ -13,6 +13,7 @@ use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
     PyString, PyTuple,
@@ -157,20 +158,76 @@ pub fn to_val(obj: &Bound<'_, PyAny>, ty: &Type) -> Fit<Val> {
     mapping::to_val(&Obj(obj.clone()), ty)
 }
 
-/// A mismatch as Python's exception, naming `argument` and the path in it.
-pub fn raise(mismatch: &Mismatch, argument: &str) -> PyErr {
-    let at = format!("{argument}{}", mismatch.path_text());
-    match &mismatch.problem {
-        Problem::Type { expected, got } => {
-            PyTypeError::new_err(format!("{at}: expected {expected}, got {got}"))
+/// A mismatch as Python's exception (`fastwasm.ArgumentTypeError` or
+/// `ArgumentValueError`), naming the parameter `param` and the path in it.
+pub fn raise(mismatch: &Mismatch, param: &str) -> PyErr {
+    let at = format!("argument {param}{}", mismatch.path_text());
+    let (class, kind, why) = match &mismatch.problem {
+        Problem::Type { expected, got } => (
+            Class::Type,
+            "wit_type",
+            format!("expected {expected}, got {got}"),
+        ),
+        Problem::Unsupported(why) => (Class::Type, "wit_type", why.clone()),
+        Problem::Missing => (Class::Type, "missing", "missing field".to_owned()),
+        Problem::Value(why) => (Class::Value, "wit_value", why.clone()),
+        Problem::Extra { key, fields } => (
+            Class::Value,
+            "extra_forbidden",
+            format!("unknown field {key:?}: the record has {fields}"),
+        ),
+    };
+    Python::attach(|py| {
+        let mut loc: Vec<Bound<'_, PyAny>> = vec![PyString::new(py, param).into_any()];
+        for step in &mismatch.path {
+            loc.push(match step {
+                Step::Key(key) | Step::Entry(key) => PyString::new(py, key).into_any(),
+                Step::Index(i) => match i.into_pyobject(py) {
+                    Ok(i) => i.into_any(),
+                    Err(never) => match never {},
+                },
+            });
         }
-        Problem::Unsupported(why) => PyTypeError::new_err(format!("{at}: {why}")),
-        Problem::Missing => PyTypeError::new_err(format!("{at}: missing field")),
-        Problem::Value(why) => PyValueError::new_err(format!("{at}: {why}")),
-        Problem::Extra { key, fields } => {
-            let why = format!("unknown field {key:?}: the record has {fields}");
-            PyValueError::new_err(format!("{at}: {why}"))
-        }
+        argument_error(py, class, &format!("{at}: {why}"), kind, loc, &why)
+    })
+}
+
+/// Which of the argument errors: a wrong kind, or a wrong value.
+#[derive(Debug, Clone, Copy)]
+pub enum Class {
+    /// `fastwasm.ArgumentTypeError`, a `TypeError`.
+    Type,
+    /// `fastwasm.ArgumentValueError`, a `ValueError`.
+    Value,
+}
+
+/// `fastwasm.ArgumentTypeError` or `ArgumentValueError` (`fastwasm._arguments`).
+pub fn argument_error(
+    py: Python<'_>,
+    class: Class,
+    message: &str,
+    kind: &str,
+    loc: Vec<Bound<'_, PyAny>>,
+    msg: &str,
+) -> PyErr {
+    static TYPE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static VALUE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let (cell, name, fallback): (_, _, fn(String) -> PyErr) = match class {
+        Class::Type => (&TYPE, "ArgumentTypeError", PyTypeError::new_err),
+        Class::Value => (&VALUE, "ArgumentValueError", PyValueError::new_err),
+    };
+    let made = cell
+        .import(py, "fastwasm._arguments", name)
+        .and_then(|class| {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("type", kind)?;
+            kwargs.set_item("loc", PyTuple::new(py, loc)?)?;
+            kwargs.set_item("msg", msg)?;
+            class.call((message,), Some(&kwargs))
+        });
+    match made {
+        Ok(error) => PyErr::from_value(error),
+        Err(_) => fallback(message.to_owned()),
     }
 }
 

@@ -13,13 +13,15 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::{ComponentExportIndex, Val};
 
 use crate::config::Limits;
 use crate::fast::{FastArg, FastValue, Shape};
-use crate::pool::{Lease, Linked, LoadInfo, Pool, PoolStats};
+use crate::placement::Costs;
+use crate::pool::{CallOptions, Lease, Linked, LoadInfo, Pool, PoolStats, Stop};
 use crate::store::CallState;
 use crate::wasi::CallOutput;
 use crate::wit::{kebab, type_text, unsupported};
@@ -37,6 +39,37 @@ struct Inner {
     functions: Vec<Function>,
     by_name: HashMap<String, usize>,
     info: LoadInfo,
+    costs: Costs,
+}
+
+/// A call's arguments, borrowed: for the typed fast path (bytes and strings
+/// as they are), or one [`Val`] per parameter for the general path.
+#[derive(Debug, Clone, Copy)]
+pub enum Args<'a> {
+    /// For a function whose [`Function::has_fast_path`].
+    Fast(&'a [FastArg<'a>]),
+    /// For any function.
+    Vals(&'a [Val]),
+}
+
+/// What a call returned, by the path it took.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Returned {
+    /// From the fast path.
+    Fast(FastValue),
+    /// From the general path: the result, if the function has one.
+    Val(Option<Val>),
+}
+
+/// A call that returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Called {
+    /// What it returned.
+    pub value: Returned,
+    /// What the guest wrote to stdout and stderr.
+    pub output: CallOutput,
+    /// The call's own time, instance included.
+    pub elapsed: Duration,
 }
 
 /// A component, pre-linked with WASI.
@@ -119,8 +152,9 @@ impl Function {
     }
 }
 
-/// The function a call names: a name (WIT or `snake_case` spelling), or a
-/// [`Function`] of this component, which skips the lookup by name.
+/// The function a call names: a name (WIT or `snake_case` spelling), a
+/// [`Function`] of this component, or its position in
+/// [`Component::functions`]; the last two skip the lookup by name.
 pub trait Callee {
     /// Its position in [`Component::functions`].
     ///
@@ -138,6 +172,18 @@ impl Callee for str {
 impl Callee for String {
     fn position(&self, component: &Component) -> Result<usize, Error> {
         component.index(self)
+    }
+}
+
+impl Callee for usize {
+    fn position(&self, component: &Component) -> Result<usize, Error> {
+        if *self < component.inner.functions.len() {
+            Ok(*self)
+        } else {
+            Err(Error::MissingExport {
+                name: format!("#{self}"),
+            })
+        }
     }
 }
 
@@ -201,6 +247,11 @@ impl Component {
             .enumerate()
             .map(|(i, f)| (f.name.clone(), i))
             .collect();
+        let costs = Costs::new(
+            functions.len(),
+            limits.placement,
+            runtime.shared.config.inline_threshold,
+        );
         let pool = Pool::new(runtime, Pre(pre), functions.len(), limits)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -208,6 +259,7 @@ impl Component {
                 functions,
                 by_name,
                 info,
+                costs,
             }),
         })
     }
@@ -273,23 +325,15 @@ impl Component {
         args: &[Val],
         cancel: Option<&CancelToken>,
     ) -> Result<(Option<Val>, CallOutput), Error> {
-        let index = name.position(self)?;
-        let function = self.callable(index)?;
-        if args.len() != function.params.len() {
-            return Err(Error::WrongSignature {
-                name: function.name.clone(),
-                expected: format!("{} arguments", args.len()),
-                actual: function.signature(),
-            });
+        let options = CallOptions {
+            cancel,
+            timeout: None,
+        };
+        let called = self.invoke(name, Args::Vals(args), &options)?;
+        match called.value {
+            Returned::Val(value) => Ok((value, called.output)),
+            Returned::Fast(_) => unreachable!("Args::Vals takes the general path"),
         }
-        self.inner
-            .pool
-            .with_instance(&function.name, cancel, |lease| {
-                let func = func(lease, index, function);
-                let mut results = vec![Val::Bool(false); usize::from(function.result.is_some())];
-                func.call(&mut *lease.store, args, &mut results)?;
-                Ok((results.pop(), output(lease)))
-            })
     }
 
     /// Calls `name` through the typed fast path: bytes and strings cross as
@@ -305,32 +349,140 @@ impl Component {
         args: &[FastArg<'_>],
         cancel: Option<&CancelToken>,
     ) -> Result<(FastValue, CallOutput), Error> {
-        let index = name.position(self)?;
-        let function = self.callable(index)?;
-        let Some(shape) = function.shape else {
-            return Err(Error::WrongSignature {
-                name: function.name.clone(),
-                expected: "a function with a fast path".into(),
-                actual: function.signature(),
-            });
+        let options = CallOptions {
+            cancel,
+            timeout: None,
         };
-        shape.check(&function.name, args)?;
-        self.inner
-            .pool
-            .with_instance(&function.name, cancel, |lease| {
-                let func = func(lease, index, function);
-                let value = shape.call(func, &mut *lease.store, args)?;
-                Ok((value, output(lease)))
-            })
+        let called = self.invoke(name, Args::Fast(args), &options)?;
+        match called.value {
+            Returned::Fast(value) => Ok((value, called.output)),
+            Returned::Val(_) => unreachable!("Args::Fast takes the fast path"),
+        }
     }
 
-    fn callable(&self, index: usize) -> Result<&Function, Error> {
+    /// Calls `name` with `args` under `options`, by the path the arguments
+    /// are for, and times it: the one call every other goes through. The
+    /// time feeds the function's [`Placement::Measured`](crate::Placement)
+    /// rule.
+    ///
+    /// # Errors
+    /// As [`Component::call`] and [`Component::call_fast`], and
+    /// [`Error::InvalidConfig`] naming `timeout_s` for a deadline looser than
+    /// the function's.
+    pub fn invoke(
+        &self,
+        name: &(impl Callee + ?Sized),
+        args: Args<'_>,
+        options: &CallOptions<'_>,
+    ) -> Result<Called, Error> {
+        match self.run(name.position(self)?, args, options, false) {
+            Ok(called) => Ok(called),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Preempted) => unreachable!("only an inline call is preempted"),
+        }
+    }
+
+    /// As [`Component::invoke`], inline in a caller that must not block:
+    /// preempted at the next epoch tick. `Ok(None)` when it was: nothing of
+    /// the call remains, and the caller runs it again on a call thread
+    /// ([`Runtime::spawn`]) with [`Component::invoke`].
+    ///
+    /// # Errors
+    /// As [`Component::invoke`].
+    pub fn invoke_inline(
+        &self,
+        name: &(impl Callee + ?Sized),
+        args: Args<'_>,
+        options: &CallOptions<'_>,
+    ) -> Result<Option<Called>, Error> {
+        match self.run(name.position(self)?, args, options, true) {
+            Ok(called) => Ok(Some(called)),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Preempted) => Ok(None),
+        }
+    }
+
+    /// Whether a caller that must not block runs `name` inline now, by the
+    /// component's [`Placement`](crate::Placement).
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] when the component exports no such function.
+    pub fn runs_inline(&self, name: &(impl Callee + ?Sized)) -> Result<bool, Error> {
+        Ok(self.inner.costs.runs_inline(name.position(self)?))
+    }
+
+    fn run(
+        &self,
+        index: usize,
+        args: Args<'_>,
+        options: &CallOptions<'_>,
+        inline: bool,
+    ) -> Result<Called, Stop> {
+        let function = self.callable(index)?;
+        let shape = match args {
+            Args::Vals(vals) if vals.len() != function.params.len() => {
+                return Err(Stop::Failed(Error::WrongSignature {
+                    name: function.name.clone(),
+                    expected: format!("{} arguments", vals.len()),
+                    actual: function.signature(),
+                }));
+            }
+            Args::Vals(_) => None,
+            Args::Fast(fast) => {
+                let Some(shape) = function.shape else {
+                    return Err(Stop::Failed(Error::WrongSignature {
+                        name: function.name.clone(),
+                        expected: "a function with a fast path".into(),
+                        actual: function.signature(),
+                    }));
+                };
+                shape.check(&function.name, fast)?;
+                Some(shape)
+            }
+        };
+        let started = Instant::now();
+        let ran = self
+            .inner
+            .pool
+            .run(&function.name, options, inline, |lease| {
+                let func = func(lease, index, function);
+                let value = match (args, shape) {
+                    (Args::Fast(fast), Some(shape)) => {
+                        Returned::Fast(shape.call(func, &mut *lease.store, fast)?)
+                    }
+                    (Args::Vals(vals), _) => {
+                        let mut results =
+                            vec![Val::Bool(false); usize::from(function.result.is_some())];
+                        func.call(&mut *lease.store, vals, &mut results)?;
+                        Returned::Val(results.pop())
+                    }
+                    (Args::Fast(_), None) => unreachable!("a shape was found above"),
+                };
+                Ok((value, output(lease)))
+            });
+        let elapsed = started.elapsed();
+        match &ran {
+            Ok(_) | Err(Stop::Preempted | Stop::Failed(Error::Timeout { .. })) => {
+                self.inner.costs.record(index, elapsed);
+            }
+            // Another failure says nothing about how long the function takes.
+            Err(Stop::Failed(_)) => {}
+        }
+        let (value, output) = ran?;
+        Ok(Called {
+            value,
+            output,
+            elapsed,
+        })
+    }
+
+    fn callable(&self, index: usize) -> Result<&Function, Stop> {
         let function = &self.inner.functions[index];
         match &function.unsupported {
-            Some(reason) => Err(Error::Unsupported {
+            Some(reason) => Err(Stop::Failed(Error::Unsupported {
                 function: function.name.clone(),
                 reason: reason.clone(),
-            }),
+            })),
             None => Ok(function),
         }
     }

@@ -91,6 +91,22 @@ pub struct RuntimeConfig {
     /// What a component may write to stdout, and to stderr, in one call
     /// (`max_output_bytes`); past it, output is dropped and counted. Default 64 KiB.
     pub max_output_bytes: usize,
+    /// Threads that run calls handed off by callers that must not block
+    /// (`call_threads`, [`crate::Runtime::spawn`]). `None`, the default:
+    /// twice [`available_cores`], at least 2 ([`RuntimeConfig::call_threads`]).
+    pub call_threads: Option<usize>,
+    /// How much nicer than the process the call threads run (Linux nice
+    /// steps, `call_thread_nice`): a thread that serves an event loop then
+    /// wins the CPU from guest calls whenever it has work, and guest calls
+    /// get what it leaves (bench/acall_bench.py measures the trade). 0 keeps
+    /// the process's priority. Default 19, as nice as Linux allows.
+    pub call_thread_nice: i32,
+    /// A function whose recent calls each took less than this runs inline in
+    /// a caller that would otherwise hand it to a call thread
+    /// (`inline_threshold_us`; see [`crate::Placement`]). Zero turns the
+    /// measured rule off: only functions declared cheap run inline.
+    /// Default 50 µs.
+    pub inline_threshold: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -106,6 +122,9 @@ impl Default for RuntimeConfig {
             cache_dir: CacheDir::Default,
             epoch_tick: Duration::from_millis(5),
             max_output_bytes: 64 << 10,
+            call_threads: None,
+            call_thread_nice: 19,
+            inline_threshold: Duration::from_micros(50),
         }
     }
 }
@@ -177,6 +196,27 @@ impl RuntimeConfig {
                 format!("{} bytes is more than 64 MiB", self.max_output_bytes),
             );
         }
+        if self.call_threads.is_some_and(|n| n == 0 || n > 1024) {
+            return invalid(
+                "call_threads",
+                format!("{:?} is not in [1, 1024]", self.call_threads),
+            );
+        }
+        if !(0..=19).contains(&self.call_thread_nice) {
+            return invalid(
+                "call_thread_nice",
+                format!("{} is not in [0, 19]", self.call_thread_nice),
+            );
+        }
+        if self.inline_threshold > self.epoch_tick {
+            return invalid(
+                "inline_threshold_us",
+                format!(
+                    "{:?} is more than the epoch tick ({:?}), the longest an inline call may run",
+                    self.inline_threshold, self.epoch_tick
+                ),
+            );
+        }
         if self.epoch_tick.is_zero() || self.epoch_tick > self.timeout {
             return invalid(
                 "epoch_tick",
@@ -192,6 +232,14 @@ impl RuntimeConfig {
     pub fn pool_size(&self) -> usize {
         self.pool_size
             .unwrap_or_else(|| available_cores().min(16).min(self.max_instances as usize))
+    }
+
+    /// The threads that run handed-off calls: `call_threads`, or by default
+    /// twice [`available_cores`], at least 2.
+    #[must_use]
+    pub fn call_threads(&self) -> usize {
+        self.call_threads
+            .unwrap_or_else(|| (2 * available_cores()).max(2))
     }
 
     /// The epoch deadline, in ticks, of one call. One tick more than the
@@ -214,6 +262,65 @@ pub struct LoadOptions {
     /// The linear-memory cap of one instance; default the runtime's
     /// `max_memory_bytes`.
     pub max_memory_bytes: Option<usize>,
+    /// Where a caller that must not block runs its calls; default
+    /// [`Placement::Measured`].
+    pub placement: Placement,
+}
+
+/// Where a caller that must not block (an event loop, a server's async
+/// worker) runs a function's calls: inline, in its own thread, or on one of
+/// the runtime's call threads.
+///
+/// Inline costs the least, and holds up everything else the caller serves
+/// for as long as the call runs, so an inline call is preempted at the next
+/// epoch tick (`epoch_tick`, 5 ms by default): its instance is thrown away
+/// and the call runs again on a call thread. That is safe because an
+/// instance is the only state a call has; what a preempted call wrote to
+/// stdout or stderr is lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// By measurement: a function runs inline once its last
+    /// [`INLINE_STREAK`] calls each took less than `inline_threshold`, and
+    /// goes back to the call threads as soon as one call takes longer (or is
+    /// preempted). A function starts on the call threads.
+    #[default]
+    Measured,
+    /// Declared cheap: always inline (still preempted at the next tick).
+    Inline,
+    /// Declared heavy: always on a call thread.
+    Threads,
+}
+
+/// Consecutive calls under `inline_threshold` after which a function runs
+/// inline ([`Placement::Measured`]).
+pub const INLINE_STREAK: u32 = 8;
+
+impl Placement {
+    /// `"measured"`, `"inline"` or `"threads"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Measured => "measured",
+            Self::Inline => "inline",
+            Self::Threads => "threads",
+        }
+    }
+}
+
+impl FromStr for Placement {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "measured" => Ok(Self::Measured),
+            "inline" => Ok(Self::Inline),
+            "threads" => Ok(Self::Threads),
+            _ => Err(Error::InvalidConfig {
+                setting: "placement",
+                reason: format!("{s:?} is not one of \"measured\", \"inline\", \"threads\""),
+            }),
+        }
+    }
 }
 
 /// The limits a pool enforces: its runtime's, or tighter ones.
@@ -221,6 +328,30 @@ pub struct LoadOptions {
 pub(crate) struct Limits {
     pub(crate) timeout: Duration,
     pub(crate) max_memory_bytes: usize,
+    pub(crate) placement: Placement,
+}
+
+impl Limits {
+    /// The deadline of one call: the pool's, or `timeout` when it is
+    /// tighter.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming `timeout_s` when `timeout` is zero or
+    /// looser than the pool's deadline: a call may only tighten it.
+    pub(crate) fn call_timeout(&self, timeout: Option<Duration>) -> Result<Duration, Error> {
+        match timeout {
+            None => Ok(self.timeout),
+            Some(t) if !t.is_zero() && t <= self.timeout => Ok(t),
+            Some(t) => Err(Error::InvalidConfig {
+                setting: "timeout_s",
+                reason: format!(
+                    "{:.3} s is not in (0, {:.3}] s: a call may only tighten its function's deadline",
+                    t.as_secs_f64(),
+                    self.timeout.as_secs_f64()
+                ),
+            }),
+        }
+    }
 }
 
 impl LoadOptions {
@@ -254,6 +385,7 @@ impl LoadOptions {
         Ok(Limits {
             timeout,
             max_memory_bytes,
+            placement: self.placement,
         })
     }
 }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 use crate::cache::DiskCache;
+use crate::threads::CallThreads;
 use crate::{Error, RuntimeConfig};
 
 /// One wasmtime `Engine`, its epoch ticker, and the disk cache. Cheap to clone;
@@ -22,6 +23,10 @@ pub(crate) struct Shared {
     /// Why there is no disk cache, or the last file it refused.
     cache_note: Mutex<Option<String>>,
     pub(crate) cache_refusals: AtomicU64,
+    /// Epoch ticks so far: a clock of `epoch_tick` resolution that costs a
+    /// relaxed load to read ([`Runtime::epoch_ticks`]).
+    ticks: Arc<AtomicU64>,
+    threads: CallThreads,
     ticker: Option<Ticker>,
 }
 
@@ -45,7 +50,11 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(engine: wasmtime::Engine, tick: std::time::Duration) -> Result<Self, Error> {
+    fn start(
+        engine: wasmtime::Engine,
+        tick: std::time::Duration,
+        ticks: Arc<AtomicU64>,
+    ) -> Result<Self, Error> {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("fastwasm-epoch".into())
@@ -53,6 +62,7 @@ impl Ticker {
                 // Runs until the sender is dropped (Disconnected) or sends.
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
                     engine.increment_epoch();
+                    ticks.fetch_add(1, Ordering::Relaxed);
                 }
             })
             .map_err(|source| Error::Engine {
@@ -124,7 +134,9 @@ impl Runtime {
             Ok(cache) => (Some(cache), None, 0),
             Err(off) => (None, Some(off.reason), u64::from(off.refused)),
         };
-        let ticker = Ticker::start(engine.clone(), config.epoch_tick)?;
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = Ticker::start(engine.clone(), config.epoch_tick, Arc::clone(&ticks))?;
+        let threads = CallThreads::new(config.call_threads(), config.call_thread_nice);
         Ok(Self {
             shared: Arc::new(Shared {
                 engine,
@@ -132,6 +144,8 @@ impl Runtime {
                 cache,
                 cache_note: Mutex::new(cache_note),
                 cache_refusals: AtomicU64::new(cache_refusals),
+                ticks,
+                threads,
                 ticker: Some(ticker),
             }),
         })
@@ -161,6 +175,49 @@ impl Runtime {
                 .clone(),
             refusals: shared.cache_refusals.load(Ordering::Relaxed),
         }
+    }
+
+    /// Runs `job` on one of the runtime's call threads: for a caller that
+    /// must not block on a guest call (an event loop). At most
+    /// [`RuntimeConfig::call_threads`] run at once, each started on demand;
+    /// more jobs wait their turn, first come first served. A job that
+    /// panics does not take its thread down.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use fastwasm_runtime::{CacheDir, Runtime, RuntimeConfig, Value};
+    ///
+    /// let mut config = RuntimeConfig::default();
+    /// config.cache_dir = CacheDir::Disabled;
+    /// let runtime = Runtime::with_config(config)?;
+    /// let module = runtime.load_module_bytes(br#"(module
+    ///     (func (export "inc") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#)?;
+    /// let (done, answer) = mpsc::channel();
+    /// runtime.spawn(move || done.send(module.call("inc", &[Value::I32(41)])).unwrap())?;
+    /// assert_eq!(answer.recv().unwrap()?, [Value::I32(42)]);
+    /// # Ok::<(), fastwasm_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Engine`] when no call thread runs and the operating system
+    /// refuses to start one; `job` is dropped unrun.
+    pub fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Error> {
+        self.shared.threads.spawn(Box::new(job))
+    }
+
+    /// The most call threads this runtime runs ([`Runtime::spawn`]).
+    #[must_use]
+    pub fn call_threads(&self) -> usize {
+        self.shared.threads.max()
+    }
+
+    /// Epoch ticks since the runtime started: a clock of `epoch_tick`
+    /// resolution that costs one relaxed atomic load. Two readings around a
+    /// call bound its length from below by whole ticks, which is how a
+    /// binding notices a long blocking call without timing every call.
+    #[must_use]
+    pub fn epoch_ticks(&self) -> u64 {
+        self.shared.ticks.load(Ordering::Relaxed)
     }
 
     pub(crate) fn refused(&self, reason: String) {

@@ -55,8 +55,10 @@ mod fast;
 mod load;
 pub mod mapping;
 mod module;
+mod placement;
 mod pool;
 mod store;
+mod threads;
 mod value;
 mod wasi;
 mod wit;
@@ -66,14 +68,16 @@ pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
 
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
-pub use component::{Callee, Component, Function};
-pub use config::{CacheDir, Isolation, LoadOptions, RuntimeConfig, available_cores};
+pub use component::{Args, Called, Callee, Component, Function, Returned};
+pub use config::{
+    CacheDir, INLINE_STREAK, Isolation, LoadOptions, Placement, RuntimeConfig, available_cores,
+};
 pub use engine::{CacheStatus, Runtime};
 pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind, GUEST_ERROR_STATUS};
 pub use fast::{Bulk, FastArg, FastValue};
 pub use load::Loaded;
 pub use module::Module;
-pub use pool::{Lease, LoadInfo, PoolStats};
+pub use pool::{CallOptions, Lease, LoadInfo, PoolStats};
 pub use store::CallState;
 pub use value::{Export, Signature, Value, ValueType};
 pub use wasi::CallOutput;

@@ -1,8 +1,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::config::Limits;
-use crate::pool::{Lease, Linked, LoadInfo, Pool, PoolStats};
+use crate::placement::Costs;
+use crate::pool::{CallOptions, Lease, Linked, LoadInfo, Pool, PoolStats, Stop};
 use crate::store::CallState;
 use crate::value::{Export, Signature, Value, ValueType};
 use crate::{CancelToken, Error, Runtime};
@@ -19,6 +21,7 @@ pub(crate) struct Inner {
     exports: Vec<Export>,
     by_name: HashMap<String, usize>,
     info: LoadInfo,
+    costs: Costs,
 }
 
 /// A core module, pre-linked (no imports are provided).
@@ -76,6 +79,11 @@ impl Module {
         let pre = linker
             .instantiate_pre(module)
             .map_err(Error::invalid_module)?;
+        let costs = Costs::new(
+            exports.len(),
+            limits.placement,
+            runtime.shared.config.inline_threshold,
+        );
         let pool = Pool::new(runtime, Core(pre), exports.len(), limits)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -83,6 +91,7 @@ impl Module {
                 exports,
                 by_name,
                 info,
+                costs,
             }),
         })
     }
@@ -176,7 +185,7 @@ impl Module {
     /// do not match, [`Error::Trap`], [`Error::Timeout`], [`Error::MemoryLimit`]
     /// or [`Error::InstanceLimit`].
     pub fn call(&self, export: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
-        self.call_with(export, args, None)
+        self.call_with(export, args, &CallOptions::default())
     }
 
     /// As [`Module::call`], and stopped with [`Error::Cancelled`] once `cancel`
@@ -190,24 +199,77 @@ impl Module {
         args: &[Value],
         cancel: &CancelToken,
     ) -> Result<Vec<Value>, Error> {
-        self.call_with(export, args, Some(cancel))
+        let options = CallOptions {
+            cancel: Some(cancel),
+            timeout: None,
+        };
+        self.call_with(export, args, &options)
     }
 
-    fn call_with(
+    /// As [`Module::call`], under `options`: a cancel token and a tighter
+    /// deadline. The call's time feeds the export's
+    /// [`Placement::Measured`](crate::Placement) rule.
+    ///
+    /// # Errors
+    /// As [`Module::call`], [`Error::Cancelled`], and [`Error::InvalidConfig`]
+    /// naming `timeout_s` for a deadline looser than the module's.
+    pub fn call_with(
         &self,
         export: &str,
         args: &[Value],
-        cancel: Option<&CancelToken>,
+        options: &CallOptions<'_>,
     ) -> Result<Vec<Value>, Error> {
+        match self.run(export, args, options, false) {
+            Ok(values) => Ok(values),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Preempted) => unreachable!("only an inline call is preempted"),
+        }
+    }
+
+    /// As [`Module::call_with`], inline in a caller that must not block:
+    /// `Ok(None)` when it was preempted at the next epoch tick (see
+    /// [`Component::invoke_inline`](crate::Component::invoke_inline)).
+    ///
+    /// # Errors
+    /// As [`Module::call_with`].
+    pub fn call_inline(
+        &self,
+        export: &str,
+        args: &[Value],
+        options: &CallOptions<'_>,
+    ) -> Result<Option<Vec<Value>>, Error> {
+        match self.run(export, args, options, true) {
+            Ok(values) => Ok(Some(values)),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Preempted) => Ok(None),
+        }
+    }
+
+    /// Whether a caller that must not block runs `export` inline now, by the
+    /// module's [`Placement`](crate::Placement).
+    ///
+    /// # Errors
+    /// [`Error::MissingExport`] when there is no function of that name.
+    pub fn runs_inline(&self, export: &str) -> Result<bool, Error> {
+        Ok(self.inner.costs.runs_inline(self.export(export)?.0))
+    }
+
+    fn run(
+        &self,
+        export: &str,
+        args: &[Value],
+        options: &CallOptions<'_>,
+        inline: bool,
+    ) -> Result<Vec<Value>, Stop> {
         let (index, signature) = self.export(export)?;
         let given: Vec<ValueType> = args.iter().map(|a| a.ty()).collect();
         let Some(signature) = signature.filter(|s| s.params == given) else {
-            return Err(Error::WrongSignature {
+            return Err(Stop::Failed(Error::WrongSignature {
                 name: export.to_owned(),
                 expected: Signature::new(&given, &[]).to_string(),
                 actual: signature
                     .map_or_else(|| "a non-scalar type".to_owned(), ToString::to_string),
-            });
+            }));
         };
         // One buffer holds the parameters, then the results, as wasmtime's
         // unchecked call wants it.
@@ -216,7 +278,8 @@ impl Module {
             signature.params.len().max(signature.results.len()),
             wasmtime::ValRaw::i32(0),
         );
-        self.with_instance(export, cancel, |lease| {
+        let started = Instant::now();
+        let ran = self.inner.pool.run(export, options, inline, |lease| {
             let func = lease.func(index, |store, instance| {
                 instance
                     .get_func(store, export)
@@ -227,7 +290,14 @@ impl Module {
             // buffer holds exactly its parameter types, checked above, and has
             // room for its results. The call is not made from async code.
             unsafe { func.call_unchecked(lease.store(), &raw mut raw[..]) }
-        })?;
+        });
+        match &ran {
+            Ok(()) | Err(Stop::Preempted | Stop::Failed(Error::Timeout { .. })) => {
+                self.inner.costs.record(index, started.elapsed());
+            }
+            Err(Stop::Failed(_)) => {}
+        }
+        ran?;
         Ok(signature
             .results
             .iter()

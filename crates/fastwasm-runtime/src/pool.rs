@@ -41,6 +41,35 @@ pub struct PoolStats {
     pub memory_limits: u64,
     /// Calls stopped by their [`CancelToken`].
     pub cancelled: u64,
+    /// Inline calls preempted at an epoch tick and run again on a call
+    /// thread (see [`crate::Placement`]).
+    pub preempted: u64,
+}
+
+/// What one call may do: its cancel token, a deadline tighter than the
+/// pool's, and whether it runs inline (preempted at the next epoch tick).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallOptions<'a> {
+    /// Stops the call from another thread.
+    pub cancel: Option<&'a CancelToken>,
+    /// A deadline tighter than the function's (`timeout_s`); a looser one
+    /// is an [`Error::InvalidConfig`].
+    pub timeout: Option<Duration>,
+}
+
+/// Why a call did not return.
+pub(crate) enum Stop {
+    /// It failed; the error says how.
+    Failed(Error),
+    /// It ran inline and was preempted at an epoch tick: nothing of it
+    /// remains, and it is to be run again on a call thread.
+    Preempted,
+}
+
+impl From<Error> for Stop {
+    fn from(error: Error) -> Self {
+        Self::Failed(error)
+    }
 }
 
 /// What a pool instantiates: a core module or a component, pre-linked.
@@ -148,6 +177,7 @@ pub(crate) struct Pool<L: Linked> {
     timeouts: AtomicU64,
     memory_limits: AtomicU64,
     cancelled: AtomicU64,
+    preempted: AtomicU64,
 }
 
 impl<L: Linked> Pool<L> {
@@ -179,6 +209,7 @@ impl<L: Linked> Pool<L> {
             timeouts: AtomicU64::new(0),
             memory_limits: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
+            preempted: AtomicU64::new(0),
         };
         for _ in 0..pool_size {
             let slot = pool.instantiate("(instantiation)")?;
@@ -200,6 +231,7 @@ impl<L: Linked> Pool<L> {
             timeouts: self.timeouts.load(Ordering::Relaxed),
             memory_limits: self.memory_limits.load(Ordering::Relaxed),
             cancelled: self.cancelled.load(Ordering::Relaxed),
+            preempted: self.preempted.load(Ordering::Relaxed),
         }
     }
 
@@ -210,20 +242,49 @@ impl<L: Linked> Pool<L> {
         cancel: Option<&CancelToken>,
         body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
+        let options = CallOptions {
+            cancel,
+            timeout: None,
+        };
+        match self.run(label, &options, false, body) {
+            Ok(value) => Ok(value),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Preempted) => unreachable!("only an inline call is preempted"),
+        }
+    }
+
+    /// Runs `body` on an instance under `options`; `inline` preempts it at
+    /// the next epoch tick.
+    pub(crate) fn run<R>(
+        &self,
+        label: &str,
+        options: &CallOptions<'_>,
+        inline: bool,
+        body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
+    ) -> Result<R, Stop> {
+        let cancel = options.cancel;
         if cancel.is_some_and(CancelToken::is_cancelled) {
             self.cancelled.fetch_add(1, Ordering::Relaxed);
-            return Err(Error::Cancelled {
+            return Err(Stop::Failed(Error::Cancelled {
                 export: label.to_owned(),
-            });
+            }));
         }
+        let timeout = self.limits.call_timeout(options.timeout)?;
+        let ticks = if options.timeout.is_none() {
+            self.deadline_ticks
+        } else {
+            self.runtime.shared.config.deadline_ticks(timeout)
+        };
         let mut call = Call::start(self, label)?;
         let slot = call.slot();
-        slot.store.data_mut().begin_call(cancel);
-        if cancel.is_some() {
-            slot.store.data_mut().ticks_left = self.deadline_ticks - 1;
+        slot.store.data_mut().begin_call(cancel, inline);
+        if inline {
+            slot.store.set_epoch_deadline(1);
+        } else if cancel.is_some() {
+            slot.store.data_mut().ticks_left = ticks - 1;
             slot.store.set_epoch_deadline(1);
         } else {
-            slot.store.set_epoch_deadline(self.deadline_ticks);
+            slot.store.set_epoch_deadline(ticks);
         }
         let mut lease = Lease {
             store: &mut slot.store,
@@ -236,7 +297,7 @@ impl<L: Linked> Pool<L> {
                 call.succeeded();
                 Ok(value)
             }
-            Err(error) => Err(call.failed(label, error)),
+            Err(error) => Err(call.failed(label, timeout, error)),
         }
     }
 
@@ -261,7 +322,7 @@ impl<L: Linked> Pool<L> {
                     limit: shared.config.max_instances,
                 })
             }
-            Err(error) => Err(self.classify(label, store.data(), error)),
+            Err(error) => Err(self.classify(label, self.limits.timeout, store.data(), error)),
         }
     }
 
@@ -293,7 +354,13 @@ impl<L: Linked> Pool<L> {
         }
     }
 
-    fn classify(&self, label: &str, state: &CallState, error: wasmtime::Error) -> Error {
+    fn classify(
+        &self,
+        label: &str,
+        timeout: Duration,
+        state: &CallState,
+        error: wasmtime::Error,
+    ) -> Error {
         if let Some(requested) = state.refused_growth {
             self.memory_limits.fetch_add(1, Ordering::Relaxed);
             return Error::MemoryLimit {
@@ -317,7 +384,7 @@ impl<L: Linked> Pool<L> {
                 self.timeouts.fetch_add(1, Ordering::Relaxed);
                 return Error::Timeout {
                     export: label.to_owned(),
-                    timeout: self.limits.timeout,
+                    timeout,
                 };
             }
             self.traps.fetch_add(1, Ordering::Relaxed);
@@ -383,17 +450,23 @@ impl<'a, L: Linked> Call<'a, L> {
         }
     }
 
-    /// The call failed: the instance is dropped and, when pooled, replaced.
-    fn failed(mut self, label: &str, error: wasmtime::Error) -> Error {
+    /// The call failed, or was preempted: the instance is dropped and, when
+    /// pooled, replaced.
+    fn failed(mut self, label: &str, timeout: Duration, error: wasmtime::Error) -> Stop {
         let slot = self.slot.take().expect("a call ends once");
-        let error = self.pool.classify(label, slot.store.data(), error);
+        let stop = if slot.store.data().preempted {
+            self.pool.preempted.fetch_add(1, Ordering::Relaxed);
+            Stop::Preempted
+        } else {
+            Stop::Failed(self.pool.classify(label, timeout, slot.store.data(), error))
+        };
         drop(slot);
         if self.pooled {
             self.pool.replace();
         } else {
             self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
         }
-        error
+        stop
     }
 }
 

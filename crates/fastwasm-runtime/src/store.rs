@@ -17,13 +17,35 @@ pub struct CallState {
     pub(crate) ticks_left: u64,
     /// Components only: WASI, deny by default, with captured stdout and stderr.
     pub(crate) wasi: Option<WasiState>,
+    /// The call runs inline in a caller that must not block: it is
+    /// preempted at the next epoch tick (see [`crate::Placement`]).
+    pub(crate) inline: bool,
+    /// The running call was preempted (set by the deadline callback).
+    pub(crate) preempted: bool,
 }
+
+/// What the deadline callback raises to preempt an inline call; the pool
+/// tells it apart by [`CallState::preempted`].
+#[derive(Debug)]
+pub(crate) struct Preempted;
+
+impl std::fmt::Display for Preempted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an inline call was preempted at an epoch tick")
+    }
+}
+
+impl std::error::Error for Preempted {}
 
 impl CallState {
     /// Called by wasmtime when the epoch deadline is reached. Without a cancel
     /// token the deadline is the call's own, so the call ends; with one, the
     /// deadline is the next tick, so the token is checked at every tick.
     fn on_deadline(&mut self) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+        if self.inline {
+            self.preempted = true;
+            return Err(wasmtime::Error::new(Preempted));
+        }
         let Some(cancel) = &self.cancel else {
             return Ok(wasmtime::UpdateDeadline::Interrupt);
         };
@@ -41,8 +63,10 @@ impl CallState {
     }
 
     /// Prepares the store's state for a call under `cancel`.
-    pub(crate) fn begin_call(&mut self, cancel: Option<&CancelToken>) {
+    pub(crate) fn begin_call(&mut self, cancel: Option<&CancelToken>, inline: bool) {
         self.cancel = cancel.cloned();
+        self.inline = inline;
+        self.preempted = false;
         if let Some(wasi) = &self.wasi {
             wasi.clear_output();
         }
@@ -91,6 +115,8 @@ pub(crate) fn new_store(
         cancel: None,
         ticks_left: 0,
         wasi: wasi.then(|| WasiState::new(config.max_output_bytes)),
+        inline: false,
+        preempted: false,
     };
     let mut store = wasmtime::Store::new(engine, state);
     store.limiter(|state| state);

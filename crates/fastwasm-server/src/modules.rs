@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fastwasm_modules::{Answer, ModuleSet};
-use fastwasm_runtime::{CancelToken, Runtime};
+use fastwasm_runtime::{CallOptions, CancelToken, Runtime};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 use crate::AppState;
@@ -71,8 +71,8 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
         .map(str::to_owned)
 }
 
-/// `POST /modules/{module}/{function}`: heavy calls (the default) take a
-/// slot and run on the blocking pool, cancelled if the client leaves.
+/// `POST /modules/{module}/{function}`: a cheap call runs inline; any other
+/// takes a slot and runs on the blocking pool, cancelled if the client leaves.
 ///
 /// # Errors
 /// [`ApiError::Overloaded`] when no slot frees up in time.
@@ -113,24 +113,28 @@ pub async fn call(
     };
     let content_type = header_text(&headers, header::CONTENT_TYPE);
     let accept = header_text(&headers, header::ACCEPT);
+    let (module_name, function_name) = (module.clone(), function.clone());
     // Counted where the call ends, so a call whose client left counts too
     // (as `cancelled`), after this request's future is gone.
-    let call_and_count = move |state: &AppState, cancel: Option<&CancelToken>| {
-        let answer = state.modules.call(
-            &module,
-            &function,
-            &body,
-            content_type.as_deref(),
-            accept.as_deref(),
-            cancel,
-        );
+    let count = move |state: &AppState, answer: Answer| {
         state
             .metrics
             .module_call(&module, &label, answer.outcome, answer.execution_time_s);
         answer
     };
-    if !limits.heavy {
-        return Ok(respond(call_and_count(&state, None)));
+    // Cheap (declared, or measured so: fastwasm_runtime::Placement): on this
+    // async worker, preempted at the next epoch tick if it turns out not to be.
+    if state.modules.runs_inline(&module_name, &function_name)
+        && let Some(answer) = state.modules.call_inline(
+            &module_name,
+            &function_name,
+            &body,
+            content_type.as_deref(),
+            accept.as_deref(),
+            &CallOptions::default(),
+        )
+    {
+        return Ok(respond(count(&state, answer)));
     }
     let permit = state.admission.slot().await?;
     let cancel = CancelToken::new();
@@ -138,7 +142,19 @@ pub async fn call(
     let shared = Arc::clone(&state);
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        call_and_count(&shared, Some(&cancel))
+        let options = CallOptions {
+            cancel: Some(&cancel),
+            timeout: None,
+        };
+        let answer = shared.modules.call_with(
+            &module_name,
+            &function_name,
+            &body,
+            content_type.as_deref(),
+            accept.as_deref(),
+            &options,
+        );
+        count(&shared, answer)
     });
     let answer = work
         .await

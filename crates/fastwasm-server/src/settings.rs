@@ -183,7 +183,7 @@ impl Settings {
             timeout: self.wasm_timeout,
             max_memory_mb: self.wasm_max_memory_mb,
             max_body_bytes: self.max_body_bytes,
-            heavy: true,
+            placement: fastwasm_runtime::Placement::Measured,
         }
     }
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import platform
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
@@ -21,14 +19,14 @@ from fastapi.staticfiles import StaticFiles
 
 import fastwasm
 from fastwasm.api import errors
-from fastwasm.api.admission import Admission
 from fastwasm.api.deps import FibonacciService
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.python_workers import PythonWorkers
-from fastwasm.api.routers import compare, fibonacci, health, modules, page
+from fastwasm.api.routers import compare, fibonacci, health, page
 from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
+from fastwasm.fastapi import Admission, Kernels
 
 DESCRIPTION = """
 Fibonacci computed three ways, exactly, for every allowed n:
@@ -57,41 +55,18 @@ def bundled_components() -> Path:
     return Path(fastwasm.__file__).with_name("components")
 
 
-def load_modules(runtime: fastwasm.Runtime, settings: Settings) -> fastwasm.ModuleSet:
-    """FASTWASM_MODULES_DIR, loaded; each module that failed is logged (and
-    listed under /modules with its error), never fatal."""
-    modules = fastwasm.ModuleSet(
-        runtime,
-        settings.modules_dir or bundled_components(),
+def runtime_of(settings: Settings) -> fastwasm.Runtime:
+    """The one runtime of the service: the guest and the modules share it."""
+    return fastwasm.Runtime(
         timeout_s=settings.wasm_timeout_s,
         max_memory_mb=settings.wasm_max_memory_mb,
-        max_body_bytes=settings.max_body_bytes,
+        max_instances=settings.wasm_max_instances,
+        isolation=settings.wasm_isolation,
+        cache_dir=settings.cache_dir,
+        max_module_bytes=settings.max_module_bytes,
+        # A call thread for every heavy-work slot: a call that holds a slot never waits for a thread.
+        call_threads=settings.max_concurrent_heavy,
     )
-    if modules.directory_error:
-        STARTUP_LOG.warning("no modules served", extra={"fields": {"reason": modules.directory_error}})
-    for name, error in modules.modules:
-        if error is not None:
-            STARTUP_LOG.warning("a module did not load", extra={"fields": {"module": name, "error": error}})
-    return modules
-
-
-def with_module_operations(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """`app.openapi` that adds one operation per served function (from Rust,
-    the same as fastwasm-server's) once the modules are loaded. Before that
-    (`fastwasm openapi`, docs/openapi.json) it is FastAPI's own document."""
-
-    def openapi() -> dict[str, Any]:
-        document = FastAPI.openapi(app)
-        modules: fastwasm.ModuleSet | None = getattr(app.state, "modules", None)
-        if modules is None:
-            return document
-        merged: dict[str, Any] | None = getattr(app.state, "openapi_with_modules", None)
-        if merged is None:
-            merged = {**document, "paths": {**document["paths"], **json.loads(modules.openapi_paths())}}
-            app.state.openapi_with_modules = merged
-        return merged
-
-    return openapi
 
 
 def include_flat(app: FastAPI, router: APIRouter) -> None:
@@ -113,37 +88,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """An app with these settings (default: from FASTWASM_* variables)."""
     settings = settings or Settings()
     metrics = Metrics()
+    admission = Admission(
+        settings.max_concurrent_heavy,
+        settings.queue_timeout_s,
+        settings=("FASTWASM_MAX_CONCURRENT_HEAVY", "FASTWASM_QUEUE_TIMEOUT_S"),
+        registry=metrics.registry,
+    )
+    # /modules is the public kit, mounted at /modules: what any user gets.
+    modules = Kernels(
+        settings.modules_dir or bundled_components(),
+        runtime=lambda: runtime_of(settings),
+        timeout_s=settings.wasm_timeout_s,
+        max_memory_mb=settings.wasm_max_memory_mb,
+        max_body_bytes=settings.max_body_bytes,
+        admission=admission,
+        registry=metrics.registry,
+        name="modules",
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # run_in_threadpool draws on anyio's default limiter.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
-        runtime = fastwasm.Runtime(
-            timeout_s=settings.wasm_timeout_s,
-            max_memory_mb=settings.wasm_max_memory_mb,
-            max_instances=settings.wasm_max_instances,
-            isolation=settings.wasm_isolation,
-            cache_dir=settings.cache_dir,
-            max_module_bytes=settings.max_module_bytes,
-        )
+        runtime = modules.loaded(app).runtime
         module_path = settings.wasm_module or bundled_module()
         app.state.settings = settings
         app.state.module_path = module_path
         guest = runtime.fibonacci_module(module_path)
         # The export list never changes: built once here, not on every /health.
         app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in guest.module.exports]
-        app.state.admission = Admission(settings.max_concurrent_heavy, settings.queue_timeout_s)
         app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
-        app.state.modules = await anyio.to_thread.run_sync(load_modules, runtime, settings)
         app.state.metrics = metrics
         app.state.fibonacci = FibonacciService(
             guest=guest,
-            admission=app.state.admission,
+            admission=admission,
             metrics=metrics,
             python_workers=app.state.python_workers,
             limits=FibonacciService.limits_of(settings),
         )
-        metrics.watch(runtime, guest, app.state.admission)
+        metrics.watch(runtime, guest)
         if (cache := runtime.cache_status).refusals:
             STARTUP_LOG.warning(
                 "the compiled-module cache was refused; modules are compiled in memory",
@@ -175,13 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     include_flat(app, fibonacci.router)
+    modules.install(app, prefix="/modules")
     app.include_router(compare.router)
-    app.include_router(modules.router)
     app.include_router(health.router)
     app.include_router(metrics_router.router)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
-    app.openapi = with_module_operations(app)  # type: ignore[method-assign]
     errors.install(app)
     configure_logging()
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)

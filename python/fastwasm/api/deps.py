@@ -13,11 +13,11 @@ from fastapi import Depends, HTTPException, Path, Query, Request, status
 from starlette.types import Receive
 
 import fastwasm
-from fastwasm.api.admission import Admission
 from fastwasm.api.models import Algorithm
 from fastwasm.api.observability import Metrics
 from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.api.settings import Settings
+from fastwasm.fastapi import Admission
 
 NEGATIVE_MESSAGE = "Fibonacci is not defined for negative numbers"
 
@@ -27,13 +27,7 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_modules(request: Request) -> fastwasm.ModuleSet:
-    modules: fastwasm.ModuleSet = request.app.state.modules
-    return modules
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ModulesDep = Annotated[fastwasm.ModuleSet, Depends(get_modules)]
 AlgorithmQuery = Annotated[
     Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fastwasm.fastapi import ErrorResponse, ModulesResponse, ServedModule  # the kit's, shared
 
 #: F(n) as decimal digits: no sign, no leading zeros.
 Digits = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)$")]
@@ -175,59 +177,17 @@ class HealthResponse(BaseModel):
     module: ModuleInfo
 
 
-class ErrorResponse(BaseModel):
-    """Every error: FastAPI's shape."""
-
-    detail: str
-
-
-class ModuleLimitsInfo(BaseModel):
-    """A module's limits: the server's, tightened by its `NAME.toml`."""
-
-    timeout_s: float
-    max_memory_mb: int
-    max_body_bytes: int
-    heavy: bool = Field(description="Calls take a heavy-work slot and run off the event loop.")
-
-
-class ParamInfo(BaseModel):
-    """One parameter of a served function."""
-
-    name: str = Field(description="The JSON key (snake_case; the WIT spelling is accepted too).")
-    wit_type: str
-    #: JSON Schema of the parameter's JSON form.
-    json_schema: dict[str, Any] = Field(alias="schema")
-
-
-class FunctionInfo(BaseModel):
-    """One exported function, served at `path`."""
-
-    name: str
-    path: str
-    signature: str = Field(description="The WIT signature.")
-    params: list[ParamInfo]
-    result: dict[str, Any] = Field(description="JSON Schema of `result` in a 200 answer.")
-    error: dict[str, Any] | None = Field(
-        description="JSON Schema of `error` in a 400 answer, when the signature ends in result<T, E>."
-    )
-    unsupported: str | None = Field(description="Why it cannot be called yet (resources, streams...).")
-    raw_request: bool = Field(description="Accepts an application/octet-stream body (one list<u8> parameter).")
-    raw_response: bool = Field(description="Answers raw bytes when Accept asks for application/octet-stream.")
-
-
-class ServedModule(BaseModel):
-    """One *.wasm file of FASTWASM_MODULES_DIR: its functions, or why it did not load."""
-
-    name: str
-    file: str
-    sha256: str
-    size_bytes: int
-    error: str | None
-    limits: ModuleLimitsInfo
-    functions: list[FunctionInfo]
-
-
-class ModulesResponse(BaseModel):
-    """Every module of FASTWASM_MODULES_DIR."""
-
-    modules: list[ServedModule]
+__all__ = [
+    "Algorithm",
+    "CompareResponse",
+    "ErrorResponse",
+    "ExportInfo",
+    "FibonacciResponse",
+    "HealthResponse",
+    "Method",
+    "MethodResult",
+    "ModuleInfo",
+    "ModulesResponse",
+    "PoolInfo",
+    "ServedModule",
+]

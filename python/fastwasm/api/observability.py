@@ -23,7 +23,7 @@ from prometheus_client.openmetrics.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import fastwasm
-from fastwasm.api.admission import Admission
+from fastwasm.fastapi import COMPUTE_BUCKETS
 
 ACCESS_LOG = logging.getLogger("fastwasm.access")
 ERROR_LOG = logging.getLogger("fastwasm.error")
@@ -31,9 +31,6 @@ ERROR_LOG = logging.getLogger("fastwasm.error")
 INTERNAL_ERROR_DETAIL = "internal error"
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-#: Compute times span 0.1 µs (a u64 in WASM) to seconds (recursive Python).
-COMPUTE_BUCKETS = (1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 60.0)
 
 
 class Metrics:
@@ -61,14 +58,6 @@ class Metrics:
             "fastwasm_compute_seconds", "Time in the computation alone, by method and algorithm.",
             ["method", "algorithm"], buckets=COMPUTE_BUCKETS, registry=registry,
         )  # fmt: skip
-        self.module_calls = Counter(
-            "fastwasm_module_calls", "Calls of served module functions, by outcome (ok, guest_error, "
-            "validation, timeout, trap, ...).", ["module", "function", "outcome"], registry=registry,
-        )  # fmt: skip
-        self.module_compute_seconds = Histogram(
-            "fastwasm_module_compute_seconds", "Time in a module function's call alone.",
-            ["module", "function"], buckets=COMPUTE_BUCKETS, registry=registry,
-        )  # fmt: skip
 
         def gauge(name: str, doc: str) -> Gauge:
             # livesum: summed over the workers that are alive.
@@ -79,14 +68,11 @@ class Metrics:
 
         self.pool_instances = gauge("fastwasm_wasm_pool_instances", "WASM instances alive in the pool.")
         self.pool_busy = gauge("fastwasm_wasm_pool_busy", "WASM instances in a call now.")
-        self.heavy_slots = gauge("fastwasm_heavy_slots", "Slots for heavy work (admission control).")
-        self.heavy_busy = gauge("fastwasm_heavy_busy", "Heavy computations running now.")
         self.counters = {
             "timeouts": counter("fastwasm_wasm_timeouts", "WASM calls stopped at their deadline."),
             "traps": counter("fastwasm_wasm_traps", "WASM calls that trapped."),
             "memory_limits": counter("fastwasm_wasm_memory_limits", "WASM calls stopped at the memory cap."),
             "cancelled": counter("fastwasm_wasm_cancelled", "WASM calls stopped because their client disconnected."),
-            "rejected": counter("fastwasm_heavy_rejected", "Heavy requests refused with 503."),
         }
         self.counters["cache_refusals"] = counter(
             "fastwasm_cache_refusals", "Compiled-module cache directories or files refused by the ownership checks."
@@ -96,7 +82,7 @@ class Metrics:
         )
         self._seen = dict.fromkeys(self.counters, 0)
         self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
-        self._sources: tuple[fastwasm.Runtime, fastwasm.FibonacciModule, Admission] | None = None
+        self._sources: tuple[fastwasm.Runtime, fastwasm.FibonacciModule] | None = None
 
     def bound(self, metric: Counter | Histogram, *labels: str) -> Any:
         """`metric.labels(*labels)`, bound once per label set: `labels()`
@@ -108,22 +94,19 @@ class Metrics:
             child = self._children[key] = metric.labels(*labels)
         return child
 
-    def watch(self, runtime: fastwasm.Runtime, guest: fastwasm.FibonacciModule, admission: Admission) -> None:
-        self._sources = (runtime, guest, admission)
+    def watch(self, runtime: fastwasm.Runtime, guest: fastwasm.FibonacciModule) -> None:
+        self._sources = (runtime, guest)
         self.sync()
 
     def sync(self) -> None:
-        """Copies the pool and admission state of this process into the metrics."""
+        """Copies the guest's pool state of this process into the metrics."""
         if self._sources is None:
             return
-        runtime, guest, admission = self._sources
+        runtime, guest = self._sources
         pool = guest.module.pool_stats()
         self.pool_instances.set(pool.size)
         self.pool_busy.set(pool.busy)
-        self.heavy_slots.set(admission.slots)
-        self.heavy_busy.set(admission.busy)
         totals = {name: getattr(pool, name) for name in ("timeouts", "traps", "memory_limits", "cancelled")}
-        totals["rejected"] = admission.rejected
         totals["cache_refusals"] = runtime.cache_status.refusals
         for name, counter in self.counters.items():
             # The sources count; the counters follow them by the difference.

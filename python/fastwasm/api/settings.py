@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fastwasm._native import available_cores
+from fastwasm import available_cores
 from fastwasm.api.models import Algorithm
 
 U32_MAX = 2**32 - 1

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fastwasm.api import Settings, create_app
+from fastwasm.fastapi import Loaded
 
 
 @pytest.fixture(scope="module")
@@ -28,3 +29,8 @@ def swap_guest() -> Callable[[TestClient, object], None]:
     lifespan keeps the guest in `app.state.fibonacci`, which every Fibonacci
     route reads (the hot routes take no dependency, see routers/fibonacci.py)."""
     return _swap_guest
+
+
+def served_modules(client: TestClient) -> Loaded:
+    """What the app's kernel kit (/modules) serves: from the lifespan state."""
+    return next(value for value in client.app_state.values() if isinstance(value, Loaded))

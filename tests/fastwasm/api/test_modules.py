@@ -17,8 +17,9 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
-from fastwasm.api.deps import get_modules
 from fastwasm.api.models import ModulesResponse, ServedModule
+
+from .conftest import served_modules
 
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
 FAULT = Path(__file__).resolve().parents[2] / "components" / "fault.wasm"
@@ -102,42 +103,34 @@ def test_the_body_limit_is_the_modules_and_stops_reading(client: TestClient) -> 
 
 
 def test_the_route_hands_rust_the_raw_body(client: TestClient) -> None:
-    seen: list[tuple[str, str, bytes]] = []
-    real: fastwasm.ModuleSet = client.app.state.modules  # type: ignore[attr-defined]
-
-    class Recording:
-        def limits(self, name: str) -> fastwasm.ModuleLimits | None:
-            return real.limits(name)
-
-        def metric_function(self, module: str, function: str) -> str:
-            return real.metric_function(module, function)
-
-        def call(self, module: str, function: str, body: bytes, *rest: object) -> fastwasm.Answer:
-            seen.append((module, function, body))
-            return real.call(module, function, body, *rest)  # type: ignore[arg-type]
-
-    client.app.dependency_overrides[get_modules] = Recording  # type: ignore[attr-defined]
-    try:
-        raw = b'{"n": 10,   "algorithm": "iterative"}'
-        assert client.post("/modules/fib/fib", content=raw).json()["result"] == "55"
-    finally:
-        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
-    assert seen == [("fib", "fib", raw)]
+    # Raw bytes reach the guest unchanged (xor with 0 is the identity) and
+    # come back raw; a JSON body is read by Rust, whitespace and all.
+    data = bytes(range(256)) * 3
+    raw = client.post(
+        "/modules/echo/echo-bytes",
+        content=data,
+        headers={"content-type": "application/octet-stream", "accept": "application/octet-stream"},
+    )
+    assert raw.status_code == 200
+    assert raw.content == data
+    spaced = b'{"n": 10,   "algorithm": "iterative"}'
+    assert client.post("/modules/fib/fib", content=spaced).json()["result"] == "55"
 
 
 def test_a_heavy_call_runs_off_the_event_loop(client: TestClient) -> None:
     # While `spin` runs (until its 5 s deadline), the app answers other
     # requests. (A TestClient request cannot disconnect: the real servers'
     # test of cancellation is in tests/parity/test_module_parity.py.)
-    modules: fastwasm.ModuleSet = client.app.state.modules  # type: ignore[attr-defined]
-    limits = modules.limits("fault")
+    loaded = served_modules(client)
+    limits = loaded.modules.limits("fault")
     assert limits is not None
-    assert limits.heavy
+    assert limits.placement == "measured"
+    assert not loaded.modules.runs_inline("fault", "spin")
     outcome: list[int] = []
     spin = threading.Thread(target=lambda: outcome.append(client.post("/modules/fault/spin", json={}).status_code))
     spin.start()
     deadline = time.monotonic() + 30
-    while client.app.state.admission.busy == 0:  # type: ignore[attr-defined]
+    while loaded.admission.busy == 0:
         assert time.monotonic() < deadline, "the spin never took its slot"
         time.sleep(0.01)
     assert client.post("/modules/fib/fib", json={"n": 1, "algorithm": "iterative"}).status_code == 200

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
-from fastwasm.api.admission import Admission
 from fastwasm.api.compute import compute_heavy
 from fastwasm.api.deps import FibonacciQuery, FibonacciService
 from fastwasm.api.models import Algorithm, Method
 from fastwasm.api.observability import Metrics
 from fastwasm.api.python_workers import PythonWorkers
+from fastwasm.fastapi import Admission
 from servers import cpu_ticks, get, metric, python_command, python_worker_pids, raw_request, started, wait_for
 
 #: Recursive F(40) in pure Python runs for many seconds on any machine.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fastwasm_modules::ModuleSet;
 use fastwasm_modules::sidecar::Limits;
-use fastwasm_runtime::{CacheDir, Runtime, RuntimeConfig};
+use fastwasm_runtime::{CacheDir, Placement, Runtime, RuntimeConfig};
 
 /// The example components the Python package ships.
 fn components() -> PathBuf {
@@ -26,7 +26,7 @@ fn limits() -> Limits {
         timeout: Duration::from_secs(5),
         max_memory_mb: 32,
         max_body_bytes: 1 << 20,
-        heavy: true,
+        placement: Placement::Measured,
     }
 }
 

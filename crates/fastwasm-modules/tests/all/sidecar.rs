@@ -1,6 +1,7 @@
 //! Sidecars tighten a module's limits, never loosen them, and name the key
 //! that is wrong.
 
+use fastwasm_runtime::Placement;
 use std::time::Duration;
 
 use fastwasm_modules::sidecar::Limits;
@@ -24,8 +25,12 @@ fn every_key_tightens() {
             timeout: Duration::from_millis(250),
             max_memory_mb: 8,
             max_body_bytes: 1024,
-            heavy: false,
+            placement: Placement::Inline,
         }
+    );
+    assert_eq!(
+        tighten("heavy = true").unwrap().placement,
+        Placement::Threads
     );
     assert_eq!(
         tighten("timeout_s = 2").unwrap().timeout,

@@ -9,7 +9,9 @@ mod errors;
 mod fuzz;
 mod layout;
 mod mapping;
+mod placement;
 mod pool;
+mod threads;
 
 use std::time::Duration;
 

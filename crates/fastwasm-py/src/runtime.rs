@@ -1,0 +1,275 @@
+//! `fastwasm.Runtime` and what it reports: the engine with its limits, its
+//! cache, load and pool statistics, and the cancel token of a call.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fastwasm_fibonacci as fibonacci;
+use fastwasm_runtime as runtime;
+use pyo3::prelude::*;
+
+use crate::component::Component;
+use crate::fibonacci::{FibonacciModule, bundled_module_path};
+use crate::module::Module;
+use crate::{Error, Result};
+
+/// How long a blocking call may run in an event loop before it warns
+/// (`blocking_warning_ms`): long enough that a cheap call never does, short
+/// enough to catch what stalls a server's other requests.
+pub(crate) const DEFAULT_BLOCKING_WARNING: Duration = Duration::from_millis(10);
+
+/// A WebAssembly engine with its limits. See `fastwasm.Runtime`.
+#[pyclass(frozen, module = "fastwasm")]
+pub(crate) struct Runtime {
+    pub(crate) inner: runtime::Runtime,
+    cache_dir: Option<PathBuf>,
+    /// How long a blocking call may run in an event loop before it warns.
+    pub(crate) blocking_warning: Duration,
+}
+
+#[pymethods]
+impl Runtime {
+    #[new]
+    #[pyo3(signature = (
+        timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
+        *, max_stack_kb = 512, max_module_mb = 16, pool_size = None, max_instances = 256, use_cache = true,
+        max_module_bytes = None, max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
+        blocking_warning_ms = None,
+    ))]
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+    fn new(
+        py: Python<'_>,
+        timeout_s: f64,
+        max_memory_mb: usize,
+        isolation: &str,
+        cache_dir: Option<PathBuf>,
+        max_stack_kb: usize,
+        max_module_mb: usize,
+        pool_size: Option<usize>,
+        max_instances: u32,
+        use_cache: bool,
+        max_module_bytes: Option<usize>,
+        max_output_kb: usize,
+        call_threads: Option<usize>,
+        call_thread_nice: i32,
+        inline_threshold_us: u64,
+        blocking_warning_ms: Option<u64>,
+    ) -> Result<Self> {
+        let mut config = runtime::RuntimeConfig::default();
+        config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
+            let message =
+                format!("timeout_s must be a positive number of seconds, got {timeout_s}");
+            Error::InvalidArgument(message)
+        })?;
+        config.max_memory_bytes = max_memory_mb.saturating_mul(1 << 20);
+        config.max_stack_bytes = max_stack_kb.saturating_mul(1 << 10);
+        // Exact bytes, when given, win over the MiB setting.
+        config.max_module_bytes =
+            max_module_bytes.unwrap_or_else(|| max_module_mb.saturating_mul(1 << 20));
+        config.isolation = isolation.parse()?;
+        config.pool_size = pool_size;
+        config.max_instances = max_instances;
+        config.max_output_bytes = max_output_kb.saturating_mul(1 << 10);
+        config.call_threads = call_threads;
+        config.call_thread_nice = call_thread_nice;
+        config.inline_threshold = Duration::from_micros(inline_threshold_us);
+        config.cache_dir = match (&cache_dir, use_cache) {
+            (_, false) => runtime::CacheDir::Disabled,
+            (Some(dir), true) => runtime::CacheDir::Path(dir.clone()),
+            (None, true) => runtime::CacheDir::Default,
+        };
+        let inner = py.detach(|| runtime::Runtime::with_config(config))?;
+        Ok(Self {
+            inner,
+            cache_dir,
+            blocking_warning: blocking_warning_ms
+                .map_or(DEFAULT_BLOCKING_WARNING, Duration::from_millis),
+        })
+    }
+
+    /// Loads (compiling once, or from the disk cache) a file: a `Component`
+    /// for a component, a `Module` for a core module. `placement` says where
+    /// `acall` runs its functions: `"measured"`, `"inline"` or `"threads"`.
+    #[pyo3(signature = (path, *, placement = "measured"))]
+    fn load(&self, py: Python<'_>, path: PathBuf, placement: &str) -> Result<Py<PyAny>> {
+        let options = load_options(placement)?;
+        self.wrap(py, py.detach(|| self.inner.load_with(path, options))?)
+    }
+
+    /// As `load`, from bytes (binary or WAT text).
+    #[pyo3(signature = (wasm, *, placement = "measured"))]
+    fn load_bytes(&self, py: Python<'_>, wasm: &[u8], placement: &str) -> Result<Py<PyAny>> {
+        let options = load_options(placement)?;
+        self.wrap(py, py.detach(|| self.inner.load_bytes_with(wasm, options))?)
+    }
+
+    /// Threads that run `acall`'s calls off the event loop.
+    #[getter]
+    fn call_threads(&self) -> usize {
+        self.inner.call_threads()
+    }
+
+    /// The Fibonacci guest: the bundled module unless a path is given.
+    #[pyo3(signature = (path = None))]
+    fn fibonacci_module(&self, py: Python<'_>, path: Option<PathBuf>) -> Result<FibonacciModule> {
+        let path = path.map_or_else(|| bundled_module_path(py), Ok)?;
+        let load = || fibonacci::FibonacciModule::new(self.inner.load_module(path)?);
+        Ok(FibonacciModule::new(
+            py.detach(load)?,
+            self.blocking_warning,
+        ))
+    }
+
+    #[getter]
+    fn timeout_s(&self) -> f64 {
+        self.inner.config().timeout.as_secs_f64()
+    }
+
+    #[getter]
+    fn max_memory_mb(&self) -> usize {
+        self.inner.config().max_memory_bytes >> 20
+    }
+
+    #[getter]
+    fn isolation(&self) -> &'static str {
+        self.inner.config().isolation.name()
+    }
+
+    #[getter]
+    fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone()
+    }
+
+    /// The disk cache: the directory in use, why not, and refusals so far.
+    #[getter]
+    fn cache_status(&self) -> CacheStatus {
+        let status = self.inner.cache_status();
+        CacheStatus {
+            dir: status.dir,
+            note: status.note,
+            refusals: status.refusals,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let (timeout, memory, isolation) =
+            (self.timeout_s(), self.max_memory_mb(), self.isolation());
+        format!("Runtime(timeout_s={timeout}, max_memory_mb={memory}, isolation={isolation:?})")
+    }
+}
+
+impl Runtime {
+    /// A loaded module or component as its Python class.
+    pub(crate) fn wrap(&self, py: Python<'_>, loaded: runtime::Loaded) -> Result<Py<PyAny>> {
+        Ok(match loaded {
+            runtime::Loaded::Module(inner) => {
+                Py::new(py, Module::new(inner, self.blocking_warning))?.into_any()
+            }
+            runtime::Loaded::Component(inner) => {
+                Py::new(py, Component::new(inner, self.blocking_warning))?.into_any()
+            }
+        })
+    }
+}
+
+fn load_options(placement: &str) -> Result<runtime::LoadOptions> {
+    Ok(runtime::LoadOptions {
+        placement: placement.parse()?,
+        ..runtime::LoadOptions::default()
+    })
+}
+
+/// The state of a runtime's compiled-module cache.
+#[pyclass(frozen, module = "fastwasm", get_all)]
+pub(crate) struct CacheStatus {
+    dir: Option<PathBuf>,
+    note: Option<String>,
+    refusals: u64,
+}
+
+/// How a module was loaded. Also readable as a mapping (`info["cache"]`), as
+/// the dict it replaces was.
+#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+pub(crate) struct LoadInfo {
+    cache: &'static str,
+    load_time_s: f64,
+    size_bytes: usize,
+}
+
+/// A module's instance pool and its counters. Also readable as a mapping.
+#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+pub(crate) struct PoolStats {
+    size: usize,
+    busy: usize,
+    traps: u64,
+    timeouts: u64,
+    memory_limits: u64,
+    cancelled: u64,
+    preempted: u64,
+}
+
+/// `info["cache"]` reads `info.cache`: source compatibility with the dicts
+/// these classes replace.
+macro_rules! readable_as_mapping {
+    ($($class:ty),*) => {$(
+        #[pymethods]
+        impl $class {
+            fn __getitem__<'py>(this: &Bound<'py, Self>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+                this.getattr(key).map_err(|_| pyo3::exceptions::PyKeyError::new_err(key.to_owned()))
+            }
+        }
+    )*};
+}
+readable_as_mapping!(LoadInfo, PoolStats);
+
+pub(crate) fn load_info(info: runtime::LoadInfo) -> LoadInfo {
+    LoadInfo {
+        cache: info.cache.name(),
+        load_time_s: info.load_time.as_secs_f64(),
+        size_bytes: info.size_bytes,
+    }
+}
+
+pub(crate) fn pool_stats(s: runtime::PoolStats) -> PoolStats {
+    PoolStats {
+        size: s.size,
+        busy: s.busy,
+        traps: s.traps,
+        timeouts: s.timeouts,
+        memory_limits: s.memory_limits,
+        cancelled: s.cancelled,
+        preempted: s.preempted,
+    }
+}
+
+/// Stops WASM calls made with it, from any thread: `cancel()` makes them raise
+/// `WasmCancelled` within about one epoch tick.
+#[pyclass(frozen, module = "fastwasm")]
+pub(crate) struct CancelToken {
+    pub(crate) inner: runtime::CancelToken,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: runtime::CancelToken::new(),
+        }
+    }
+
+    /// Cancels every call made with this token, now and later.
+    fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether `cancel()` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CancelToken(cancelled={})", self.inner.is_cancelled())
+    }
+}

@@ -1,0 +1,1 @@
+"""A small shop service: products and orders, as many FastAPI apps are."""

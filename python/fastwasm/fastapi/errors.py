@@ -1,0 +1,64 @@
+"""fastwasm's exceptions as HTTP answers, installed on an app in one call.
+
+Every status comes from one table: a `fastwasm.WasmError` carries the
+status, detail and `Retry-After` the runtime's error kinds map to
+(docs/errors.md), the same ones fastwasm-server sends; the kit adds its own
+few. Bodies are FastAPI's shapes: `{"detail": "..."}`, and for 422 a list of
+`{"type", "loc", "msg", "input"}` entries.
+
+| exception | status |
+|---|---|
+| `GuestError` (the guest's own `err`) | 400 |
+| `WasmMemoryLimit` | 400 |
+| `BodyTooLarge` | 413 |
+| `ArgumentError` (a value does not fit its WIT type) | 422 |
+| `WasmTrap` and other guest failures | 502 |
+| `Overloaded`, `WasmInstanceLimit` | 503, with `Retry-After` |
+| `WasmTimeout` | 504 |
+| `ClientDisconnected` | 499 (logged; nobody reads it) |
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import fastwasm
+from fastwasm.fastapi.admission import Overloaded
+from fastwasm.fastapi.body import BodyTooLarge
+from fastwasm.fastapi.disconnect import CLIENT_CLOSED_REQUEST, ClientDisconnected
+
+
+async def wasm_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, fastwasm.WasmError)
+    headers = None if error.retry_after_s is None else {"Retry-After": str(error.retry_after_s)}
+    return JSONResponse({"detail": error.detail}, error.http_status, headers=headers)
+
+
+async def argument_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, fastwasm.ArgumentError)
+    entry = {"type": error.type, "loc": list(error.loc), "msg": error.msg, "input": None}
+    return JSONResponse({"detail": [entry]}, 422)
+
+
+async def overloaded(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Overloaded)
+    return JSONResponse({"detail": str(error)}, 503, headers={"Retry-After": str(error.retry_after_s)})
+
+
+async def body_too_large(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, 413)
+
+
+async def client_disconnected(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, CLIENT_CLOSED_REQUEST)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Adds a handler for each of fastwasm's exceptions to `app` (see the
+    table above). A handler of your own for one of them, added later, wins."""
+    app.add_exception_handler(fastwasm.WasmError, wasm_error)
+    app.add_exception_handler(fastwasm.ArgumentError, argument_error)
+    app.add_exception_handler(Overloaded, overloaded)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
+    app.add_exception_handler(ClientDisconnected, client_disconnected)

@@ -1,0 +1,69 @@
+"""The kit's response models: the listings of its module routes, and the
+error body, so that OpenAPI says what the routes answer."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorResponse(BaseModel):
+    """Every error: FastAPI's shape."""
+
+    detail: str
+
+
+class ModuleLimitsInfo(BaseModel):
+    """A module's limits: the server's, tightened by its `NAME.toml`."""
+
+    timeout_s: float
+    max_memory_mb: int
+    max_body_bytes: int
+    placement: Literal["measured", "inline", "threads"] = Field(
+        description="Where a call runs: inline when declared cheap (`heavy = false`), on a call thread with a "
+        "heavy-work slot when declared heavy (`heavy = true`), else by the function's measured call times."
+    )
+
+
+class ParamInfo(BaseModel):
+    """One parameter of a served function."""
+
+    name: str = Field(description="The JSON key (snake_case; the WIT spelling is accepted too).")
+    wit_type: str
+    #: JSON Schema of the parameter's JSON form.
+    json_schema: dict[str, Any] = Field(alias="schema")
+
+
+class FunctionInfo(BaseModel):
+    """One exported function, served at `path`."""
+
+    name: str
+    path: str
+    signature: str = Field(description="The WIT signature.")
+    params: list[ParamInfo]
+    result: dict[str, Any] = Field(description="JSON Schema of `result` in a 200 answer.")
+    error: dict[str, Any] | None = Field(
+        description="JSON Schema of `error` in a 400 answer, when the signature ends in result<T, E>."
+    )
+    unsupported: str | None = Field(description="Why it cannot be called yet (resources, streams...).")
+    raw_request: bool = Field(description="Accepts an application/octet-stream body (one list<u8> parameter).")
+    raw_response: bool = Field(description="Answers raw bytes when Accept asks for application/octet-stream.")
+
+
+class ServedModule(BaseModel):
+    """One served kernel (a *.wasm file): its functions, or why it did not load."""
+
+    name: str
+    file: str
+    sha256: str
+    size_bytes: int
+    error: str | None
+    limits: ModuleLimitsInfo
+    functions: list[FunctionInfo]
+
+
+class ModulesResponse(BaseModel):
+    """Every served kernel."""
+
+    modules: list[ServedModule]
