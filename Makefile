@@ -8,7 +8,7 @@ WASM_TARGET := wasm32-unknown-unknown
 COMPONENT_TARGET := wasm32-wasip2
 WASM_PROFILE := wasm-release
 WASM_BUILT := target/$(WASM_TARGET)/$(WASM_PROFILE)/fibonacci_wasm.wasm
-WASM_MODULE := python/fastwasm/modules/fibonacci_wasm.wasm
+WASM_MODULE := python/fastwasm/guest/fibonacci_wasm.wasm
 # The guest's bigint (ibig) in 64-bit words, with wasm's wide arithmetic
 # (i64.mul_wide_u and friends), which every host of the guest enables; a
 # variable, not .cargo/config.toml, so the components and the Extism peer
@@ -25,7 +25,7 @@ wasm-target:
 		rustup target list --installed | grep -qx "$$t" || rustup target add "$$t"; \
 	done
 
-.PHONY: wasm ## build the guest module into python/fastwasm/modules/ and print its size
+.PHONY: wasm ## build the guest module into python/fastwasm/guest/ and print its size
 wasm: wasm-target
 	RUSTFLAGS='$(GUEST_RUSTFLAGS)' $(CARGO) build --locked -p fib-guest --target $(WASM_TARGET) --profile $(WASM_PROFILE)
 	@mkdir -p $(dir $(WASM_MODULE))
@@ -91,6 +91,13 @@ lint: build
 	$(VENV)/bin/mypy
 	$(PYTHON) -m mypy.stubtest fastwasm._native
 
+.PHONY: check ## the fast inner loop after `make build`: fmt, clippy, cargo test, and the tests not marked slow
+check: build
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets --release -- -D warnings
+	$(CARGO) test --locked --workspace --release
+	$(PYTHON) -m pytest -m "not slow and not soak" -p no:cacheprovider
+
 .PHONY: test ## lint, then every Rust and Python test (the guest is tested as real WASM); derandomized
 test: build tools lint
 	$(CARGO) test --locked --workspace --release
@@ -105,9 +112,9 @@ fuzz-api: build
 	FASTWASM_HYPOTHESIS_PROFILE=random $(PYTHON) -m pytest -p no:cacheprovider \
 		tests/fastwasm/api/test_schemathesis.py tests/fastwasm/test_fibonacci.py
 
-.PHONY: bench-bigint-wasm ## where WASM bigint time goes: compute and decimal conversion apart, 32- and 64-bit words (bench/bigint-wasm)
+.PHONY: bench-bigint-wasm ## where WASM bigint time goes: compute and decimal conversion apart, 32- and 64-bit words (bench/experiments/bigint-wasm)
 bench-bigint-wasm: build
-	$(PYTHON) bench/bigint-wasm/run.py
+	$(PYTHON) bench/experiments/bigint-wasm/run.py
 
 .PHONY: bench-digits ## time F(10^5) and F(10^6) digits natively and as WASM, side by side
 bench-digits: wasm
@@ -124,11 +131,11 @@ COMPONENT_COST_BIN := target/release/examples/component_call_cost
 
 .PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native; components
 bench-micro: build peers component-cost-bin
-	$(PYTHON) bench/micro.py
+	$(PYTHON) -m bench.suite.micro
 
-.PHONY: bench-mapping ## the one value mapping's cost in process: Component.call and ModuleSet.call over the echo shapes
+.PHONY: bench-mapping ## the one value mapping's cost in process: Component.call and KernelSet.call over the echo shapes
 bench-mapping: build
-	$(PYTHON) bench/value_mapping.py now
+	$(PYTHON) -m bench.suite.value_mapping now
 
 .PHONY: component-cost-bin ## the Rust rows of the component benchmark (fastwasm-runtime's example component_call_cost)
 component-cost-bin:
@@ -140,32 +147,32 @@ $(COMPONENT_COST_BIN):
 
 .PHONY: bench ## the whole suite: micro, sweep, HTTP; JSON in bench/results, report in docs/
 bench: build tools peers server-bin component-cost-bin ray-venv
-	$(PYTHON) bench/micro.py
-	$(PYTHON) bench/sweep.py
-	$(PYTHON) bench/http_bench.py
-	$(PYTHON) bench/fastapi_layers.py
-	$(PYTHON) bench/asgi_choice.py
-	$(PYTHON) bench/ray_http.py
-	$(PYTHON) bench/module_http.py
-	$(PYTHON) bench/acall_bench.py
-	$(PYTHON) bench/report.py
+	$(PYTHON) -m bench.suite.micro
+	$(PYTHON) -m bench.suite.sweep
+	$(PYTHON) -m bench.suite.http_bench
+	$(PYTHON) -m bench.suite.fastapi_layers
+	$(PYTHON) -m bench.suite.asgi_choice
+	$(PYTHON) -m bench.suite.ray_http
+	$(PYTHON) -m bench.suite.kernel_http
+	$(PYTHON) -m bench.suite.acall_bench
+	$(PYTHON) -m bench.suite.report
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
 bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN)
-	BENCH_QUICK=1 $(PYTHON) bench/micro.py > /dev/null
-	BENCH_QUICK=1 $(PYTHON) bench/sweep.py
-	BENCH_QUICK=1 $(PYTHON) bench/http_bench.py
-	BENCH_QUICK=1 $(PYTHON) bench/fastapi_layers.py
-	BENCH_QUICK=1 $(PYTHON) bench/asgi_choice.py
-	BENCH_QUICK=1 $(PYTHON) bench/module_http.py
-	BENCH_QUICK=1 $(PYTHON) bench/cancel_latency.py
-	BENCH_QUICK=1 $(PYTHON) bench/cheap_under_heavy.py
-	BENCH_QUICK=1 $(PYTHON) bench/value_mapping.py quick
-	BENCH_QUICK=1 $(PYTHON) bench/acall_bench.py > /dev/null
-	BENCH_QUICK=1 $(PYTHON) bench/report.py
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.micro > /dev/null
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.sweep
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.http_bench
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.fastapi_layers
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.asgi_choice
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.kernel_http
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.cancel_latency
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.cheap_under_heavy
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.value_mapping quick
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.acall_bench > /dev/null
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.report
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
-server-bin: wasm
+server-bin: wasm components
 	$(CARGO) build --locked --release -p fastwasm-server
 
 # bench-quick reuses the binary `cargo test --workspace --release` built in `make test`.
@@ -174,17 +181,17 @@ target/release/fastwasm-server:
 
 .PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
 bench-http: build tools server-bin ray-venv
-	$(PYTHON) bench/http_bench.py
-	$(PYTHON) bench/fastapi_layers.py
-	$(PYTHON) bench/asgi_choice.py
-	$(PYTHON) bench/ray_http.py
-	$(PYTHON) bench/module_http.py
+	$(PYTHON) -m bench.suite.http_bench
+	$(PYTHON) -m bench.suite.fastapi_layers
+	$(PYTHON) -m bench.suite.asgi_choice
+	$(PYTHON) -m bench.suite.ray_http
+	$(PYTHON) -m bench.suite.kernel_http
 
-.PHONY: soak ## a check: mixed load on both servers, fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
+.PHONY: soak ## a test: mixed load on both servers (tests/soak), fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
 soak: build tools server-bin
-	$(PYTHON) bench/soak.py
-	$(PYTHON) bench/cheap_under_heavy.py
-	$(PYTHON) bench/cancel_latency.py
+	$(PYTHON) -m pytest -m soak -p no:cacheprovider -s tests/soak
+	$(PYTHON) -m bench.suite.cheap_under_heavy
+	$(PYTHON) -m bench.suite.cancel_latency
 
 CARGO_FUZZ_VERSION := 0.13.2
 CARGO_FUZZ := target/tools/bin/cargo-fuzz
@@ -205,7 +212,7 @@ fuzz: $(CARGO_FUZZ)
 
 .PHONY: bench-runtime ## criterion benches of the runtime and the Fibonacci facade (no Python)
 bench-runtime: wasm
-	$(CARGO) bench --locked -p fastwasm-fibonacci --bench calls
+	$(CARGO) bench --locked -p fib-host --bench calls
 
 RAY_STAMP := $(VENV)/.installed-ray
 .PHONY: ray-venv ## install the ray extra (Ray Serve, pinned in requirements-ray.lock) into .venv
@@ -231,7 +238,7 @@ run: build
 	$(VENV)/bin/fastwasm serve --host 127.0.0.1 --port 8000
 
 .PHONY: run-rust ## build fastwasm-server (axum), then serve the same API on http://127.0.0.1:8001
-run-rust: wasm
+run-rust: wasm components
 	$(CARGO) run --locked --release -p fastwasm-server -- --host 127.0.0.1 --port 8001
 
 .PHONY: openapi ## regenerate docs/openapi.json, the OpenAPI document both servers serve
@@ -241,5 +248,5 @@ openapi: build
 .PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN) \
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/apps/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN) \
 		$(COMPONENTS_DIR) $(TEST_COMPONENTS_DIR)

@@ -7,15 +7,13 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -23,8 +21,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# tests/servers.py: the one helper that starts a server and waits for it.
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import free_port as free_port  # noqa: E402
+from servers import launched  # noqa: E402
+from servers import wait_until_up as wait_until_up  # noqa: E402
+
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-# Rounds of a micro-benchmark table (bench/micro.py, bench/component_micro.py).
+# Rounds of a micro-benchmark table (bench/suite/micro.py, bench/suite/component_micro.py).
 ROUNDS = 3 if QUICK else 7
 RESULTS = ROOT / "bench" / "results"
 FASTWASM_BIN = str(Path(sys.executable).with_name("fastwasm"))
@@ -89,13 +93,6 @@ def write_results(name: str, payload: Mapping[str, Any]) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def pinned(cpu: int) -> list[str]:
     """`taskset -c cpu`, when there is a CPU to spare for the load generator."""
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
@@ -103,34 +100,22 @@ def pinned(cpu: int) -> list[str]:
     return []
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> float:
-    """Polls `url` until it answers; returns the seconds that took."""
-    start = time.perf_counter()
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return time.perf_counter() - start
-        except OSError:
-            if process.poll() is not None or time.perf_counter() - start > timeout_s:
-                raise RuntimeError(f"{process.args} did not come up") from None
-            time.sleep(0.005)
-
-
-@contextmanager
 def serving(
     command: list[str], health_url: str, env: Mapping[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    # The access log (one JSON line per request on stderr) is still written, as in
-    # production; only its destination is discarded.
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
-    )
-    try:
-        wait_until_up(health_url, process)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """`command` as a server, once `health_url` answers, with its output
+    discarded: tests/servers.py's `launched`, the one way both the tests and
+    the benchmarks start a server."""
+    return launched(command, health_url, dict(env or {}), quiet=True)
+
+
+def uvicorn_app(target: str, port: int, *, factory: bool = False) -> list[str]:
+    """An ASGI app (`module:attribute`, or an app factory with `factory`)
+    under uvicorn as `fastwasm serve` runs it: no access log."""
+    return [
+        sys.executable, "-m", "uvicorn", target, *(["--factory"] if factory else []), "--port", str(port),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
 
 
 #: fastwasm-server (axum), built by `cargo test --workspace --release` or `make server-bin`.
@@ -225,7 +210,7 @@ def percentile_ms(latencies_s: list[float], p: float) -> float:
 @dataclass
 class Row:
     """One contender of a table. A row without `call` is timed elsewhere
-    (another process, such as the Rust rows of bench/component_micro.py) and
+    (another process, such as the Rust rows of bench/suite/component_micro.py) and
     gets its samples appended round by round."""
 
     name: str

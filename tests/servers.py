@@ -1,5 +1,7 @@
-"""Real servers as subprocesses, and small HTTP helpers, for the end-to-end
-and parity tests. (On pytest's pythonpath, so tests `import servers`.)"""
+"""Real servers as subprocesses, and small HTTP helpers: the one place that
+starts a server and waits for it, for the end-to-end and parity tests (on
+pytest's pythonpath, so tests `import servers`) and for the benchmarks
+(`bench.common` imports it)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,55 @@ def rust_command(port: int, *args: str) -> list[str]:
     return [str(FASTWASM_SERVER), "--host", "127.0.0.1", "--port", str(port), *args]
 
 
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> float:
+    """Polls `url` until it answers 200; returns the seconds that took. A
+    process that exits first, or no answer within `timeout_s`, is an error."""
+    start = time.perf_counter()
+    while True:
+        try:
+            if get_status(url) == 200:
+                return time.perf_counter() - start
+        except OSError:
+            pass
+        if process.poll() is not None or time.perf_counter() - start > timeout_s:
+            raise RuntimeError(f"{process.args} did not come up")
+        time.sleep(0.005)
+
+
+def get_status(url: str) -> int:
+    """The status of a GET of `url`, whatever its body."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@contextlib.contextmanager
+def launched(
+    argv: Sequence[str],
+    health_url: str,
+    env: dict[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    quiet: bool = False,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The process `argv`, once `health_url` answers 200; stopped with SIGTERM
+    at the end. `quiet` discards its output (a benchmark's access log is
+    still written, as in production; only its destination is discarded)."""
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(
+        list(argv), env={**os.environ, **(env or {})}, cwd=cwd or ROOT, stdout=output, stderr=output
+    )
+    try:
+        wait_until_up(health_url, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def started(
     command: Callable[..., list[str]],
@@ -65,25 +116,12 @@ def started(
     """A server started by `command(port, *args)`, once it answers `health`,
     and its process; stopped with SIGTERM, which it must handle cleanly."""
     port = free_port()
-    process = subprocess.Popen(command(port, *args), env={**os.environ, **env}, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get(f"{base}{health}")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command.__name__} did not come up")
-            time.sleep(0.1)
+    with launched(command(port, *args), base + health, env, cwd=cwd) as process:
         yield base, process
-    finally:
-        process.terminate()
-        code = process.wait(timeout=30)
-        # uvicorn re-raises the signal after its graceful shutdown.
-        assert code in (0, -signal.SIGTERM), f"the server did not shut down cleanly on SIGTERM: exit code {code}"
+    # uvicorn re-raises the signal after its graceful shutdown.
+    code = process.returncode
+    assert code in (0, -signal.SIGTERM), f"the server did not shut down cleanly on SIGTERM: exit code {code}"
 
 
 @contextlib.contextmanager

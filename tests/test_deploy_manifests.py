@@ -77,7 +77,7 @@ def test_pods_are_locked_down_probed_bounded_and_scraped(path: Path) -> None:
     env = {e["name"]: e["value"] for e in container["env"]}
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert env["FASTWASM_CACHE_DIR"] in mounts
-    assert env["FASTWASM_MODULES_DIR"] in mounts
+    assert env["FASTWASM_KERNELS_DIR"] in mounts
     hpa = docs["HorizontalPodAutoscaler"]["spec"]
     assert hpa["scaleTargetRef"]["name"] == docs["Deployment"]["metadata"]["name"]
     assert hpa["metrics"][0]["resource"]["name"] == "cpu"

@@ -31,16 +31,20 @@ spec.loader.exec_module(adoption)
 #: the directory of one version.
 OWN_ROUTES = textwrap.dedent(
     """
+    import time
+
     from fastapi.testclient import TestClient
     from shop.main import create_app
 
     with TestClient(create_app()) as client:
         products = client.get("/products").json()
         assert [p["name"] for p in products] == ["Mug", "Poster"], products
+        started = time.perf_counter()
         order = client.post("/orders", json={"product_id": 2, "quantity": 3})
+        wall = time.perf_counter() - started
         assert order.status_code == 201 and order.json()["total_cents"] == 7500, order.text
         assert client.post("/orders", json={"product_id": 2, "quantity": 0}).status_code == 422
-        assert float(order.headers["x-process-time"]) >= 0
+        assert 0 < float(order.headers["x-process-time"]) < wall
         print(sorted(client.get("/openapi.json").json()["paths"])[:4])
     """
 )
@@ -101,4 +105,4 @@ def test_the_adopted_shop_under_uvicorn() -> None:
             assert len(response.read()) == 32 * 32 * 4
         status, listing = get(f"{base}/kernels")
         assert status == 200
-        assert {m["name"] for m in listing["modules"]} == {"echo", "fib", "image"}
+        assert {m["name"] for m in listing["kernels"]} == {"echo", "fib", "image"}

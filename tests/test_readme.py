@@ -49,6 +49,7 @@ wit-bindgen = "0.61"
 """
 
 
+@pytest.mark.slow  # builds a component
 def test_the_readme_component_builds_and_its_python_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,7 +1,9 @@
 """The wheel, as a user gets it: `make wheel`'s build is installed into a
 fresh venv in a temporary directory outside the repository, and that venv's
 `fastwasm serve` answers the tutorial's curl, lists the bundled components,
-and serves the page, with nothing read from the source tree."""
+and serves the page, with nothing read from the source tree. The wheel
+declares ranges, not pins: it installs with what a resolver picks, and
+beside another FastAPI release than the one requirements.lock pins."""
 
 from __future__ import annotations
 
@@ -13,24 +15,50 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from servers import ROOT, free_port
 
+# Slow: builds a wheel and installs it into a fresh venv.
+pytestmark = pytest.mark.slow
+
 MATURIN = Path(sys.executable).with_name("maturin")
+#: A FastAPI release of the wheel's range other than requirements.lock's pin.
+OTHER_FASTAPI = "0.164.0"
 
 
-def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path: Path) -> None:
-    assert ROOT not in tmp_path.parents
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    assert ROOT not in dist.parents
     subprocess.run(
         [str(MATURIN), "build", "--release", "--locked", "--out", str(dist)],
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
-    (wheel,) = dist.glob("fastwasm-*.whl")
+    (built,) = dist.glob("fastwasm-*.whl")
+    return built
+
+
+def test_the_wheel_declares_ranges_not_pins(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA")))
+    requires = [line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist:")]
+    runtime = [line for line in requires if "extra ==" not in line]
+    assert runtime, requires
+    assert not [line for line in runtime if "==" in line], runtime
+    locked = (ROOT / "requirements.lock").read_text()
+    assert "\nfastapi==" in locked
+    assert f"fastapi=={OTHER_FASTAPI}" not in locked
+
+
+@pytest.mark.parametrize("beside", [None, f"fastapi=={OTHER_FASTAPI}"])
+def test_the_wheel_installs_into_a_fresh_venv_and_serves(wheel: Path, beside: str | None, tmp_path: Path) -> None:
+    assert ROOT not in tmp_path.parents
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
-        "fastwasm/modules/fibonacci_wasm.wasm",
+        "fastwasm/guest/fibonacci_wasm.wasm",
         "fastwasm/components/fib.wasm",
         "fastwasm/components/image.wasm",
         "fastwasm/components/echo.wasm",
@@ -46,11 +74,20 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path: Path) -> None
     # Only the wheel and its declared dependencies; no PYTHONPATH, no checkout.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     subprocess.run(
-        [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel), *([beside] if beside else [])],
         check=True,
         env=env,
         capture_output=True,
     )
+    if beside is not None:
+        version = subprocess.run(
+            [str(home / "bin" / "python"), "-c", "import fastapi; print(fastapi.__version__)"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout.strip()
+        assert f"fastapi=={version}" == beside
     port = free_port()
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
@@ -75,7 +112,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path: Path) -> None
             time.sleep(0.2)
         # The tutorial's own command.
         assert '"fibonacci":63245986' in curl("/fibonacci-wasm/39")
-        assert '"name":"fib"' in curl("/modules")
+        assert '"name":"fib"' in curl("/kernels")
         assert "<title>" in curl("/")
         # The installed package is the one serving: not the checkout's.
         where = subprocess.run(

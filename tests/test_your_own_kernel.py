@@ -1,6 +1,6 @@
 """docs/your-own-kernel.md, run as written: its Cargo.toml, WIT and Rust are
 built into a component no other test has seen, served by both servers from a
-fresh FASTWASM_MODULES_DIR, and every `$ curl` of its console blocks must
+fresh FASTWASM_KERNELS_DIR, and every `$ curl` of its console blocks must
 print what the doc shows (`execution_time` aside)."""
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 
 from servers import ROOT, python_command, rust_command, serving
+
+# Slow: builds a component from the doc's files.
+pytestmark = pytest.mark.slow
 
 DOC = ROOT / "docs" / "your-own-kernel.md"
 TEXT = DOC.read_text()
@@ -40,7 +43,7 @@ def console_steps() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def modules_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kernels_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     crate = tmp_path_factory.mktemp("words")
     for path, body in file_blocks().items():
         (crate / path).parent.mkdir(parents=True, exist_ok=True)
@@ -61,9 +64,9 @@ def modules_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module", params=["python", "rust"])
-def server(request: pytest.FixtureRequest, modules_dir: Path) -> Iterator[str]:
+def server(request: pytest.FixtureRequest, kernels_dir: Path) -> Iterator[str]:
     command = {"python": python_command, "rust": rust_command}[request.param]
-    with serving(command, {"FASTWASM_MODULES_DIR": str(modules_dir)}) as base:
+    with serving(command, {"FASTWASM_KERNELS_DIR": str(kernels_dir)}) as base:
         yield base
 
 
@@ -88,22 +91,22 @@ def test_every_curl_prints_what_the_doc_shows(server: str, command: str, shown: 
     assert without_time(printed) == without_time(shown)
 
 
-def test_the_new_module_is_listed_and_documented(server: str) -> None:
+def test_the_new_kernel_is_listed_and_documented(server: str) -> None:
     listing = json.loads(
-        subprocess.run(["curl", "-s", f"{server}/modules/words"], capture_output=True, check=True).stdout
+        subprocess.run(["curl", "-s", f"{server}/kernels/words"], capture_output=True, check=True).stdout
     )
     assert [f["signature"] for f in listing["functions"]] == [
         "func(text: string) -> record { words: u32, lines: u32, longest-word: string }",
         "func(text: string, count: u8) -> result<list<string>, string>",
     ]
     spec = json.loads(subprocess.run(["curl", "-s", f"{server}/openapi.json"], capture_output=True, check=True).stdout)
-    assert {"/modules/words/stats", "/modules/words/top"} <= set(spec["paths"])
+    assert {"/kernels/words/stats", "/kernels/words/top"} <= set(spec["paths"])
 
 
-def test_the_cli_calls_it_as_the_doc_says(modules_dir: Path) -> None:
+def test_the_cli_calls_it_as_the_doc_says(kernels_dir: Path) -> None:
     assert 'fastwasm call ~/kernels/words.wasm top --json \'{"text": "a b a", "count": 1}\'' in TEXT
     done = subprocess.run(
-        [str(FASTWASM), "call", str(modules_dir / "words.wasm"), "top", "--json", '{"text": "a b a", "count": 1}'],
+        [str(FASTWASM), "call", str(kernels_dir / "words.wasm"), "top", "--json", '{"text": "a b a", "count": 1}'],
         capture_output=True,
         text=True,
         check=True,

@@ -23,5 +23,5 @@ fn main() {
             None
         })
         .unwrap_or_else(|| "unknown".to_owned());
-    println!("cargo::rustc-env=FASTWASM_WASMTIME_VERSION={version}");
+    println!("cargo::rustc-env=WASMTIME_VERSION_IN_LOCK={version}");
 }

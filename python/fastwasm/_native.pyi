@@ -1,15 +1,19 @@
-"""Type stubs for fastwasm._native, the PyO3 binding (crates/fastwasm-py)."""
+"""Type stubs for fastwasm._native, the PyO3 binding (crates/fastwasm-py).
+
+One file for one extension module, as stubtest checks it (`make lint`): it is
+as long as the binding's public surface, in the binding's order."""
 
 from collections.abc import Coroutine
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final, Literal, final
+from typing import Any, Final, Literal, TypeAlias, final
 
 from typing_extensions import disjoint_base
 
 __all__ = [
     "ABI_VERSION",
     "ALGORITHMS",
+    "COMPUTE_BUCKETS",
     "MAX_U64_N",
     "WASMTIME_VERSION",
     "Answer",
@@ -23,13 +27,15 @@ __all__ = [
     "Export",
     "FibonacciModule",
     "GuestError",
+    "InvalidSetting",
+    "KernelLimits",
+    "KernelSet",
     "LoadInfo",
     "Module",
     "ModuleError",
-    "ModuleLimits",
-    "ModuleSet",
     "PoolStats",
     "Runtime",
+    "ServiceSettings",
     "WasmCancelled",
     "WasmError",
     "WasmInstanceLimit",
@@ -39,13 +45,18 @@ __all__ = [
     "WasmTrap",
     "available_cores",
     "check_request",
+    "compare_body",
     "default_fibonacci_module",
+    "error_detail",
     "fibonacci",
+    "fibonacci_body",
     "fibonacci_digits",
     "int_to_decimal",
     "is_cheap",
+    "metric_table",
     "native_digits",
     "native_fibonacci",
+    "overloaded",
 ]
 
 MAX_U64_N: Final[int]
@@ -76,7 +87,8 @@ class WasmError(Exception):
         retry_after_s: int | None = None,
     ) -> WasmError: ...
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """The runtime's message: facts, naming no setting."""
     @property
     def kind(self) -> str:
         """`trap`, `timeout`, `memory_limit`, ... (the runtime's ErrorKind)."""
@@ -84,7 +96,8 @@ class WasmError(Exception):
     def http_status(self) -> int: ...
     @property
     def detail(self) -> str:
-        """The `detail` of the HTTP error body."""
+        """The `detail` of the HTTP error body. `str(error)` is the message
+        with the keyword behind a limit named (`(set by timeout_s)`)."""
     @property
     def retry_after_s(self) -> int | None:
         """Seconds for `Retry-After`, for transient kinds only."""
@@ -161,7 +174,7 @@ class Export:
 
 @final
 class LoadInfo:
-    """How a module was loaded. Also readable as a mapping (`info["cache"]`)."""
+    """How a module was loaded."""
 
     @property
     def cache(self) -> str:
@@ -170,11 +183,10 @@ class LoadInfo:
     def load_time_s(self) -> float: ...
     @property
     def size_bytes(self) -> int: ...
-    def __getitem__(self, key: str, /) -> str | float | int: ...
 
 @final
 class PoolStats:
-    """A module's instance pool and its counters. Also readable as a mapping."""
+    """A module's instance pool and its counters."""
 
     @property
     def size(self) -> int: ...
@@ -191,7 +203,6 @@ class PoolStats:
     @property
     def preempted(self) -> int:
         """Inline calls preempted at an epoch tick and run again on a call thread."""
-    def __getitem__(self, key: str, /) -> int: ...
 
 @final
 class CacheStatus:
@@ -280,7 +291,7 @@ class CallResult:
 
 @final
 class Answer:
-    """An HTTP answer of a module route, as fastwasm-server sends it."""
+    """An HTTP answer of a kernel route, as fastwasm-server sends it."""
 
     @property
     def status(self) -> int: ...
@@ -297,7 +308,7 @@ class Answer:
         """`ok`, `guest_error`, `validation`, `not_found`, `too_large`, `unsupported_media_type`, or an error kind."""
 
 @final
-class ModuleLimits:
+class KernelLimits:
     @property
     def timeout_s(self) -> float: ...
     @property
@@ -308,10 +319,12 @@ class ModuleLimits:
     def placement(self) -> _Placement:
         """Where `acall` runs its calls (a NAME.toml's `heavy` declares it)."""
 
+_SettingNames: TypeAlias = Literal["library", "service"]
+
 @final
-class ModuleSet:
+class KernelSet:
     """Every component of a directory (or of named files), loaded, and the
-    answers of the module routes mounted at `prefix`."""
+    answers of the kernel routes mounted at `prefix`."""
 
     def __new__(
         cls,
@@ -324,25 +337,26 @@ class ModuleSet:
         max_body_bytes: int,
         placement: _Placement = "measured",
         file: bool = False,
-        prefix: str = "/modules",
-    ) -> ModuleSet: ...
+        prefix: str = "/kernels",
+        setting_names: _SettingNames = "library",
+    ) -> KernelSet: ...
     @property
     def directory_error(self) -> str | None: ...
     @property
     def prefix(self) -> str: ...
     @property
-    def modules(self) -> list[tuple[str, str | None]]: ...
+    def kernels(self) -> list[tuple[str, str | None]]: ...
     def component(self, name: str) -> Component | None:
-        """Module `name`'s component; None when it is not there or did not load."""
-    def limits(self, name: str) -> ModuleLimits | None: ...
+        """Kernel `name`'s component; None when it is not there or did not load."""
+    def limits(self, name: str) -> KernelLimits | None: ...
     def listing(self) -> Answer: ...
     def show(self, name: str) -> Answer: ...
     def too_large(self, name: str) -> Answer | None: ...
-    def metric_function(self, module: str, function: str) -> str:
+    def metric_function(self, kernel: str, function: str) -> str:
         """The `function` label of a call's metrics: the WIT name, or `(unknown)`."""
     def call(
         self,
-        module: str,
+        kernel: str,
         function: str,
         body: bytes,
         content_type: str | None = None,
@@ -351,7 +365,7 @@ class ModuleSet:
     ) -> Answer: ...
     def acall(
         self,
-        module: str,
+        kernel: str,
         function: str,
         body: bytes,
         content_type: str | None = None,
@@ -362,14 +376,14 @@ class ModuleSet:
         """As `call`, awaited: inline when cheap, else on the runtime's call threads."""
     def _start(
         self,
-        module: str,
+        kernel: str,
         function: str,
         body: bytes,
         content_type: str | None,
         accept: str | None,
         inline: bool | None,
     ) -> Any: ...
-    def runs_inline(self, module: str, function: str) -> bool: ...
+    def runs_inline(self, kernel: str, function: str) -> bool: ...
     def openapi_paths(self) -> str:
         """The OpenAPI path items of every function, under `prefix`, as JSON text."""
 
@@ -447,11 +461,10 @@ class Runtime:
         cache_dir: str | PathLike[str] | None = None,
         *,
         max_stack_kb: int = 512,
-        max_module_mb: int = 16,
+        max_module_bytes: int = 16 << 20,
         pool_size: int | None = None,
         max_instances: int = 256,
         use_cache: bool = True,
-        max_module_bytes: int | None = None,
         max_output_kb: int = 64,
         call_threads: int | None = None,
         call_thread_nice: int = 19,
@@ -487,3 +500,28 @@ def default_fibonacci_module() -> FibonacciModule: ...
 def check_request(n: int, algorithm: str) -> None: ...
 def is_cheap(n: int, algorithm: str) -> bool: ...
 def available_cores() -> int: ...
+
+# fastwasm-http's rules for fastwasm's servers (re-exported by `fastwasm.http`).
+
+COMPUTE_BUCKETS: Final[list[float]]
+
+class InvalidSetting(ValueError):
+    """A FASTWASM_* setting that does not parse or is out of range."""
+
+@final
+class ServiceSettings:
+    """fastwasm's server settings, read by fastwasm-http from `FASTWASM_*` variables."""
+
+    def __new__(cls, environ: dict[str, str], overrides: dict[str, str] | None = None) -> ServiceSettings: ...
+    def to_json(self) -> str:
+        """The settings as JSON text, as `fastwasm-server --print-settings` prints them."""
+    def runtime(self) -> Runtime:
+        """The runtime these settings ask for (fastwasm-server makes the same)."""
+    def refusal(self, n: int, algorithm: str) -> str | None:
+        """The detail of the 400 that refuses `n` for `algorithm`, or None."""
+
+def fibonacci_body(n: int, method_label: str, algorithm: str, digits: str, seconds: float) -> bytes: ...
+def compare_body(n: int, algorithm: str, results: list[tuple[str, str, float]]) -> bytes: ...
+def overloaded(slots: int, queue_timeout_s: float, slots_setting: str, timeout_setting: str) -> tuple[str, int]: ...
+def error_detail(kind: str, message: str, setting_names: _SettingNames) -> str: ...
+def metric_table() -> dict[str, tuple[str, str, list[str]]]: ...

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import fastwasm
     from fastwasm.api.settings import Settings
 
 # uvicorn, FastAPI and pydantic are imported inside the functions: a worker
@@ -28,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--host", default=defaults.host, help="default: FASTWASM_HOST or %(default)s")
     serve.add_argument("--port", type=int, default=defaults.port, help="default: FASTWASM_PORT or %(default)s")
     serve.add_argument(
-        "--workers", type=int, default=defaults.workers, help="processes; default: FASTWASM_WORKERS or 1"
+        "--workers", type=int, default=defaults.workers or 1, help="processes; default: FASTWASM_WORKERS or 1"
     )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument(
@@ -53,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     call = commands.add_parser(
         "call",
         help="call a component's function with JSON arguments and print its result as JSON "
-        "(the mapping and limits of POST /modules/...)",
+        "(the mapping and limits of POST /kernels/...)",
     )
     call.add_argument("file", type=Path, help="a component (.wasm); its NAME.toml sidecar applies")
     call.add_argument("function", help="the function, in WIT or snake_case spelling")
@@ -104,20 +103,15 @@ def serve_with_ray(parser: argparse.ArgumentParser, settings: Settings, args: ar
 
 def settings_or_exit(parser: argparse.ArgumentParser) -> Settings:
     """The FASTWASM_* settings; an invalid one ends the program with status 2
-    and one line per problem, `invalid setting FASTWASM_X=value: reason`, as
-    fastwasm-server reports it."""
-    from pydantic import ValidationError
-
+    and `invalid setting FASTWASM_X="value": reason`, the line
+    fastwasm-server prints (the rule and its words are fastwasm-http's)."""
     from fastwasm.api.settings import Settings
+    from fastwasm.http import InvalidSetting
 
     try:
         return Settings()
-    except ValidationError as error:
-        lines = [
-            f"invalid setting FASTWASM_{'_'.join(map(str, e['loc'])).upper()}={json.dumps(e['input'])}: {e['msg']}"
-            for e in error.errors()
-        ]
-        parser.exit(2, "".join(f"fastwasm: {line}\n" for line in lines))
+    except InvalidSetting as error:
+        parser.exit(2, f"fastwasm: {error}\n")
 
 
 def openapi_document() -> str:
@@ -126,24 +120,13 @@ def openapi_document() -> str:
     return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
-def runtime_of(settings: Settings) -> fastwasm.Runtime:
-    import fastwasm
-
-    return fastwasm.Runtime(
-        timeout_s=settings.wasm_timeout_s,
-        max_memory_mb=settings.wasm_max_memory_mb,
-        cache_dir=settings.cache_dir,
-        max_module_bytes=settings.max_module_bytes,
-    )
-
-
 def inspect_file(parser: argparse.ArgumentParser, settings: Settings, path: Path) -> None:
     """One line per export: `name: signature` (WIT for a component, core
     types for a module), and why a component function cannot be called."""
     import fastwasm
 
     try:
-        loaded = runtime_of(settings).load(path)
+        loaded = settings.runtime().load(path)
     except fastwasm.WasmError as error:
         parser.exit(1, f"fastwasm: {error}\n")
     if isinstance(loaded, fastwasm.Component):
@@ -158,22 +141,23 @@ def inspect_file(parser: argparse.ArgumentParser, settings: Settings, path: Path
 
 
 def call_file(parser: argparse.ArgumentParser, settings: Settings, path: Path, function: str, arguments: str) -> None:
-    """As `POST /modules/NAME/FUNCTION`: prints `result` as JSON, or the
+    """As `POST /kernels/NAME/FUNCTION`: prints `result` as JSON, or the
     error (the guest's, a validation error or a failed call) and exits 1."""
     import fastwasm
 
-    modules = fastwasm.ModuleSet(
-        runtime_of(settings),
+    kernels = fastwasm.KernelSet(
+        settings.runtime(),
         path,
         timeout_s=settings.wasm_timeout_s,
         max_memory_mb=settings.wasm_max_memory_mb,
         max_body_bytes=settings.max_body_bytes,
         file=True,
+        setting_names="service",
     )
-    ((name, error),) = modules.modules
+    ((name, error),) = kernels.kernels
     if error is not None:
         parser.exit(1, f"fastwasm: {error}\n")
-    answer = modules.call(name, function, arguments.encode())
+    answer = kernels.call(name, function, arguments.encode())
     body = json.loads(answer.body)
     if answer.status != 200:
         parser.exit(1, f"fastwasm: {answer.status} {json.dumps(body, ensure_ascii=False)}\n")
@@ -184,7 +168,8 @@ def serve_with_uvicorn(args: argparse.Namespace) -> None:
     import uvicorn
 
     uvicorn.run(
-        "fastwasm.api.app:app",
+        "fastwasm.api.app:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,

@@ -20,6 +20,9 @@ import requests
 import fastwasm
 from servers import python_command, rust_command, serving
 
+# Slow: both servers, read by Python clients and by node.
+pytestmark = pytest.mark.slow
+
 #: Around the u64 edge, and past CPython's 4300-digit limit (within the default caps).
 NS = (93, 94, 20_000, 100_000)
 ROUTES = ("fibonacci", "fibonacci-wasm", "fibonacci-native", "compare")

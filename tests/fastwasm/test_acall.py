@@ -16,6 +16,7 @@ import pytest
 import uvloop
 
 import fastwasm
+from loop_lag import ticking
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
@@ -135,26 +136,15 @@ def test_the_loop_stays_responsive_while_eight_long_calls_run(fault: fastwasm.Co
     # Eight guest calls of about 200 ms each (a spin stopped at its deadline),
     # on four call threads. A ticker that wants to run every millisecond
     # measures how late it wakes. Were the calls on the loop, it would wait
-    # 200 ms or more; the bound only catches that (bench/acall_bench.py
+    # 200 ms or more; the bound only catches that (bench/suite/acall_bench.py
     # measures the lag itself).
     async def scenario() -> float:
-        lags: list[float] = []
-        stop = asyncio.Event()
-
-        async def ticker() -> None:
-            while not stop.is_set():
-                start = time.perf_counter()
-                await asyncio.sleep(0.001)
-                lags.append(time.perf_counter() - start - 0.001)
-
         async def long_call() -> None:
             with pytest.raises(fastwasm.WasmTimeout):
                 await fault.acall("spin", timeout_s=0.2, inline=False)
 
-        ticking = asyncio.create_task(ticker())
-        await asyncio.gather(*(long_call() for _ in range(8)))
-        stop.set()
-        await ticking
+        async with ticking() as lags:
+            await asyncio.gather(*(long_call() for _ in range(8)))
         assert len(lags) > 50  # it ran throughout
         return max(lags)
 
@@ -270,21 +260,10 @@ def test_an_inline_call_that_runs_long_is_preempted_and_finishes_on_a_thread(run
     fault = component(runtime, FAULT, "inline")
 
     async def scenario() -> None:
-        lags: list[float] = []
-        stop = asyncio.Event()
-
-        async def ticker() -> None:
-            while not stop.is_set():
-                start = time.perf_counter()
-                await asyncio.sleep(0.001)
-                lags.append(time.perf_counter() - start - 0.001)
-
-        ticking = asyncio.create_task(ticker())
-        await asyncio.sleep(0.01)
-        with pytest.raises(fastwasm.WasmTimeout):
-            await fault.acall("spin", timeout_s=0.3)
-        stop.set()
-        await ticking
+        async with ticking() as lags:
+            await asyncio.sleep(0.01)
+            with pytest.raises(fastwasm.WasmTimeout):
+                await fault.acall("spin", timeout_s=0.3)
         # Never stalled for the call's 300 ms: at most about one tick.
         assert max(lags) < 0.15
 

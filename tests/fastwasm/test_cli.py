@@ -126,9 +126,9 @@ def test_the_readme_curl_commands_work(server: str) -> None:
             assert data["digits"].isdigit()
 
 
-def test_the_readme_module_curl_commands_work(server: str) -> None:
-    # `curl localhost:8000/modules...`, run by the shell as written.
-    commands = re.findall(r"^(curl localhost:8000/modules.*)$", README.read_text(), flags=re.MULTILINE)
+def test_the_readme_kernel_curl_commands_work(server: str) -> None:
+    # `curl localhost:8000/kernels...`, run by the shell as written.
+    commands = re.findall(r"^(curl localhost:8000/kernels.*)$", README.read_text(), flags=re.MULTILINE)
     assert len(commands) == 2
     outputs = [
         subprocess.run(
@@ -140,7 +140,7 @@ def test_the_readme_module_curl_commands_work(server: str) -> None:
         ).stdout
         for command in commands
     ]
-    assert "fib" in [m["name"] for m in json.loads(outputs[0])["modules"]]
+    assert "fib" in [m["name"] for m in json.loads(outputs[0])["kernels"]]
     assert json.loads(outputs[1])["result"] == "354224848179261915075"
 
 
@@ -150,6 +150,9 @@ def test_metrics_sum_over_every_worker() -> None:
             # A new connection each time, so both workers take requests.
             assert get(f"{base}/fibonacci-wasm/39")[0] == 200
         ok = 'fastwasm_requests_total{route="/fibonacci-wasm/{n}",status="200"}'
+        # A request is counted once its answer is sent, so the last count
+        # may land just after the client has read it.
+        wait_for(lambda: metric(base, ok) == 30, "every request is counted")
         for _ in range(6):
             # Whichever worker answers the scrape, the count is every worker's.
             assert metric(base, ok) == 30
@@ -167,7 +170,7 @@ def test_inspect_prints_wit_signatures_or_core_types(capsys: pytest.CaptureFixtu
         "  blur: func(rgba: list<u8>, width: u32, height: u32, radius: u32) -> result<list<u8>, string>",
         "  grayscale: func(rgba: list<u8>) -> list<u8>",
     ]
-    main(["inspect", str(ROOT / "python" / "fastwasm" / "modules" / "fibonacci_wasm.wasm")])
+    main(["inspect", str(ROOT / "python" / "fastwasm" / "guest" / "fibonacci_wasm.wasm")])
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "fibonacci_wasm.wasm: a core module"
     assert "  calculate_fibonacci: (i32) -> i64" in out
@@ -195,7 +198,7 @@ def test_call_prints_the_result_as_json_or_the_error(capsys: pytest.CaptureFixtu
     assert json.loads(capsys.readouterr().out) == {"first_name": "Ada", "age_years": 36}
     for arguments, message in [
         ('{"n": 100}', '422 {"detail": [{"type": "missing", "loc": ["body", "algorithm"]'),
-        ('{"n": 94, "algorithm": "recursive"}', '400 {"module": "fib", "function": "fib", "error": '),
+        ('{"n": 94, "algorithm": "recursive"}', '400 {"kernel": "fib", "function": "fib", "error": '),
         ("{", '422 {"detail": [{"type": "json_invalid"'),
     ]:
         with pytest.raises(SystemExit) as failed:

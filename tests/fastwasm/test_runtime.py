@@ -9,15 +9,17 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import fastwasm
+import fastwasm.http
 from fastwasm import pure
 from spinning import spinning
 
-GUEST = Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+GUEST = Path(fastwasm.__file__).with_name("guest") / "fibonacci_wasm.wasm"
 
 
 def test_exports_are_listed_with_their_signatures(misbehaving: fastwasm.Module) -> None:
@@ -54,7 +56,7 @@ def test_an_endless_loop_is_wasm_timeout(misbehaving: fastwasm.Module) -> None:
         misbehaving.call("spin")
     assert info.value.timeout_s == pytest.approx(0.3)
     assert misbehaving.call("add", 2, 2) == 4
-    assert misbehaving.pool_stats()["timeouts"] == 1
+    assert misbehaving.pool_stats().timeouts == 1
 
 
 def test_a_cancelled_call_is_wasm_cancelled(misbehaving: fastwasm.Module) -> None:
@@ -66,8 +68,8 @@ def test_a_cancelled_call_is_wasm_cancelled(misbehaving: fastwasm.Module) -> Non
     timer.join()
     assert info.value.export == "spin"
     assert cancel.cancelled
-    assert misbehaving.pool_stats()["cancelled"] == 1
-    assert misbehaving.pool_stats()["timeouts"] == 0
+    assert misbehaving.pool_stats().cancelled == 1
+    assert misbehaving.pool_stats().timeouts == 0
     assert misbehaving.call("add", 2, 2, cancel=fastwasm.CancelToken()) == 4
 
 
@@ -121,11 +123,11 @@ def test_bad_modules_are_module_errors(runtime: fastwasm.Runtime, tmp_path: Path
 
 def test_an_oversized_module_names_the_limit(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_module_bytes"):
-        fastwasm.Runtime(max_module_mb=0, use_cache=False)
+        fastwasm.Runtime(max_module_bytes=0, use_cache=False)
     path = tmp_path / "big.wasm"
     path.write_bytes(b"\0" * (2 << 20))
     with pytest.raises(fastwasm.ModuleError, match="max_module_bytes"):
-        fastwasm.Runtime(max_module_mb=1, use_cache=False).load(path)
+        fastwasm.Runtime(max_module_bytes=1 << 20, use_cache=False).load(path)
 
 
 def test_call_arguments_are_checked(misbehaving: fastwasm.Module) -> None:
@@ -151,9 +153,9 @@ def test_settings_are_validated_by_name() -> None:
 def test_the_disk_cache_serves_a_second_runtime(tmp_path: Path) -> None:
     cold = fastwasm.Runtime(cache_dir=tmp_path / "cache").load(GUEST)
     warm = fastwasm.Runtime(cache_dir=tmp_path / "cache").load(GUEST)
-    assert cold.load_info["cache"] == "miss"
-    assert warm.load_info["cache"] == "hit"
-    assert warm.load_info["size_bytes"] == GUEST.stat().st_size
+    assert cold.load_info.cache == "miss"
+    assert warm.load_info.cache == "hit"
+    assert warm.load_info.size_bytes == GUEST.stat().st_size
 
 
 def test_long_calls_release_the_gil(misbehaving: fastwasm.Module) -> None:
@@ -168,12 +170,12 @@ def test_long_calls_release_the_gil(misbehaving: fastwasm.Module) -> None:
         except fastwasm.WasmTimeout as e:
             errors.append(e)
 
-    before = misbehaving.pool_stats()["busy"]
+    before = misbehaving.pool_stats().busy
     thread = threading.Thread(target=spin)
     thread.start()
     seen_busy = False
     while thread.is_alive():
-        seen_busy = seen_busy or misbehaving.pool_stats()["busy"] > before
+        seen_busy = seen_busy or misbehaving.pool_stats().busy > before
         time.sleep(0.001)
     thread.join()
     assert len(errors) == 1
@@ -183,20 +185,19 @@ def test_long_calls_release_the_gil(misbehaving: fastwasm.Module) -> None:
 def test_threads_share_a_module_and_get_right_answers() -> None:
     fib = fastwasm.Runtime(use_cache=False).fibonacci_module()
     expected = [pure.iterative(n) for n in range(94)]
-    failures: list[str] = []
 
-    def work(offset: int) -> None:
+    def work(offset: int) -> int:
+        checked = 0
         for i in range(2000):
             n = (i + offset) % 94
-            if fib.compute(n) != expected[n]:
-                failures.append(f"F({n})")
+            assert fib.compute(n) == expected[n], f"F({n})"
+            checked += 1
+        return checked
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    # `map` hands each worker's exception back here: a failure in a thread
+    # fails the test, and every thread must have checked all of its calls.
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(work, range(8), timeout=120)) == [2000] * 8
 
 
 def test_without_home_or_xdg_there_is_no_disk_cache_and_no_guessable_path() -> None:
@@ -208,7 +209,7 @@ def test_without_home_or_xdg_there_is_no_disk_cache_and_no_guessable_path() -> N
     script += "print(m.load_info.cache, s.dir, s.refusals, s.note, sep='|')"
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "disabled|None|0|none of FASTWASM_CACHE_DIR, XDG_CACHE_HOME and HOME is set"
+    assert done.stdout.strip() == "disabled|None|0|neither XDG_CACHE_HOME nor HOME is set"
     assert not [p for p in set(temp.iterdir()) - before if "fastwasm" in p.name]
 
 
@@ -230,14 +231,16 @@ def test_every_wasm_error_carries_its_kind_and_http_answer(misbehaving: fastwasm
     with pytest.raises(fastwasm.WasmTrap) as trap:
         misbehaving.call("trap")
     assert (trap.value.kind, trap.value.http_status, trap.value.retry_after_s) == ("trap", 502, None)
-    assert trap.value.detail == f"the WASM guest failed: {trap.value}"
+    assert trap.value.detail == f"the WASM guest failed: {trap.value.message}" == f"the WASM guest failed: {trap.value}"
     with pytest.raises(fastwasm.WasmMemoryLimit) as memory:
         misbehaving.call("grow", 1000)
     assert (memory.value.kind, memory.value.http_status) == ("memory_limit", 400)
     assert isinstance(memory.value, fastwasm.WasmLimitError)
     assert memory.value.limit == 2 << 20
     assert memory.value.requested > memory.value.limit
-    assert memory.value.detail.endswith("(set by FASTWASM_WASM_MAX_MEMORY_MB)")
+    assert memory.value.detail == str(memory.value) == f"{memory.value.message} (set by max_memory_mb)"
+    service = fastwasm.http.error_detail(memory.value.kind, memory.value.message, "service")
+    assert service == f"{memory.value.message} (set by FASTWASM_WASM_MAX_MEMORY_MB)"
     with pytest.raises(fastwasm.WasmTimeout) as timeout:
         misbehaving.call("spin")
     assert (timeout.value.kind, timeout.value.http_status) == ("timeout", 504)

@@ -14,8 +14,9 @@ use std::io::{Read as _, Write as _};
 use std::os::fd::{AsRawFd as _, FromRawFd as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use fastwasm_runtime::{self as runtime};
+use fastwasm_runtime::{self as runtime, CallOptions};
 use pyo3::exceptions::PyOSError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -94,7 +95,7 @@ impl Completions {
 }
 
 /// A pending call: its future, and where its completion goes.
-pub(crate) struct Pending {
+struct Pending {
     future: Py<PyAny>,
     queue: Arc<Queue>,
 }
@@ -102,7 +103,7 @@ pub(crate) struct Pending {
 impl Pending {
     /// Settles the future from a call thread (no GIL): `settle` runs on the
     /// event loop.
-    pub(crate) fn complete(self, settle: Settle) {
+    fn complete(self, settle: Settle) {
         let Self { future, queue } = self;
         queue.push(Done { future, settle });
     }
@@ -110,7 +111,7 @@ impl Pending {
 
 /// A new call future on the running event loop, with the token its
 /// cancellation sets.
-pub(crate) fn future<'py>(
+fn future<'py>(
     py: Python<'py>,
     token: &Bound<'py, CancelToken>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
@@ -120,10 +121,7 @@ pub(crate) fn future<'py>(
 }
 
 /// `future`, to be settled from a call thread through `event_loop`'s queue.
-pub(crate) fn pending(
-    event_loop: &Bound<'_, PyAny>,
-    future: Bound<'_, PyAny>,
-) -> PyResult<Pending> {
+fn pending(event_loop: &Bound<'_, PyAny>, future: Bound<'_, PyAny>) -> PyResult<Pending> {
     let queue = completions(event_loop)?;
     Ok(Pending {
         future: future.unbind(),
@@ -193,6 +191,39 @@ fn completions(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Queue>> {
     event_loop.call_method1(intern!(py, "add_reader"), (raw, drain))?;
     event_loop.setattr(intern!(py, ATTRIBUTE), completions)?;
     Ok(queue)
+}
+
+/// Runs `work` on `runtime`'s call threads (or, with no runtime, here) with
+/// a fresh cancel token and `timeout`, and returns the `CallFuture` that its
+/// result settles: `settle` turns the result into its Python value on the
+/// event loop. Cancelling the future cancels the token, which stops the
+/// guest at its next epoch tick.
+pub(crate) fn spawned<'py, T: Send + 'static>(
+    py: Python<'py>,
+    runtime: Option<&runtime::Runtime>,
+    timeout: Option<Duration>,
+    work: impl FnOnce(&CallOptions<'_>) -> T + Send + 'static,
+    settle: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    let token = Bound::new(py, CancelToken::new())?;
+    let (event_loop, future) = future(py, &token)?;
+    let pending = pending(&event_loop, future.clone())?;
+    let cancel = token.get().inner.clone();
+    let job = move || {
+        let options = CallOptions {
+            cancel: Some(&cancel),
+            timeout,
+        };
+        let result = work(&options);
+        pending.complete(Box::new(move |py| settle(py, result)));
+    };
+    match runtime {
+        Some(runtime) => runtime
+            .spawn(job)
+            .map_err(|error| PyErr::from(crate::Error::Runtime(error)))?,
+        None => job(),
+    }
+    Ok(future)
 }
 
 /// The Python value of a runtime error, for a future.

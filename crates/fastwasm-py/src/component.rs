@@ -8,8 +8,8 @@ use fastwasm_runtime::mapping::{Typed, outcome};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
-    self as runtime, Args, Bulk, CallOptions, CallOutput, Called, FastArg, FastValue, Returned,
-    kebab, snake, type_text,
+    self as runtime, Bulk, CallOptions, CallOutput, Called, FastArg, FastValue, LendArg, OwnedArgs,
+    Returned, kebab, snake, type_text,
 };
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
@@ -91,7 +91,7 @@ enum Held {
     Scalar(Val),
 }
 
-impl Held {
+impl LendArg for Held {
     fn arg(&self) -> FastArg<'_> {
         match self {
             Self::Bytes(shared) => FastArg::Bytes(shared.bytes()),
@@ -142,22 +142,7 @@ fn hold(obj: &Bound<'_, PyAny>, ty: &Type) -> PyResult<Option<Held>> {
 }
 
 /// A call's arguments, converted and owned, ready for any thread.
-enum Prepared {
-    Fast(Vec<Held>),
-    Vals(Vec<Val>),
-}
-
-impl Prepared {
-    fn with_args<R>(&self, body: impl FnOnce(Args<'_>) -> R) -> R {
-        match self {
-            Self::Fast(held) => {
-                let fast: Vec<FastArg<'_>> = held.iter().map(Held::arg).collect();
-                body(Args::Fast(&fast))
-            }
-            Self::Vals(vals) => body(Args::Vals(vals)),
-        }
-    }
-}
+type Prepared = OwnedArgs<Held>;
 
 fn bulk_to_py(py: Python<'_>, bulk: Bulk) -> Bound<'_, PyAny> {
     let value = match &bulk {
@@ -449,19 +434,18 @@ impl Component {
                 Ok(None) => {}
             }
         }
-        let token = Bound::new(py, CancelToken::new())?;
-        let (event_loop, future) = aio::future(py, &token)?;
-        let pending = aio::pending(&event_loop, future.clone())?;
         let component: Py<Self> = slf.clone().unbind();
-        let cancel = token.get().inner.clone();
-        let job = move || {
-            let options = CallOptions {
-                cancel: Some(&cancel),
-                timeout,
-            };
-            let inner = &component.get().inner;
-            let called = prepared.with_args(|args| inner.invoke(&index, args, &options));
-            pending.complete(Box::new(move |py| {
+        let work_on = component.clone_ref(py);
+        aio::spawned(
+            py,
+            Some(this.inner.runtime()),
+            timeout,
+            move |options| {
+                let inner = &work_on.get().inner;
+                let called = prepared.with_args(|args| inner.invoke(&index, args, options));
+                (prepared, called)
+            },
+            move |py, (prepared, called)| {
                 // Dropped here, with the GIL: the Python objects it read.
                 drop(prepared);
                 match called {
@@ -471,13 +455,8 @@ impl Component {
                         .map(Bound::unbind),
                     Err(error) => aio::failed(error),
                 }
-            }));
-        };
-        this.inner
-            .runtime()
-            .spawn(job)
-            .map_err(|error| PyErr::from(Error::Runtime(error)))?;
-        Ok(future)
+            },
+        )
     }
 
     /// Whether `acall` runs `function` inline now, on the caller's thread:

@@ -1,11 +1,15 @@
 //! The Python exceptions, declared with typed fields (pydantic-core's style),
 //! and [`raise`], the one place a runtime error becomes one of them.
 //!
-//! `WasmError` is the base of all; every instance carries the error's `kind`
-//! and the HTTP answer the runtime's table gives it (`http_status`, `detail`,
-//! `retry_after_s`), so the `FastAPI` service answers exactly as
-//! fastwasm-server does, from one source.
+//! `WasmError` is the base of all; every instance carries the error's `kind`,
+//! the runtime's `message` (facts only), and the HTTP answer of
+//! fastwasm-http's one table (`http_status`, `retry_after_s`, and `detail`:
+//! the message with the setting behind a limit named in a library user's
+//! words), so the `FastAPI` kit answers as fastwasm-server does, from one
+//! source. `str(error)` names the keyword behind a limit too.
 
+use fastwasm_http::SettingNames;
+use fastwasm_http::status;
 use fastwasm_runtime::Error as E;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
@@ -13,24 +17,31 @@ use pyo3::pyclass::PyClass;
 use pyo3::pyclass_init::PyClassInitializer;
 
 /// Base of every error fastwasm raises about WebAssembly.
-#[pyclass(extends = PyException, subclass, frozen, module = "fastwasm", get_all)]
+#[pyclass(extends = PyException, subclass, frozen, module = "fastwasm")]
 pub struct WasmError {
+    #[pyo3(get)]
     message: String,
+    #[pyo3(get)]
     kind: &'static str,
+    #[pyo3(get)]
     http_status: u16,
+    #[pyo3(get)]
     detail: String,
+    #[pyo3(get)]
     retry_after_s: Option<u32>,
+    /// `str(error)`: the message, naming the keyword behind a limit.
+    text: String,
 }
 
 #[pymethods]
 impl WasmError {
     fn __str__(&self) -> &str {
-        &self.message
+        &self.text
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let name = slf.get_type().name()?;
-        Ok(format!("{name}({:?})", slf.get().message))
+        Ok(format!("{name}({:?})", slf.get().text))
     }
 }
 
@@ -85,15 +96,16 @@ pub struct GuestError {
 }
 
 /// `GuestError` for `function`'s error `value`. Its HTTP answer is
-/// `fastwasm_runtime::GUEST_ERROR_STATUS` with the value as the body.
+/// `fastwasm_http::status::GUEST_ERROR_STATUS` with the value as the body.
 pub fn guest_error(py: Python<'_>, function: &str, value: Bound<'_, PyAny>) -> PyResult<PyErr> {
     let message = format!("`{function}` returned an error: {}", value.repr()?);
     let base = PyClassInitializer::from(WasmError {
         message: message.clone(),
         kind: "guest_error",
-        http_status: fastwasm_runtime::GUEST_ERROR_STATUS,
-        detail: message,
+        http_status: status::GUEST_ERROR_STATUS,
+        detail: message.clone(),
         retry_after_s: None,
+        text: message,
     });
     let value = value.unbind();
     let function = function.to_owned();
@@ -118,9 +130,10 @@ pub fn raise(py: Python<'_>, error: E) -> PyErr {
     let base = PyClassInitializer::from(WasmError {
         message: message.clone(),
         kind: kind.name(),
-        http_status: kind.http_status(),
-        detail: error.http_detail(),
-        retry_after_s: kind.retry_after_s(),
+        http_status: status::status(kind),
+        detail: status::detail(kind, &message, &SettingNames::LIBRARY),
+        retry_after_s: status::retry_after_s(kind),
+        text: status::with_setting(kind, &message, &SettingNames::LIBRARY),
     });
     match error {
         E::Trap { export, code, .. } => exception(py, base.add_subclass(WasmTrap { code, export })),

@@ -1,5 +1,5 @@
 //! `fastwasm._native`: the thin `PyO3` binding over [`fastwasm_runtime`] and
-//! [`fastwasm_fibonacci`]. All logic lives in those crates; this one converts
+//! [`fib_host`]. All logic lives in those crates; this one converts
 //! arguments, releases the GIL around long calls, hands awaited calls to the
 //! runtime's call threads, and maps errors to Python exceptions in exactly
 //! one place ([`raise`]).
@@ -10,12 +10,13 @@ mod component;
 mod convert;
 mod exceptions;
 mod fibonacci;
+mod kernels;
 mod module;
-mod modules;
 mod runtime;
+mod service;
 
-use fastwasm_fibonacci::{self as fib, Algorithm, MAX_U64_N};
 use fastwasm_runtime as rt;
+use fib_host::{self as fib, Algorithm, MAX_U64_N};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -31,6 +32,8 @@ pub(crate) enum Error {
     Fib(#[from] fib::FibError),
     #[error("{0}")]
     InvalidArgument(String),
+    #[error(transparent)]
+    Setting(#[from] fastwasm_http::SettingsError),
     #[error("{0}")]
     Python(#[from] PyErr),
 }
@@ -50,6 +53,7 @@ impl From<Error> for PyErr {
             Error::Runtime(e) => Python::attach(|py| raise(py, e)),
             Error::Fib(e) => PyValueError::new_err(e.to_string()),
             Error::InvalidArgument(message) => PyValueError::new_err(message),
+            Error::Setting(e) => service::InvalidSetting::new_err(e.to_string()),
             Error::Python(e) => e,
         }
     }
@@ -66,6 +70,7 @@ fn available_cores() -> usize {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
+    service::register(m)?;
     m.add("MAX_U64_N", MAX_U64_N)?;
     m.add("ABI_VERSION", fib::ABI_VERSION)?;
     m.add("WASMTIME_VERSION", rt::WASMTIME_VERSION)?;
@@ -89,9 +94,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<component::Component>()?;
     m.add_class::<component::ComponentExport>()?;
     m.add_class::<component::CallResult>()?;
-    m.add_class::<modules::ModuleSet>()?;
-    m.add_class::<modules::Answer>()?;
-    m.add_class::<modules::ModuleLimits>()?;
+    m.add_class::<kernels::KernelSet>()?;
+    m.add_class::<kernels::Answer>()?;
+    m.add_class::<kernels::KernelLimits>()?;
     m.add_function(wrap_pyfunction!(fibonacci::fibonacci_by_method, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci::digits_by_method, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci::native_fibonacci, m)?)?;

@@ -237,28 +237,18 @@ impl Module {
                 Ok(None) => {}
             }
         }
-        let token = Bound::new(py, CancelToken::new())?;
-        let (event_loop, future) = aio::future(py, &token)?;
-        let pending = aio::pending(&event_loop, future.clone())?;
         let module = inner.clone();
         let export = export.to_owned();
-        let cancel = token.get().inner.clone();
-        let job = move || {
-            let options = CallOptions {
-                cancel: Some(&cancel),
-                timeout,
-            };
-            let results = module.call_with(&export, &values, &options);
-            pending.complete(Box::new(move |py| match results {
+        aio::spawned(
+            py,
+            Some(inner.runtime()),
+            timeout,
+            move |options| module.call_with(&export, &values, options),
+            |py, results| match results {
                 Ok(results) => results_to_py(py, &results),
                 Err(error) => aio::failed(error),
-            }));
-        };
-        inner
-            .runtime()
-            .spawn(job)
-            .map_err(|error| PyErr::from(Error::Runtime(error)))?;
-        Ok(future)
+            },
+        )
     }
 
     /// Whether `acall` runs `export` inline now, on the caller's thread.

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fastwasm_fibonacci as fibonacci;
 use fastwasm_runtime as runtime;
+use fib_host as fibonacci;
 use pyo3::prelude::*;
 
 use crate::component::Component;
@@ -22,9 +22,23 @@ pub(crate) const DEFAULT_BLOCKING_WARNING: Duration = Duration::from_millis(10);
 #[pyclass(frozen, module = "fastwasm")]
 pub(crate) struct Runtime {
     pub(crate) inner: runtime::Runtime,
-    cache_dir: Option<PathBuf>,
     /// How long a blocking call may run in an event loop before it warns.
     pub(crate) blocking_warning: Duration,
+}
+
+impl Runtime {
+    /// A runtime of `config`, made with the GIL released.
+    pub(crate) fn with_config(
+        py: Python<'_>,
+        config: runtime::RuntimeConfig,
+        blocking_warning: Duration,
+    ) -> Result<Self> {
+        let inner = py.detach(|| runtime::Runtime::with_config(config))?;
+        Ok(Self {
+            inner,
+            blocking_warning,
+        })
+    }
 }
 
 #[pymethods]
@@ -32,8 +46,8 @@ impl Runtime {
     #[new]
     #[pyo3(signature = (
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
-        *, max_stack_kb = 512, max_module_mb = 16, pool_size = None, max_instances = 256, use_cache = true,
-        max_module_bytes = None, max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
+        *, max_stack_kb = 512, max_module_bytes = 16 << 20, pool_size = None, max_instances = 256, use_cache = true,
+        max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
         blocking_warning_ms = None,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
@@ -44,11 +58,10 @@ impl Runtime {
         isolation: &str,
         cache_dir: Option<PathBuf>,
         max_stack_kb: usize,
-        max_module_mb: usize,
+        max_module_bytes: usize,
         pool_size: Option<usize>,
         max_instances: u32,
         use_cache: bool,
-        max_module_bytes: Option<usize>,
         max_output_kb: usize,
         call_threads: Option<usize>,
         call_thread_nice: i32,
@@ -63,9 +76,7 @@ impl Runtime {
         })?;
         config.max_memory_bytes = max_memory_mb.saturating_mul(1 << 20);
         config.max_stack_bytes = max_stack_kb.saturating_mul(1 << 10);
-        // Exact bytes, when given, win over the MiB setting.
-        config.max_module_bytes =
-            max_module_bytes.unwrap_or_else(|| max_module_mb.saturating_mul(1 << 20));
+        config.max_module_bytes = max_module_bytes;
         config.isolation = isolation.parse()?;
         config.pool_size = pool_size;
         config.max_instances = max_instances;
@@ -73,18 +84,14 @@ impl Runtime {
         config.call_threads = call_threads;
         config.call_thread_nice = call_thread_nice;
         config.inline_threshold = Duration::from_micros(inline_threshold_us);
-        config.cache_dir = match (&cache_dir, use_cache) {
+        config.cache_dir = match (cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
-            (Some(dir), true) => runtime::CacheDir::Path(dir.clone()),
+            (Some(dir), true) => runtime::CacheDir::Path(dir),
             (None, true) => runtime::CacheDir::Default,
         };
-        let inner = py.detach(|| runtime::Runtime::with_config(config))?;
-        Ok(Self {
-            inner,
-            cache_dir,
-            blocking_warning: blocking_warning_ms
-                .map_or(DEFAULT_BLOCKING_WARNING, Duration::from_millis),
-        })
+        let blocking_warning =
+            blocking_warning_ms.map_or(DEFAULT_BLOCKING_WARNING, Duration::from_millis);
+        Self::with_config(py, config, blocking_warning)
     }
 
     /// Loads (compiling once, or from the disk cache) a file: a `Component`
@@ -137,7 +144,10 @@ impl Runtime {
 
     #[getter]
     fn cache_dir(&self) -> Option<PathBuf> {
-        self.cache_dir.clone()
+        match &self.inner.config().cache_dir {
+            runtime::CacheDir::Path(dir) => Some(dir.clone()),
+            runtime::CacheDir::Default | runtime::CacheDir::Disabled => None,
+        }
     }
 
     /// The disk cache: the directory in use, why not, and refusals so far.
@@ -187,17 +197,16 @@ pub(crate) struct CacheStatus {
     refusals: u64,
 }
 
-/// How a module was loaded. Also readable as a mapping (`info["cache"]`), as
-/// the dict it replaces was.
-#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+/// How a module was loaded.
+#[pyclass(frozen, module = "fastwasm", get_all)]
 pub(crate) struct LoadInfo {
     cache: &'static str,
     load_time_s: f64,
     size_bytes: usize,
 }
 
-/// A module's instance pool and its counters. Also readable as a mapping.
-#[pyclass(frozen, module = "fastwasm", get_all, mapping)]
+/// A module's instance pool and its counters.
+#[pyclass(frozen, module = "fastwasm", get_all)]
 pub(crate) struct PoolStats {
     size: usize,
     busy: usize,
@@ -207,20 +216,6 @@ pub(crate) struct PoolStats {
     cancelled: u64,
     preempted: u64,
 }
-
-/// `info["cache"]` reads `info.cache`: source compatibility with the dicts
-/// these classes replace.
-macro_rules! readable_as_mapping {
-    ($($class:ty),*) => {$(
-        #[pymethods]
-        impl $class {
-            fn __getitem__<'py>(this: &Bound<'py, Self>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-                this.getattr(key).map_err(|_| pyo3::exceptions::PyKeyError::new_err(key.to_owned()))
-            }
-        }
-    )*};
-}
-readable_as_mapping!(LoadInfo, PoolStats);
 
 pub(crate) fn load_info(info: runtime::LoadInfo) -> LoadInfo {
     LoadInfo {

@@ -2,7 +2,7 @@
 //! typed call where the shape has one, else the dynamic `Val` call), next to
 //! the same call through fastwasm's pooled `Component`. `make bench-micro`
 //! runs it once per round, between the Python contenders, and reports the
-//! fastwasm overhead over the bare typed call (`bench/micro.py`).
+//! fastwasm overhead over the bare typed call (`bench/suite/micro.py`).
 //!
 //! ```text
 //! cargo run --release -p fastwasm-runtime --example component_call_cost -- \

@@ -16,7 +16,7 @@
 //!
 //! Anything else is refused: the module is compiled in memory instead, and the
 //! refusal is counted and its reason kept for the servers to log and export.
-//! With no `FASTWASM_CACHE_DIR`, `XDG_CACHE_HOME` or `HOME`, there is no disk
+//! With neither `XDG_CACHE_HOME` nor `HOME` (and no directory given), there is no disk
 //! cache at all: a guessable fallback under `/tmp` is what let another local
 //! user plant code before.
 
@@ -108,8 +108,9 @@ impl DiskCache {
         let dir = match config {
             CacheDir::Disabled => return Err(off("disabled by the configuration")),
             CacheDir::Path(dir) => dir.clone(),
-            CacheDir::Default => default_dir()
-                .ok_or_else(|| off("none of FASTWASM_CACHE_DIR, XDG_CACHE_HOME and HOME is set"))?,
+            CacheDir::Default => {
+                default_dir().ok_or_else(|| off("neither XDG_CACHE_HOME nor HOME is set"))?
+            }
         };
         let uid = current_uid();
         let dir =
@@ -321,12 +322,8 @@ fn check_parents(dir: &Path, uid: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// `$FASTWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/fastwasm`, else
-/// `$HOME/.cache/fastwasm`; else none.
+/// `$XDG_CACHE_HOME/fastwasm`, else `$HOME/.cache/fastwasm`; else none.
 fn default_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FASTWASM_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
     if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME") {
         return Some(PathBuf::from(xdg).join("fastwasm"));
     }

@@ -46,9 +46,8 @@ impl FromStr for Isolation {
 /// Where compiled modules are cached on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CacheDir {
-    /// `$FASTWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/fastwasm`, else
-    /// `$HOME/.cache/fastwasm`; with none of them set, no disk cache (never a
-    /// guessable path under `/tmp`).
+    /// `$XDG_CACHE_HOME/fastwasm`, else `$HOME/.cache/fastwasm`; with
+    /// neither set, no disk cache (never a guessable path under `/tmp`).
     #[default]
     Default,
     /// This directory. It is created with mode 0700 if missing. It and its
@@ -98,7 +97,7 @@ pub struct RuntimeConfig {
     /// How much nicer than the process the call threads run (Linux nice
     /// steps, `call_thread_nice`): a thread that serves an event loop then
     /// wins the CPU from guest calls whenever it has work, and guest calls
-    /// get what it leaves (bench/acall_bench.py measures the trade). 0 keeps
+    /// get what it leaves (`bench/suite/acall_bench.py` measures the trade). 0 keeps
     /// the process's priority. Default 19, as nice as Linux allows.
     pub call_thread_nice: i32,
     /// A function whose recent calls each took less than this runs inline in

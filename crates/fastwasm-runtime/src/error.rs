@@ -1,5 +1,5 @@
-//! The runtime's one error type, its exhaustive classification, and the HTTP
-//! answer of each kind, written down once for both servers.
+//! The runtime's one error type and its exhaustive classification. What a
+//! kind means over HTTP is the serving layer's (fastwasm-http's `status`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,7 +71,7 @@ pub enum Error {
     },
     /// The call ran past its deadline and was interrupted. The instance is
     /// thrown away.
-    #[error("`{export}` did not finish within the deadline of {:.3} s (timeout_s)", timeout.as_secs_f64())]
+    #[error("`{export}` did not finish within the deadline of {:.3} s", timeout.as_secs_f64())]
     Timeout {
         /// The export that was called.
         export: String,
@@ -88,7 +88,7 @@ pub enum Error {
     /// The guest tried to grow its linear memory past the cap. The instance is
     /// thrown away.
     #[error(
-        "`{export}` tried to grow linear memory to {requested} bytes, over the cap of {limit} bytes (max_memory_mb)"
+        "`{export}` tried to grow linear memory to {requested} bytes, over the cap of {limit} bytes"
     )]
     MemoryLimit {
         /// The export that was called.
@@ -99,7 +99,7 @@ pub enum Error {
         limit: usize,
     },
     /// Every instance slot of the runtime is in use.
-    #[error("all {limit} instance slots are in use (max_instances)")]
+    #[error("all {limit} instance slots are in use")]
     InstanceLimit {
         /// The cap.
         limit: u32,
@@ -176,15 +176,6 @@ pub enum ErrorKind {
     Engine,
 }
 
-/// The HTTP status of a guest's own error: the `err` of a `result` at the
-/// top of a function's signature. The guest judged the input and said no:
-/// a client error, with the error value as the body (not a validation error,
-/// which is 422).
-pub const GUEST_ERROR_STATUS: u16 = 400;
-
-/// nginx's "client closed request": logged and counted, never seen by a client.
-pub const CLIENT_CLOSED_REQUEST: u16 = 499;
-
 impl ErrorKind {
     /// Every kind, in declaration order.
     pub const ALL: [Self; 13] = [
@@ -223,55 +214,6 @@ impl ErrorKind {
             Self::Engine => "engine",
         }
     }
-
-    /// The HTTP status both servers answer a request with when its WASM call
-    /// fails this way (docs/errors.md; `tests/parity` checks each).
-    ///
-    /// - 400: the memory cap. It is the same for the same input every time,
-    ///   so it must not invite retries, as a 5xx would.
-    /// - 503 (with [`ErrorKind::retry_after_s`]): no instance slot free now.
-    /// - 504: the deadline.
-    /// - 499: the caller cancelled (only logged: its client is gone).
-    /// - 501: the function passes a type the host cannot carry yet.
-    /// - 502: the guest failed, or does not fit the call.
-    #[must_use]
-    pub const fn http_status(self) -> u16 {
-        match self {
-            Self::MemoryLimit => 400,
-            Self::Unsupported => 501,
-            Self::InstanceLimit => 503,
-            Self::Timeout => 504,
-            Self::Cancelled => CLIENT_CLOSED_REQUEST,
-            Self::Trap
-            | Self::Abi
-            | Self::Engine
-            | Self::ModuleNotFound
-            | Self::InvalidModule
-            | Self::MissingExport
-            | Self::WrongSignature
-            | Self::InvalidConfig => 502,
-        }
-    }
-
-    /// Seconds for a `Retry-After` header: only transient kinds have one.
-    #[must_use]
-    pub const fn retry_after_s(self) -> Option<u32> {
-        match self {
-            Self::InstanceLimit => Some(1),
-            Self::ModuleNotFound
-            | Self::InvalidModule
-            | Self::MissingExport
-            | Self::WrongSignature
-            | Self::Trap
-            | Self::Timeout
-            | Self::Cancelled
-            | Self::MemoryLimit
-            | Self::InvalidConfig
-            | Self::Abi
-            | Self::Unsupported
-            | Self::Engine => None,
-        }
-    }
 }
 
 impl Error {
@@ -292,28 +234,6 @@ impl Error {
             Self::Abi { .. } => ErrorKind::Abi,
             Self::Unsupported { .. } => ErrorKind::Unsupported,
             Self::Engine { .. } => ErrorKind::Engine,
-        }
-    }
-
-    /// The `detail` of the HTTP error body both servers send for this error:
-    /// the message, and the service setting that sets a limit it names.
-    #[must_use]
-    pub fn http_detail(&self) -> String {
-        match self.kind() {
-            ErrorKind::Timeout => format!("{self} (set by FASTWASM_WASM_TIMEOUT_S)"),
-            ErrorKind::MemoryLimit => format!("{self} (set by FASTWASM_WASM_MAX_MEMORY_MB)"),
-            ErrorKind::InstanceLimit => {
-                format!("{self} (set by FASTWASM_WASM_MAX_INSTANCES); retry later")
-            }
-            ErrorKind::Cancelled | ErrorKind::Unsupported => self.to_string(),
-            ErrorKind::Trap
-            | ErrorKind::Abi
-            | ErrorKind::Engine
-            | ErrorKind::ModuleNotFound
-            | ErrorKind::InvalidModule
-            | ErrorKind::MissingExport
-            | ErrorKind::WrongSignature
-            | ErrorKind::InvalidConfig => format!("the WASM guest failed: {self}"),
         }
     }
 

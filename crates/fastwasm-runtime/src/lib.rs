@@ -18,8 +18,8 @@
 //!   [`Lease::cached`] keeps the facade's typed functions per instance.
 //! - [`mapping`] is the one value mapping of component calls: a Python object
 //!   or a JSON value to the WIT value of a type, with the same rules and errors.
-//! - One [`Error`] type; [`Error::kind`] classifies it exhaustively, and
-//!   [`ErrorKind::http_status`] is the one table of HTTP answers both servers use.
+//! - One [`Error`] type; [`Error::kind`] classifies it exhaustively (what a
+//!   kind means over HTTP is fastwasm-http's).
 //!
 //! The runtime knows no guest in particular, and no Python: the `PyO3`
 //! binding, the axum server and the facades all sit on top.
@@ -64,16 +64,16 @@ mod wasi;
 mod wit;
 
 /// The wasmtime version this runtime was built with (from `Cargo.lock`).
-pub const WASMTIME_VERSION: &str = env!("FASTWASM_WASMTIME_VERSION");
+pub const WASMTIME_VERSION: &str = env!("WASMTIME_VERSION_IN_LOCK");
 
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
-pub use component::{Args, Called, Callee, Component, Function, Returned};
+pub use component::{Args, Called, Callee, Component, Function, LendArg, OwnedArgs, Returned};
 pub use config::{
     CacheDir, INLINE_STREAK, Isolation, LoadOptions, Placement, RuntimeConfig, available_cores,
 };
 pub use engine::{CacheStatus, Runtime};
-pub use error::{BoxError, CLIENT_CLOSED_REQUEST, Error, ErrorKind, GUEST_ERROR_STATUS};
+pub use error::{BoxError, Error, ErrorKind};
 pub use fast::{Bulk, FastArg, FastValue};
 pub use load::Loaded;
 pub use module::Module;

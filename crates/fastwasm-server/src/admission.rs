@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use fastwasm_http::SettingNames;
+use fastwasm_http::admission::overloaded;
+
 use crate::error::ApiError;
 
 /// Admission control: heavy computations take one of a bounded number of
@@ -42,13 +45,16 @@ impl Admission {
             return Ok(permit);
         }
         self.rejected.fetch_add(1, Ordering::Relaxed);
-        let seconds = self.queue_timeout.as_secs_f64();
+        let names = SettingNames::SERVICE;
+        let (detail, retry_after_s) = overloaded(
+            self.slots,
+            self.queue_timeout,
+            names.max_concurrent,
+            names.queue_timeout,
+        );
         Err(ApiError::Overloaded {
-            slots: self.slots,
-            queue_timeout_s: format!("{seconds}"),
-            // At least 1 s, rounded up, as the Python service.
-            retry_after_s: self.queue_timeout.as_secs()
-                + u64::from(self.queue_timeout.subsec_nanos() > 0),
+            detail,
+            retry_after_s,
         })
     }
 

@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use fastwasm_fibonacci::{Algorithm, FibValue, FibonacciModule, native};
 use fastwasm_runtime::CancelToken;
+use fib_host::{Algorithm, FibValue, FibonacciModule, native};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::{Computation, Method};
+use fastwasm_http::fibonacci::{Computation, Method};
 
 /// F(n) by `method`, timing the computation alone. `cancel` stops a WASM
 /// call; a native call cannot be interrupted (the n limits bound it).
@@ -30,6 +30,11 @@ pub fn compute_sync(
         (Method::Wasm, Some(cancel)) => guest.compute_cancellable(algorithm, n, cancel)?,
         (Method::Wasm, None) => guest.compute(algorithm, n)?,
         (Method::Native, _) => native(algorithm, n)?,
+        (Method::Python, _) => {
+            return Err(ApiError::NoPythonMethod {
+                route: crate::PYTHON_ROUTE,
+            });
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     let digits = match value {

@@ -12,33 +12,23 @@ pub enum ApiError {
     /// 422: the path or query did not validate (pydantic's error items).
     #[error("request validation failed")]
     Validation(Vec<Value>),
-    /// 400: n is negative.
-    #[error("Fibonacci is not defined for negative numbers")]
-    Negative,
-    /// 400: n is above its algorithm's limit.
-    #[error("n = {n} is above the limit of {limit} for {algorithm} (set by {setting})")]
-    AboveLimit {
-        /// n as given, normalised.
-        n: String,
-        /// The limit.
-        limit: u32,
-        /// The algorithm's name.
-        algorithm: &'static str,
-        /// The variable that sets the limit.
-        setting: &'static str,
-    },
-    /// 503 with `Retry-After`: no slot for heavy work within the queue timeout.
-    #[error(
-        "all {slots} slots for heavy work are busy (FASTWASM_MAX_CONCURRENT_HEAVY) and none freed up within {queue_timeout_s} s (FASTWASM_QUEUE_TIMEOUT_S); retry later"
-    )]
+    /// 400: n is negative or above its algorithm's limit
+    /// (`fastwasm_http::fibonacci::check` words it).
+    #[error("{0}")]
+    Refused(String),
+    /// 503 with `Retry-After`: no slot for heavy work within the queue
+    /// timeout (`fastwasm_http::admission::overloaded` words it).
+    #[error("{detail}")]
     Overloaded {
-        /// The number of slots.
-        slots: usize,
-        /// The queue timeout, formatted as Python's `:g` would.
-        queue_timeout_s: String,
+        /// What happened, naming the settings.
+        detail: String,
         /// Seconds for `Retry-After`.
         retry_after_s: u64,
     },
+    /// 500: the kernels produced something other than decimal digits (a bug,
+    /// never sent as a wrong body).
+    #[error("F(n) came back as something other than decimal digits")]
+    NotDigits,
     /// 404: a route only the Python service has.
     #[error(
         "this server has no Python method: {route} is served only by the FastAPI service (fastwasm serve); use /fibonacci-wasm/{{n}} or /fibonacci-native/{{n}}"
@@ -62,29 +52,26 @@ pub enum ApiError {
         /// What it asked for.
         what: String,
     },
-    /// The WASM call failed: the status and detail are the runtime's table
-    /// ([`fastwasm_runtime::ErrorKind::http_status`],
-    /// [`fastwasm_runtime::Error::http_detail`]), which the Python service
-    /// uses too.
+    /// The WASM call failed: the status and detail are the one table of
+    /// `fastwasm_http::status`, which the Python service uses too.
     #[error(transparent)]
     Runtime(#[from] fastwasm_runtime::Error),
     /// 400: the arguments have no answer (a bug if it ever shows: the limits
     /// are checked before).
     #[error(transparent)]
-    Fib(#[from] fastwasm_fibonacci::FibError),
+    Fib(#[from] fib_host::FibError),
 }
 
-impl From<fastwasm_fibonacci::Error> for ApiError {
-    fn from(error: fastwasm_fibonacci::Error) -> Self {
+impl From<fib_host::Error> for ApiError {
+    fn from(error: fib_host::Error) -> Self {
         match error {
-            fastwasm_fibonacci::Error::Runtime(e) => Self::Runtime(e),
-            fastwasm_fibonacci::Error::Fib(e) => Self::Fib(e),
+            fib_host::Error::Runtime(e) => Self::Runtime(e),
+            fib_host::Error::Fib(e) => Self::Fib(e),
         }
     }
 }
 
-/// nginx's "client closed request".
-pub const CLIENT_CLOSED_REQUEST: u16 = fastwasm_runtime::CLIENT_CLOSED_REQUEST;
+use fastwasm_http::status::{self, CLIENT_CLOSED_REQUEST, SettingNames};
 
 /// The `detail` of every unplanned failure (a 500): nothing internal leaks.
 pub const INTERNAL_ERROR_DETAIL: &str = "internal error";
@@ -111,12 +98,13 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         let code = match self {
             Self::Validation(_) => 422,
-            Self::Negative | Self::AboveLimit { .. } | Self::Fib(_) => 400,
+            Self::Refused(_) | Self::Fib(_) => 400,
+            Self::NotDigits => 500,
             Self::Overloaded { .. } => 503,
             Self::NoPythonMethod { .. } | Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::ClientDisconnected { .. } => CLIENT_CLOSED_REQUEST,
-            Self::Runtime(e) => e.kind().http_status(),
+            Self::Runtime(e) => status::status(e.kind()),
         };
         StatusCode::from_u16(code).expect("every status here is a valid HTTP status")
     }
@@ -126,7 +114,7 @@ impl ApiError {
     pub fn detail(&self) -> Value {
         match self {
             Self::Validation(items) => Value::Array(items.clone()),
-            Self::Runtime(e) => json!(e.http_detail()),
+            Self::Runtime(e) => json!(status::error_detail(e, &SettingNames::SERVICE)),
             other => json!(other.to_string()),
         }
     }
@@ -136,7 +124,7 @@ impl ApiError {
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
             Self::Overloaded { retry_after_s, .. } => Some(*retry_after_s),
-            Self::Runtime(e) => e.kind().retry_after_s().map(u64::from),
+            Self::Runtime(e) => status::retry_after_s(e.kind()).map(u64::from),
             _ => None,
         }
     }

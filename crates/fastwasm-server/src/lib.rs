@@ -25,16 +25,13 @@
 pub mod admission;
 pub mod compute;
 pub mod error;
+pub mod kernels;
 pub mod metrics;
-pub mod modules;
 pub mod params;
-pub mod render;
-pub mod settings;
 pub mod slash;
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -45,20 +42,20 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fastwasm_fibonacci::{Algorithm, FibonacciModule};
-use fastwasm_modules::ModuleSet;
+use fastwasm_http::KernelSet;
+use fastwasm_http::fibonacci::{self, Method};
 use fastwasm_runtime::Runtime;
+use fib_host::{Algorithm, FibonacciModule};
 use futures_util::FutureExt as _;
 use serde_json::{Value, json};
 
 pub use crate::admission::Admission;
 pub use crate::error::ApiError;
 pub use crate::metrics::Metrics;
-pub use crate::settings::{Settings, SettingsError};
+pub use fastwasm_http::{Settings, SettingsError};
 
 use crate::compute::compute;
 use crate::params::{int_error_item, parse_algorithm, parse_int};
-use crate::render::{Method, compare_body, fibonacci_body};
 use percent_encoding::percent_decode_str;
 
 /// The `FastAPI` service's `OpenAPI` document, which this server shares
@@ -66,10 +63,16 @@ use percent_encoding::percent_decode_str;
 const SHARED_OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 /// The route only the Python service has.
-const PYTHON_ROUTE: &str = "/fibonacci/{n}";
+pub(crate) const PYTHON_ROUTE: &str = "/fibonacci/{n}";
 
-/// Every route, for the trailing-slash redirects (the router lists them too).
-const ROUTES: [&str; 10] = [
+/// The bundled guest, embedded (see `build.rs`): served unless
+/// `FASTWASM_WASM_MODULE` names another.
+const EMBEDDED_GUEST: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/guest-fibonacci_wasm.wasm"));
+
+/// Every route, for the trailing-slash redirects (the router lists them
+/// too). The kernel routes also answer at `/modules`, their old path.
+const ROUTES: [&str; 13] = [
     "/fibonacci-wasm/{n}",
     "/fibonacci-native/{n}",
     "/compare/{n}",
@@ -77,9 +80,12 @@ const ROUTES: [&str; 10] = [
     "/health",
     "/metrics",
     "/openapi.json",
+    "/kernels",
+    "/kernels/{kernel}",
+    "/kernels/{kernel}/{*function}",
     "/modules",
-    "/modules/{module}",
-    "/modules/{module}/{*function}",
+    "/modules/{kernel}",
+    "/modules/{kernel}/{*function}",
 ];
 
 /// Everything the handlers share, built once at start-up.
@@ -92,9 +98,9 @@ pub struct AppState {
     pub admission: Admission,
     /// Prometheus metrics.
     pub metrics: Metrics,
-    /// The components of `FASTWASM_MODULES_DIR`.
-    pub modules: Arc<ModuleSet>,
-    module_path: PathBuf,
+    /// The kernels: `FASTWASM_KERNELS_DIR`, or the embedded examples.
+    pub kernels: Arc<KernelSet>,
+    module_path: String,
     exports: Value,
     versions: Value,
     openapi: String,
@@ -109,10 +115,16 @@ impl AppState {
     /// # Errors
     /// The facade's errors: a bad setting, a missing or invalid module, a
     /// module that is not a fastwasm guest.
-    pub fn new(settings: Settings) -> Result<Arc<Self>, fastwasm_fibonacci::Error> {
+    pub fn new(settings: Settings) -> Result<Arc<Self>, fib_host::Error> {
         let runtime = Runtime::with_config(settings.runtime_config())?;
-        let module_path = settings.wasm_module.clone();
-        let guest = FibonacciModule::new(runtime.load_module(&module_path)?)?;
+        let (module_path, module) = match &settings.wasm_module {
+            Some(path) => (path.display().to_string(), runtime.load_module(path)?),
+            None => (
+                "(the bundled guest, embedded)".to_owned(),
+                runtime.load_module_bytes(EMBEDDED_GUEST)?,
+            ),
+        };
+        let guest = FibonacciModule::new(module)?;
         let cache = runtime.cache_status();
         if cache.refusals > 0 {
             tracing::warn!(
@@ -134,7 +146,7 @@ impl AppState {
             })
             .collect();
         let admission = Admission::new(settings.max_concurrent_heavy, settings.queue_timeout);
-        let modules = modules::load(&runtime, &settings);
+        let kernels = kernels::load(&runtime, &settings);
         Ok(Arc::new(Self {
             guest,
             admission,
@@ -146,8 +158,8 @@ impl AppState {
                 "wasmtime": fastwasm_runtime::WASMTIME_VERSION,
                 "server": "fastwasm-server (axum)",
             }),
-            openapi: served_openapi(&modules),
-            modules: Arc::new(modules),
+            openapi: served_openapi(&kernels),
+            kernels: Arc::new(kernels),
             settings,
             local_addr: OnceLock::new(),
         }))
@@ -162,12 +174,12 @@ impl AppState {
 
 /// The shared document without the Python-only route, with one operation
 /// per served function (the Python service adds the same ones).
-fn served_openapi(modules: &ModuleSet) -> String {
+fn served_openapi(kernels: &KernelSet) -> String {
     let mut document: Value =
         serde_json::from_str(SHARED_OPENAPI).expect("docs/openapi.json is checked by a test");
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         paths.remove(PYTHON_ROUTE);
-        paths.extend(modules.openapi_paths());
+        paths.extend(kernels.openapi_paths());
     }
     document.to_string()
 }
@@ -182,11 +194,17 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(ROUTES[4], get(health))
         .route(ROUTES[5], get(metrics))
         .route(ROUTES[6], get(openapi))
-        .route(ROUTES[7], get(modules::list))
-        .route(ROUTES[8], get(modules::show))
+        .route(ROUTES[7], get(kernels::list))
+        .route(ROUTES[8], get(kernels::show))
         .route(
             ROUTES[9],
-            post(modules::call).fallback(|| async { ApiError::MethodNotAllowed { allow: "POST" } }),
+            post(kernels::call).fallback(|| async { ApiError::MethodNotAllowed { allow: "POST" } }),
+        )
+        .route(ROUTES[10], get(kernels::list))
+        .route(ROUTES[11], get(kernels::show))
+        .route(
+            ROUTES[12],
+            post(kernels::call).fallback(|| async { ApiError::MethodNotAllowed { allow: "POST" } }),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed { allow: "GET" } })
@@ -260,19 +278,9 @@ fn request_of(
             return Err(ApiError::Validation(items));
         }
     };
-    if n.negative {
-        return Err(ApiError::Negative);
-    }
-    let (limit, setting) = state.settings.max_n(algorithm);
-    match n.to_u32() {
-        Some(value) if value <= limit => Ok((value, algorithm)),
-        _ => Err(ApiError::AboveLimit {
-            n: n.to_string(),
-            limit,
-            algorithm: algorithm.name(),
-            setting,
-        }),
-    }
+    fibonacci::check(&n.to_string(), algorithm, &state.settings)
+        .map(|n| (n, algorithm))
+        .map_err(ApiError::Refused)
 }
 
 async fn one_method(
@@ -283,7 +291,8 @@ async fn one_method(
 ) -> Result<Response, ApiError> {
     let (n, algorithm) = request_of(state, n, query)?;
     let result = compute(state, method, n, algorithm).await?;
-    Ok(json_response(fibonacci_body(&result)))
+    let body = fibonacci::body(&result).ok_or(ApiError::NotDigits)?;
+    Ok(json_response(body))
 }
 
 async fn fibonacci_wasm(
@@ -310,7 +319,8 @@ async fn compare(
     let (n, algorithm) = request_of(&state, &n, query.as_deref())?;
     let wasm = compute(&state, Method::Wasm, n, algorithm).await?;
     let native = compute(&state, Method::Native, n, algorithm).await?;
-    Ok(json_response(compare_body(n, algorithm, &wasm, &native)))
+    let body = fibonacci::compare_body(n, algorithm, &[wasm, native]).ok_or(ApiError::NotDigits)?;
+    Ok(json_response(body))
 }
 
 async fn no_python_method() -> ApiError {
@@ -327,7 +337,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         "status": "ok",
         "versions": state.versions,
         "module": {
-            "path": state.module_path.display().to_string(),
+            "path": state.module_path,
             "size_bytes": info.size_bytes,
             "cache": info.cache.name(),
             "load_time_s": info.load_time.as_secs_f64(),
@@ -410,6 +420,13 @@ impl Drop for AccessRecord {
     }
 }
 
+/// The `route` label of a matched route: its template as `OpenAPI` writes
+/// it (`{function}`, not axum's `{*function}`), as the Python service labels
+/// it too.
+fn route_label(template: &str) -> String {
+    template.replace("{*", "{")
+}
+
 /// The outermost middleware of [`app`]: the request id (the caller's sane
 /// `X-Request-ID`, or a fresh one, echoed back), one access-log line and one
 /// count per request, and the catch-all that turns a panic into a JSON 500.
@@ -428,7 +445,7 @@ pub async fn access_log(
         route: request
             .extensions()
             .get::<MatchedPath>()
-            .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned()),
+            .map_or_else(|| "unmatched".to_owned(), |p| route_label(p.as_str())),
         client: request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
@@ -436,7 +453,7 @@ pub async fn access_log(
             .unwrap_or_default(),
         request_id,
         started: Instant::now(),
-        status: error::CLIENT_CLOSED_REQUEST,
+        status: fastwasm_http::status::CLIENT_CLOSED_REQUEST,
     };
     // The catch-all: a panic anywhere below becomes a JSON 500 that carries
     // the request id, logged with its message, and the server keeps serving.

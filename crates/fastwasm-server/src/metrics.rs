@@ -1,4 +1,5 @@
-//! Prometheus metrics with the Python service's names.
+//! Prometheus metrics: the names, help texts and labels of
+//! `fastwasm_http::metrics`, the table the Python service registers too.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -7,13 +8,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use fastwasm_http::metrics::{self as spec, COMPUTE_BUCKETS, Metric};
 use fastwasm_runtime::PoolStats;
 
 use crate::admission::Admission;
-
-/// Compute times span 0.1 µs (a u64 in WASM) to seconds; the same buckets as
-/// the Python service.
-const COMPUTE_BUCKETS: [f64; 10] = [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 60.0];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -21,24 +19,29 @@ struct RequestLabels {
     status: String,
 }
 
+// Labels in the order of the table (by name, as prometheus_client writes them).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ComputeLabels {
-    method: &'static str,
     algorithm: &'static str,
+    method: &'static str,
 }
 
-// Labels in the order prometheus_client (Python) writes them: by name.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ModuleCallLabels {
+struct KernelCallLabels {
     function: String,
-    module: String,
+    kernel: String,
     outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ModuleLabels {
+struct KernelLabels {
     function: String,
-    module: String,
+    kernel: String,
+}
+
+/// prometheus-client adds the period and `_total` itself.
+fn help(metric: &Metric) -> &'static str {
+    metric.help.strip_suffix('.').unwrap_or(metric.help)
 }
 
 fn compute_histogram() -> Histogram {
@@ -52,8 +55,8 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     compute_seconds: Family<ComputeLabels, Histogram>,
-    module_calls: Family<ModuleCallLabels, Counter>,
-    module_compute_seconds: Family<ModuleLabels, Histogram>,
+    kernel_calls: Family<KernelCallLabels, Counter>,
+    kernel_compute_seconds: Family<KernelLabels, Histogram>,
     pool_instances: Gauge,
     pool_busy: Gauge,
     heavy_slots: Gauge,
@@ -84,77 +87,52 @@ impl Metrics {
         let compute_seconds = Family::<ComputeLabels, Histogram>::new_with_constructor(
             compute_histogram as fn() -> _,
         );
+        registry.register(spec::REQUESTS.name, help(&spec::REQUESTS), requests.clone());
         registry.register(
-            "fastwasm_requests",
-            "HTTP requests by route template and status",
-            requests.clone(),
-        );
-        registry.register(
-            "fastwasm_compute_seconds",
-            "Time in the computation alone, by method and algorithm",
+            spec::COMPUTE_SECONDS.name,
+            help(&spec::COMPUTE_SECONDS),
             compute_seconds.clone(),
         );
-        let module_calls = Family::<ModuleCallLabels, Counter>::default();
+        let kernel_calls = Family::<KernelCallLabels, Counter>::default();
         registry.register(
-            "fastwasm_module_calls",
-            "Calls of served module functions, by outcome (ok, guest_error, validation, timeout, trap, ...)",
-            module_calls.clone(),
+            spec::KERNEL_CALLS.name,
+            help(&spec::KERNEL_CALLS),
+            kernel_calls.clone(),
         );
-        let module_compute_seconds =
-            Family::<ModuleLabels, Histogram>::new_with_constructor(compute_histogram as fn() -> _);
+        let kernel_compute_seconds =
+            Family::<KernelLabels, Histogram>::new_with_constructor(compute_histogram as fn() -> _);
         registry.register(
-            "fastwasm_module_compute_seconds",
-            "Time in a module function's call alone",
-            module_compute_seconds.clone(),
+            spec::KERNEL_COMPUTE_SECONDS.name,
+            help(&spec::KERNEL_COMPUTE_SECONDS),
+            kernel_compute_seconds.clone(),
         );
-        let mut gauge = |name: &str, help: &str| {
+        let mut gauge = |metric: Metric| {
             let gauge = Gauge::default();
-            registry.register(name, help, gauge.clone());
+            registry.register(metric.name, help(&metric), gauge.clone());
             gauge
         };
-        let pool_instances = gauge(
-            "fastwasm_wasm_pool_instances",
-            "WASM instances alive in the pool",
-        );
-        let pool_busy = gauge("fastwasm_wasm_pool_busy", "WASM instances in a call now");
-        let heavy_slots = gauge(
-            "fastwasm_heavy_slots",
-            "Slots for heavy work (admission control)",
-        );
-        let heavy_busy = gauge("fastwasm_heavy_busy", "Heavy computations running now");
-        let mut counter = |name: &str, help: &str| {
+        let pool_instances = gauge(spec::POOL_INSTANCES);
+        let pool_busy = gauge(spec::POOL_BUSY);
+        let heavy_slots = gauge(spec::HEAVY_SLOTS);
+        let heavy_busy = gauge(spec::HEAVY_BUSY);
+        let mut counter = |metric: Metric| {
             let counter = Counter::default();
-            registry.register(name, help, counter.clone());
+            registry.register(metric.name, help(&metric), counter.clone());
             counter
         };
-        let timeouts = counter(
-            "fastwasm_wasm_timeouts",
-            "WASM calls stopped at their deadline",
-        );
-        let traps = counter("fastwasm_wasm_traps", "WASM calls that trapped");
-        let memory_limits = counter(
-            "fastwasm_wasm_memory_limits",
-            "WASM calls stopped at the memory cap",
-        );
-        let cancelled = counter(
-            "fastwasm_wasm_cancelled",
-            "WASM calls stopped because their client disconnected",
-        );
-        let rejected = counter("fastwasm_heavy_rejected", "Heavy requests refused with 503");
-        let cache_refusals = counter(
-            "fastwasm_cache_refusals",
-            "Compiled-module cache directories or files refused by the ownership checks",
-        );
-        let internal_errors = counter(
-            "fastwasm_internal_errors",
-            "Requests that failed in an unplanned way (500); each is logged",
-        );
+        let timeouts = counter(spec::WASM_TIMEOUTS);
+        let traps = counter(spec::WASM_TRAPS);
+        let memory_limits = counter(spec::WASM_MEMORY_LIMITS);
+        let cancelled = counter(spec::WASM_CANCELLED);
+        let rejected = counter(spec::HEAVY_REJECTED);
+        let cache_refusals = counter(spec::CACHE_REFUSALS);
+        let internal_errors = counter(spec::INTERNAL_ERRORS);
         Self {
             registry,
             requests,
             compute_seconds,
-            module_calls,
-            module_compute_seconds,
+            kernel_calls,
+            kernel_compute_seconds,
             pool_instances,
             pool_busy,
             heavy_slots,
@@ -188,29 +166,29 @@ impl Metrics {
     /// Records the time of one computation.
     pub fn compute(&self, method: &'static str, algorithm: &'static str, seconds: f64) {
         self.compute_seconds
-            .get_or_create(&ComputeLabels { method, algorithm })
+            .get_or_create(&ComputeLabels { algorithm, method })
             .observe(seconds);
     }
 
-    /// Counts a call of a module function and records its time.
-    pub fn module_call(
+    /// Counts a call of a kernel function and records its time.
+    pub fn kernel_call(
         &self,
-        module: &str,
+        kernel: &str,
         function: &str,
         outcome: &'static str,
         seconds: Option<f64>,
     ) {
-        self.module_calls
-            .get_or_create(&ModuleCallLabels {
-                module: module.to_owned(),
+        self.kernel_calls
+            .get_or_create(&KernelCallLabels {
+                kernel: kernel.to_owned(),
                 function: function.to_owned(),
                 outcome,
             })
             .inc();
         if let Some(seconds) = seconds {
-            self.module_compute_seconds
-                .get_or_create(&ModuleLabels {
-                    module: module.to_owned(),
+            self.kernel_compute_seconds
+                .get_or_create(&KernelLabels {
+                    kernel: kernel.to_owned(),
                     function: function.to_owned(),
                 })
                 .observe(seconds);

@@ -2,7 +2,7 @@
 //! (pydantic's lax `int` from a string, and the `Algorithm` enum), with the
 //! same 422 bodies.
 
-use fastwasm_fibonacci::Algorithm;
+use fib_host::Algorithm;
 use serde_json::{Value, json};
 
 /// The most significant digits an integer string may have (`CPython`'s

@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args_os().nth(1).map_or_else(
         || {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../python/fastwasm/modules/fibonacci_wasm.wasm")
+                .join("../../python/fastwasm/guest/fibonacci_wasm.wasm")
         },
         PathBuf::from,
     );

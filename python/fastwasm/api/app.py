@@ -1,5 +1,7 @@
-"""The app factory. The runtime and the guest are created in `lifespan`, not
-at import, so importing this module is cheap."""
+"""The app factory, `create_app`: uvicorn serves it with `factory=True`
+(`fastwasm serve`), so importing this module builds nothing. The runtime and
+the guest are made in the lifespan, and what handlers use lives in its
+state (`deps`), so two apps live side by side in one process."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
@@ -19,9 +22,11 @@ from fastapi.staticfiles import StaticFiles
 
 import fastwasm
 from fastwasm.api import errors
-from fastwasm.api.deps import FibonacciService
+from fastwasm.api.deps import FibonacciService, ServiceInfo
+from fastwasm.api.logs import configure_logging
+from fastwasm.api.metrics import Metrics
+from fastwasm.api.middleware import ObservabilityMiddleware
 from fastwasm.api.models import ExportInfo
-from fastwasm.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.api.routers import compare, fibonacci, health, page
 from fastwasm.api.routers import metrics as metrics_router
@@ -48,39 +53,44 @@ STARTUP_LOG = logging.getLogger("fastwasm.startup")
 
 
 def bundled_module() -> Path:
-    return Path(fastwasm.__file__).with_name("modules") / "fibonacci_wasm.wasm"
+    return Path(fastwasm.__file__).with_name("guest") / "fibonacci_wasm.wasm"
 
 
 def bundled_components() -> Path:
     return Path(fastwasm.__file__).with_name("components")
 
 
-def runtime_of(settings: Settings) -> fastwasm.Runtime:
-    """The one runtime of the service: the guest and the modules share it."""
-    return fastwasm.Runtime(
-        timeout_s=settings.wasm_timeout_s,
-        max_memory_mb=settings.wasm_max_memory_mb,
-        max_instances=settings.wasm_max_instances,
-        isolation=settings.wasm_isolation,
-        cache_dir=settings.cache_dir,
-        max_module_bytes=settings.max_module_bytes,
-        # A call thread for every heavy-work slot: a call that holds a slot never waits for a thread.
-        call_threads=settings.max_concurrent_heavy,
-    )
+#: What an `APIRoute` derives from its `add_api_route` arguments. Anything
+#: else on a route would not be carried by `include_flat`, which refuses it:
+#: a FastAPI release that adds route state fails here, loudly.
+DERIVED_ROUTE_ATTRIBUTES = frozenset(
+    {
+        "app", "body_field", "dependant", "dependency_overrides_provider", "is_json_stream", "is_sse_stream",
+        "param_convertors", "path_format", "path_regex", "response_field", "response_fields",
+        "stream_item_field", "stream_item_type", "unique_id", "_embed_body_fields",
+    }
+)  # fmt: skip
 
 
 def include_flat(app: FastAPI, router: APIRouter) -> None:
     """`app.include_router(router)`, with the routes added to the app's own
-    router. FastAPI 0.165 includes a router lazily: a request to one of its
-    routes is matched twice through the inclusion, which cost the hottest
-    routes a sixth of their time (bench/fastapi_layers.py). Each route is
+    router. FastAPI includes a router lazily: a request to one of its routes
+    is matched twice through the inclusion, which costs the hottest routes a
+    measurable share (the "FastAPI layers" rows of bench/apps). Each route is
     declared again, of its own class, with every argument `add_api_route`
-    takes."""
-    arguments = [name for name in inspect.signature(APIRouter.add_api_route).parameters if name != "self"]
+    takes. What that cannot declare again (a router's lifespan or start-up
+    hooks, route state beyond the arguments) is refused, not dropped."""
+    carried = {name for name in inspect.signature(APIRouter.add_api_route).parameters if name != "self"}
+    default_lifespan = type(APIRouter().lifespan_context)
+    if router.on_startup or router.on_shutdown or type(router.lifespan_context) is not default_lifespan:
+        raise TypeError("include_flat cannot carry a router's lifespan or start-up hooks: use app.include_router")
     for route in router.routes:
         if not isinstance(route, APIRoute):
             raise TypeError(f"include_flat takes only API routes, not {route!r}")
-        declared = {name: getattr(route, name) for name in arguments if hasattr(route, name)}
+        unknown = sorted(set(vars(route)) - carried - DERIVED_ROUTE_ATTRIBUTES)
+        if unknown:
+            raise TypeError(f"include_flat cannot carry {', '.join(unknown)} of {route.path}: use app.include_router")
+        declared = {name: getattr(route, name) for name in carried if hasattr(route, name)}
         app.router.add_api_route(**declared, route_class_override=type(route))
 
 
@@ -94,57 +104,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=("FASTWASM_MAX_CONCURRENT_HEAVY", "FASTWASM_QUEUE_TIMEOUT_S"),
         registry=metrics.registry,
     )
-    # /modules is the public kit, mounted at /modules: what any user gets.
-    modules = Kernels(
-        settings.modules_dir or bundled_components(),
-        runtime=lambda: runtime_of(settings),
+    # The kernel routes are the public kit's: what any user gets.
+    kernels = Kernels(
+        settings.kernels_dir or bundled_components(),
+        runtime=settings.runtime,
         timeout_s=settings.wasm_timeout_s,
         max_memory_mb=settings.wasm_max_memory_mb,
         max_body_bytes=settings.max_body_bytes,
         admission=admission,
         registry=metrics.registry,
-        name="modules",
+        name="kernels",
+        setting_names="service",
     )
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         # run_in_threadpool draws on anyio's default limiter.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
-        runtime = modules.loaded(app).runtime
+        runtime = kernels.loaded(app).runtime
         module_path = settings.wasm_module or bundled_module()
-        app.state.settings = settings
-        app.state.module_path = module_path
-        guest = runtime.fibonacci_module(module_path)
-        # The export list never changes: built once here, not on every /health.
-        app.state.exports = [ExportInfo(name=e.name, signature=e.signature) for e in guest.module.exports]
-        app.state.python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
-        app.state.metrics = metrics
-        app.state.fibonacci = FibonacciService(
-            guest=guest,
-            admission=admission,
-            metrics=metrics,
-            python_workers=app.state.python_workers,
-            limits=FibonacciService.limits_of(settings),
-        )
+        guest = await anyio.to_thread.run_sync(runtime.fibonacci_module, module_path)
+        python_workers = PythonWorkers(settings.python_workers, settings.python_timeout_s)
         metrics.watch(runtime, guest)
         if (cache := runtime.cache_status).refusals:
             STARTUP_LOG.warning(
                 "the compiled-module cache was refused; modules are compiled in memory",
                 extra={"fields": {"refusals": cache.refusals, "reason": cache.note}},
             )
-        app.state.versions = {
-            "fastwasm": metadata.version("fastwasm"),
-            "wasmtime": fastwasm.WASMTIME_VERSION,
-            "python": platform.python_version(),
-            "fastapi": metadata.version("fastapi"),
-        }
+        info = ServiceInfo(
+            settings=settings,
+            metrics=metrics,
+            module_path=module_path,
+            # The export list never changes: built once here, not on every /health.
+            exports=[ExportInfo(name=e.name, signature=e.signature) for e in guest.module.exports],
+            versions={
+                "fastwasm": metadata.version("fastwasm"),
+                "wasmtime": fastwasm.WASMTIME_VERSION,
+                "python": platform.python_version(),
+                "fastapi": metadata.version("fastapi"),
+            },
+        )
+        service = FibonacciService(
+            guest=guest, admission=admission, metrics=metrics, python_workers=python_workers, settings=settings
+        )
         syncing = asyncio.create_task(metrics.sync_forever()) if metrics.multiprocess else None
         try:
-            yield
+            yield {"fibonacci": service, "service": info}
         finally:
             if syncing is not None:
                 syncing.cancel()
-            app.state.python_workers.close()
+            python_workers.close()
             metrics.close()
 
     app = FastAPI(
@@ -158,7 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     include_flat(app, fibonacci.router)
-    modules.install(app, prefix="/modules")
+    # /modules: the routes' old path, still served, left out of OpenAPI.
+    kernels.install(app, prefix="/kernels", aliases=["/modules"])
     app.include_router(compare.router)
     app.include_router(health.router)
     app.include_router(metrics_router.router)
@@ -168,6 +178,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging()
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app
-
-
-app = create_app()

@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 import fastwasm
-from fastwasm import python_worker
+from fastwasm import http, python_worker
 from fastwasm.api.deps import FibonacciQuery
 from fastwasm.api.models import Algorithm, Method
 from fastwasm.fastapi import until_disconnected
@@ -80,7 +81,7 @@ async def compute(method: Method, query: FibonacciQuery) -> Computation:
     else:
         result = await compute_heavy(method, query)
     metrics = service.metrics
-    metrics.bound(metrics.compute_seconds, method, algorithm).observe(result.seconds)
+    metrics.compute(method, algorithm, result.seconds)
     return result
 
 
@@ -110,3 +111,20 @@ async def compute_heavy(method: Method, query: FibonacciQuery) -> Computation:
             return Computation(method, n, algorithm, digits, seconds)
 
     return await until_disconnected(query.receive, work(), f"F({n})")
+
+
+class JSONBody(Response):
+    media_type = "application/json"
+
+
+def fibonacci_body(result: Computation) -> JSONBody:
+    """The answer of `/fibonacci*/{n}`, rendered by fastwasm-http (as
+    fastwasm-server renders it)."""
+    body = http.fibonacci_body(result.n, result.method, result.algorithm, result.digits, result.seconds)
+    return JSONBody(body)
+
+
+def compare_body(n: int, algorithm: Algorithm, results: list[Computation]) -> JSONBody:
+    """The answer of `/compare/{n}`, Python first: the baseline."""
+    rows = [(r.method.value, r.digits, r.seconds) for r in results]
+    return JSONBody(http.compare_body(n, algorithm, rows))

@@ -1,55 +1,65 @@
-"""Dependencies: what handlers receive, created once in the app's lifespan.
+"""What handlers receive: the service's parts, made once in the app's
+lifespan and kept in its lifespan state (`request.scope["state"]`).
 
-All are `async def`: FastAPI runs a plain `def` dependency in the threadpool,
-which would cost a thread hop per request for no work at all.
+Dependencies are `async def`: FastAPI runs a plain `def` dependency in the
+threadpool, a thread hop per request for no work at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from starlette.types import Receive
 
 import fastwasm
-from fastwasm.api.models import Algorithm
-from fastwasm.api.observability import Metrics
+from fastwasm.api.metrics import Metrics
+from fastwasm.api.models import Algorithm, ExportInfo
 from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.api.settings import Settings
 from fastwasm.fastapi import Admission
 
-NEGATIVE_MESSAGE = "Fibonacci is not defined for negative numbers"
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-AlgorithmQuery = Annotated[
-    Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])
-]
-NPath = Annotated[int, Path(description="n: F(n) is computed.", examples=[39])]
-
 
 @dataclass(frozen=True, slots=True)
 class FibonacciService:
-    """What every Fibonacci request uses, made once in the app's lifespan and
-    kept as `app.state.fibonacci`: one state lookup per request, not one per
-    part (each costs a Python-level `State.__getattr__`)."""
+    """What every Fibonacci request uses: one lookup in the lifespan state
+    per request, not one per part."""
 
     guest: fastwasm.FibonacciModule
     admission: Admission
     metrics: Metrics
     python_workers: PythonWorkers
-    #: Per algorithm: its n limit, and the setting that sets it.
-    limits: dict[Algorithm, tuple[int, str]]
+    settings: Settings
 
-    @staticmethod
-    def limits_of(settings: Settings) -> dict[Algorithm, tuple[int, str]]:
-        return {algorithm: settings.max_n(algorithm) for algorithm in Algorithm}
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    """What /health and /metrics report, made once at start-up."""
+
+    settings: Settings
+    metrics: Metrics
+    module_path: FilePath
+    exports: list[ExportInfo]
+    versions: dict[str, str]
+
+
+def fibonacci_service(request: Request) -> FibonacciService:
+    service: FibonacciService = request.scope["state"]["fibonacci"]
+    return service
+
+
+async def get_service_info(request: Request) -> ServiceInfo:
+    info: ServiceInfo = request.scope["state"]["service"]
+    return info
+
+
+ServiceInfoDep = Annotated[ServiceInfo, Depends(get_service_info)]
+AlgorithmQuery = Annotated[
+    Algorithm, Query(description="The algorithm, the same in every method.", examples=["iterative"])
+]
+NPath = Annotated[int, Path(description="n: F(n) is computed.", examples=[39])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +73,14 @@ class FibonacciQuery:
 
 def fibonacci_query(request: Request, n: int, algorithm: Algorithm) -> FibonacciQuery:
     """n and the algorithm, refused with 400 when n is negative or above its
-    algorithm's limit. A plain function, not a dependency: in FastAPI 0.165
-    each level of dependency solving costs about a third of a no-op request
-    (bench/fastapi_layers.py), so the Fibonacci routes call it directly and
-    /compare through FibonacciQueryDep."""
-    service: FibonacciService = request.app.state.fibonacci
-    if n < 0:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, NEGATIVE_MESSAGE)
-    limit, setting = service.limits[algorithm]
-    if n > limit:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"n = {n} is above the limit of {limit} for {algorithm.value} (set by {setting})",
-        )
+    algorithm's limit (fastwasm-http's rule, `Settings.refusal`). A plain
+    function, not a dependency: the Fibonacci routes call it directly (a
+    dependency level costs them a measurable share: bench/apps, the bare
+    app's rows), and /compare through FibonacciQueryDep."""
+    service = fibonacci_service(request)
+    refusal = service.settings.refusal(n, algorithm)
+    if refusal is not None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, refusal)
     return FibonacciQuery(n, algorithm, service, request.receive)
 
 

@@ -9,7 +9,7 @@ fastwasm-server's do. The service's own failures:
 - 400: n above its limit (refused in `deps`).
 - 502: a Python worker process died.
 - 504: a heavy Python computation ran past FASTWASM_PYTHON_TIMEOUT_S.
-- 500: anything unplanned; `observability.ObservabilityMiddleware` answers
+- 500: anything unplanned; `middleware.ObservabilityMiddleware` answers
   `{"detail": "internal error", "request_id": ...}` and logs the traceback.
 """
 

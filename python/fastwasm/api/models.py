@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fastwasm.fastapi import ErrorResponse, ModulesResponse, ServedModule  # the kit's, shared
+from fastwasm.fastapi import ErrorResponse, KernelsResponse, ServedKernel  # the kit's, shared
 
 #: F(n) as decimal digits: no sign, no leading zeros.
 Digits = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)$")]
@@ -152,7 +152,7 @@ class HealthResponse(BaseModel):
                     "status": "ok",
                     "versions": {"fastwasm": "0.1.0", "python": "3.11.7", "wasmtime": "48.0.8"},
                     "module": {
-                        "path": ".../fastwasm/modules/fibonacci_wasm.wasm",
+                        "path": ".../fastwasm/guest/fibonacci_wasm.wasm",
                         "size_bytes": 74583,
                         "cache": "hit",
                         "load_time_s": 0.0004,
@@ -184,10 +184,10 @@ __all__ = [
     "ExportInfo",
     "FibonacciResponse",
     "HealthResponse",
+    "KernelsResponse",
     "Method",
     "MethodResult",
     "ModuleInfo",
-    "ModulesResponse",
     "PoolInfo",
-    "ServedModule",
+    "ServedKernel",
 ]

@@ -2,16 +2,18 @@
 endpoint, the same OpenAPI and the same answers, with FastAPI's per-request
 parameter solving skipped when a request is plainly valid.
 
-FastAPI 0.165 spends about a fifth of a cheap request solving a path int and
-an enum query (the bare app's "same endpoint shape" row against its no-op, in
-docs/benchmarks.md). For a request whose int path parameters are plain ASCII
+Solving a path int and an enum query is a large share of a cheap request
+(the bare app's "same endpoint shape" row against its no-op, in
+docs/benchmarks.md, measures it). For a request whose int path parameters are plain ASCII
 digits and whose enum query parameters are absent or a member's value,
 written without escapes and at most once each, this route reads them itself
 and calls the endpoint. Any other request (a signed or spaced n, a repeated,
 escaped or unknown value, ...) goes to FastAPI's own handler, so every 422
 is FastAPI's. The class refuses, at start-up, a route it cannot serve that
-way: dependencies, a body, headers, cookies, other parameter types, or an
-endpoint that is not an `async def` returning a `Response`.
+way: dependencies, a body, headers, cookies, other parameter types, a
+parameter with constraints (`Path(ge=1)`, `Query(max_length=...)`: the fast
+path would not check them), or an endpoint that is not an `async def`
+returning a `Response`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ class PlainParams:
         if not (isinstance(returns, type) and issubclass(returns, Response)):
             raise TypeError(f"{name}: PlainParamsRoute needs an endpoint that returns a Response")
         self.request_name = dependant.request_param_name
+        for field in (*dependant.path_params, *dependant.query_params):
+            if field.field_info.metadata:
+                constraints = ", ".join(map(repr, field.field_info.metadata))
+                raise TypeError(
+                    f"{name}: parameter {field.name} has constraints ({constraints}) that PlainParamsRoute "
+                    "does not check: use APIRoute"
+                )
         self.ints: list[tuple[str, str]] = []
         for field in dependant.path_params:
             if field.field_info.annotation is not int:

@@ -51,6 +51,25 @@ class Scale:
         return int(low), int(high)
 
 
+class LifespanStateMiddleware:
+    """Gives every request a copy of the lifespan state, as an ASGI server
+    does: Serve runs the app's lifespan but does not put its state into the
+    requests' scope (ray-project/ray#45395), and the app keeps what its
+    handlers use there."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            # The app's lifespan fills this dict (Starlette updates it in place).
+            self.state = scope.setdefault("state", {})
+        elif scope["type"] in ("http", "websocket") and not scope.get("state"):
+            scope["state"] = dict(self.state)
+        await self.app(scope, receive, send)
+
+
 class ReplicaHeaderMiddleware:
     """Adds `X-Fastwasm-Replica: <replica id>` to every answer."""
 
@@ -82,6 +101,7 @@ def replica_app_builder(settings: Settings) -> Callable[[], Any]:
 
         app = create_app(Settings(**fields))
         app.add_middleware(ReplicaHeaderMiddleware, replica=serve.get_replica_context().replica_tag)
+        app.add_middleware(LifespanStateMiddleware)
         return app
 
     return build

@@ -7,39 +7,38 @@
 - `Kernel.acall`: a kernel call that never blocks the event loop, with
   admission control, cancel-on-disconnect and metrics.
 - The parts, for your own heavy work: `Admission`, `until_disconnected`,
-  `read_body`, `install_error_handlers`.
+  `read_body`, `install_error_handlers`, and the metrics of fastwasm-http's
+  table (`counter`, `gauge`, `histogram`).
 """
 
 from fastwasm.fastapi.admission import Admission, Overloaded
 from fastwasm.fastapi.body import BodyTooLarge, read_body
 from fastwasm.fastapi.disconnect import CLIENT_CLOSED_REQUEST, ClientDisconnected, until_disconnected
 from fastwasm.fastapi.errors import install_error_handlers
-from fastwasm.fastapi.kernels import (
-    COMPUTE_BUCKETS,
-    CallMetrics,
-    Kernel,
-    Kernels,
-    KernelSetupError,
-    Loaded,
-    respond,
-)
-from fastwasm.fastapi.models import ErrorResponse, ModulesResponse, ServedModule
+from fastwasm.fastapi.kernel import Kernel, Loaded
+from fastwasm.fastapi.kernels import Kernels, KernelSetupError
+from fastwasm.fastapi.metrics import Bound, CallMetrics, counter, gauge, histogram
+from fastwasm.fastapi.models import ErrorResponse, KernelsResponse, ServedKernel
+from fastwasm.fastapi.routes import respond
 
 __all__ = [
     "CLIENT_CLOSED_REQUEST",
-    "COMPUTE_BUCKETS",
     "Admission",
     "BodyTooLarge",
+    "Bound",
     "CallMetrics",
     "ClientDisconnected",
     "ErrorResponse",
     "Kernel",
     "KernelSetupError",
     "Kernels",
+    "KernelsResponse",
     "Loaded",
-    "ModulesResponse",
     "Overloaded",
-    "ServedModule",
+    "ServedKernel",
+    "counter",
+    "gauge",
+    "histogram",
     "install_error_handlers",
     "read_body",
     "respond",

@@ -3,29 +3,28 @@
 Cheap calls (those a kernel runs inline) never take a slot, so they never
 wait behind heavy ones. A heavy call that cannot get a slot within the queue
 timeout is refused with `Overloaded` (503 with `Retry-After`) instead of
-piling up.
+piling up. The 503's detail and `Retry-After` are fastwasm-http's
+(`fastwasm.http.overloaded`), the same fastwasm-server sends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from fastwasm.fastapi.metrics import counter, gauge
+from fastwasm.http import overloaded
 
 
 class Overloaded(Exception):
     """No slot for heavy work freed up within the queue timeout (503)."""
 
     def __init__(self, slots: int, queue_timeout_s: float, settings: tuple[str, str]) -> None:
-        slots_setting, timeout_setting = settings
-        super().__init__(
-            f"all {slots} slots for heavy work are busy ({slots_setting}) and none freed up "
-            f"within {queue_timeout_s:g} s ({timeout_setting}); retry later"
-        )
-        self.retry_after_s = max(1, math.ceil(queue_timeout_s))
+        detail, self.retry_after_s = overloaded(slots, queue_timeout_s, *settings)
+        super().__init__(detail)
 
 
 class Admission:
@@ -55,16 +54,9 @@ class Admission:
         self.rejected = 0
         self._gauges: tuple[Gauge, Counter] | None = None
         if registry is not None:
-            slots_gauge = Gauge(
-                "fastwasm_heavy_slots", "Slots for heavy work (admission control).",
-                registry=registry, multiprocess_mode="livesum",
-            )  # fmt: skip
-            slots_gauge.set(slots)
-            busy = Gauge(
-                "fastwasm_heavy_busy", "Heavy calls running now.", registry=registry, multiprocess_mode="livesum"
-            )
-            rejected = Counter("fastwasm_heavy_rejected", "Heavy calls refused with 503.", registry=registry)
-            self._gauges = (busy, rejected)
+            gauge("fastwasm_heavy_slots", registry).set(slots)
+            busy = gauge("fastwasm_heavy_busy", registry)
+            self._gauges = (busy, counter("fastwasm_heavy_rejected", registry))
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

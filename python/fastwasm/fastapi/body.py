@@ -27,7 +27,7 @@ async def read_body(request: Request, limit: int, setting: str = "max_body_bytes
 
 async def received_body(request: Request, limit: int) -> bytes | None:
     """The body straight from the ASGI receive channel, or None as soon as it
-    is over `limit`: for a route that reads nothing else of it (the module
+    is over `limit`: for a route that reads nothing else of it (the kernel
     routes), without `Request.stream`'s bookkeeping. A client that leaves
     mid-body is `ClientDisconnected`."""
     declared = request.headers.get("content-length", "")

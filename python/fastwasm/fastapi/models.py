@@ -1,4 +1,4 @@
-"""The kit's response models: the listings of its module routes, and the
+"""The kit's response models: the listings of its kernel routes, and the
 error body, so that OpenAPI says what the routes answer."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ class ErrorResponse(BaseModel):
     detail: str
 
 
-class ModuleLimitsInfo(BaseModel):
-    """A module's limits: the server's, tightened by its `NAME.toml`."""
+class KernelLimitsInfo(BaseModel):
+    """A kernel's limits: the server's, tightened by its `NAME.toml`."""
 
     timeout_s: float
     max_memory_mb: int
@@ -51,7 +51,7 @@ class FunctionInfo(BaseModel):
     raw_response: bool = Field(description="Answers raw bytes when Accept asks for application/octet-stream.")
 
 
-class ServedModule(BaseModel):
+class ServedKernel(BaseModel):
     """One served kernel (a *.wasm file): its functions, or why it did not load."""
 
     name: str
@@ -59,11 +59,11 @@ class ServedModule(BaseModel):
     sha256: str
     size_bytes: int
     error: str | None
-    limits: ModuleLimitsInfo
+    limits: KernelLimitsInfo
     functions: list[FunctionInfo]
 
 
-class ModulesResponse(BaseModel):
+class KernelsResponse(BaseModel):
     """Every served kernel."""
 
-    modules: list[ServedModule]
+    kernels: list[ServedKernel]

@@ -19,18 +19,19 @@ def client() -> Iterator[TestClient]:
 
 
 def _swap_guest(client: TestClient, guest: object) -> None:
-    app = client.app
-    app.state.fibonacci = dataclasses.replace(app.state.fibonacci, guest=guest)  # type: ignore[attr-defined]
+    state = client.app_state
+    state["fibonacci"] = dataclasses.replace(state["fibonacci"], guest=guest)
 
 
 @pytest.fixture
 def swap_guest() -> Callable[[TestClient, object], None]:
     """Serves the Fibonacci routes of a started app from another guest: the
-    lifespan keeps the guest in `app.state.fibonacci`, which every Fibonacci
-    route reads (the hot routes take no dependency, see routers/fibonacci.py)."""
+    lifespan state's `fibonacci` holds the guest, and each request gets a
+    copy of that state (the hot routes take no dependency, see
+    routers/fibonacci.py)."""
     return _swap_guest
 
 
-def served_modules(client: TestClient) -> Loaded:
-    """What the app's kernel kit (/modules) serves: from the lifespan state."""
+def served_kernels(client: TestClient) -> Loaded:
+    """What the app's kernel kit (/kernels) serves: from the lifespan state."""
     return next(value for value in client.app_state.values() if isinstance(value, Loaded))

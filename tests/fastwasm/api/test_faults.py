@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 import fastwasm
 from fastwasm.api import Settings, create_app
-from fastwasm.api.observability import JsonFormatter
+from fastwasm.api.logs import JsonFormatter
 from servers import wait_for
 
 FAULT_GUEST = Path(__file__).with_name("fault_guest.wat")

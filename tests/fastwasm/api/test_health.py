@@ -21,8 +21,8 @@ def test_health_reports_versions_and_the_module(client: TestClient) -> None:
 
 def test_every_endpoint_is_documented_with_an_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    # The served modules' operations are tested with the modules (test_modules.py).
-    own = {path: item for path, item in spec["paths"].items() if not path.startswith("/modules")}
+    # The kernels' operations are tested with the kernel routes (test_kernel_routes.py).
+    own = {path: item for path, item in spec["paths"].items() if not path.startswith("/kernels")}
     assert set(own) == {
         "/fibonacci/{n}",
         "/fibonacci-wasm/{n}",

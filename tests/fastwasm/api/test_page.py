@@ -5,6 +5,7 @@ downloaded browser."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from servers import ROOT, python_command, serving
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = ROOT / "docs" / "img" / "web-page.png"
-MODULES_SCREENSHOT = ROOT / "docs" / "img" / "modules-panel.png"
+KERNELS_SCREENSHOT = ROOT / "docs" / "img" / "kernels-panel.png"
 CHART_JS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
 
 
@@ -93,9 +94,13 @@ def compare_30_recursive(page: Page) -> None:
     assert rows.locator("td:nth-of-type(1)").all_inner_texts() == ["832040"] * 3
     assert bars(page) == 3
     assert "baseline" in rows.nth(0).inner_text()
-    assert "faster" in rows.nth(1).inner_text()
+    # The speed-up over Python, in whichever direction this run measured it:
+    # which method is faster is a benchmark's question, not this test's.
+    for row in (1, 2):
+        assert re.search(r"\d× (faster|slower)$", rows.nth(row).inner_text()), rows.nth(row).inner_text()
 
 
+@pytest.mark.slow  # Chromium
 def test_compare_errors_sweep_and_screenshot(base: str, browser: Browser) -> None:
     watched = Watched(browser)
     page = watched.page
@@ -168,6 +173,7 @@ def test_compare_errors_sweep_and_screenshot(base: str, browser: Browser) -> Non
     assert watched.aborted[0].startswith("net::ERR_ABORTED /compare/")
 
 
+@pytest.mark.slow  # Chromium
 def test_the_page_fits_a_phone(base: str, browser: Browser) -> None:
     watched = Watched(browser, width=375, height=740)
     page = watched.page
@@ -192,11 +198,12 @@ def test_the_page_and_its_files_come_from_the_package(client: TestClient) -> Non
     assert hashlib.sha256(vendored).hexdigest() == CHART_JS_SHA256
 
 
-def test_the_modules_panel_calls_functions_and_shows_errors(base: str, browser: Browser) -> None:
+@pytest.mark.slow  # Chromium
+def test_the_kernels_panel_calls_functions_and_shows_errors(base: str, browser: Browser) -> None:
     watched = Watched(browser)
     page = watched.page
     page.goto(base + "/")
-    fib = page.locator("article.module", has=page.get_by_role("heading", name="fib", exact=True))
+    fib = page.locator("article.kernel", has=page.get_by_role("heading", name="fib", exact=True))
     expect(fib).to_be_visible()
     expect(fib.locator("p.hint").first).to_contain_text("fib.wasm")
     fib.locator("summary").first.click()
@@ -225,10 +232,10 @@ def test_the_modules_panel_calls_functions_and_shows_errors(base: str, browser: 
     fib.get_by_role("button", name="Call fib").click()
     expect(output).to_contain_text("55 in ")
     expect(error).to_be_hidden()
-    page.locator("#modules-title").locator("..").screenshot(path=str(MODULES_SCREENSHOT))
+    page.locator("#kernels-title").locator("..").screenshot(path=str(KERNELS_SCREENSHOT))
 
-    # A string parameter, on another module; a function with a record parameter has no form.
-    echo = page.locator("article.module", has=page.get_by_role("heading", name="echo", exact=True))
+    # A string parameter, on another kernel; a function with a record parameter has no form.
+    echo = page.locator("article.kernel", has=page.get_by_role("heading", name="echo", exact=True))
     reverse = echo.locator("details", has=page.locator("summary", has_text="reverse: "))
     reverse.locator("summary").click()
     reverse.get_by_label("text (string)").fill("héllo")
@@ -239,4 +246,4 @@ def test_the_modules_panel_calls_functions_and_shows_errors(base: str, browser: 
     expect(person).to_contain_text("its parameters are not simple")
 
     assert watched.errors == []
-    assert watched.refused == ["400 (Bad Request) /modules/fib/fib", "422 (Unprocessable Entity) /modules/fib/fib"]
+    assert watched.refused == ["400 (Bad Request) /kernels/fib/fib", "422 (Unprocessable Entity) /kernels/fib/fib"]

@@ -1,6 +1,7 @@
 """fastwasm's own app takes no private path: every name it uses from the
-package is public (in `fastwasm.__all__` or `fastwasm.fastapi.__all__`), so
-whatever the built-in app does, a user can do too."""
+package is public (in `fastwasm.__all__`, `fastwasm.fastapi.__all__` or
+`fastwasm.http.__all__`), so whatever the built-in app does, a user can do
+too."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from pathlib import Path
 
 import fastwasm
 import fastwasm.fastapi
+import fastwasm.http
 
 APP = Path(fastwasm.__file__).with_name("api")
-PUBLIC = {"fastwasm": set(fastwasm.__all__), "fastwasm.fastapi": set(fastwasm.fastapi.__all__)}
-KERNEL_MODULES = {("fastwasm", "python_worker"), ("fastwasm", "pure")}
+PUBLIC = {
+    "fastwasm": set(fastwasm.__all__),
+    "fastwasm.fastapi": set(fastwasm.fastapi.__all__),
+    "fastwasm.http": set(fastwasm.http.__all__),
+}
+#: Public modules imported whole (`from fastwasm import http`), and the
+#: Fibonacci method's pure-Python kernels: the app's own subject.
+PUBLIC_MODULES = {("fastwasm", "http"), ("fastwasm", "python_worker"), ("fastwasm", "pure")}
 
 
 def uses(tree: ast.AST) -> list[tuple[str, str, int]]:
@@ -37,9 +45,7 @@ def uses(tree: ast.AST) -> list[tuple[str, str, int]]:
         named = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
         if named and not node.attr.startswith("__"):
             found.append((aliases[node.value.id], node.attr, node.lineno))
-    # The Fibonacci method's pure-Python kernels: public modules, and the
-    # app's own subject.
-    return [use for use in found if use[:2] not in KERNEL_MODULES]
+    return [use for use in found if use[:2] not in PUBLIC_MODULES]
 
 
 def test_the_app_uses_only_public_names_of_the_runtime_and_the_kit() -> None:

@@ -17,8 +17,8 @@ import fastwasm
 from fastwasm.api import Settings, create_app
 from fastwasm.api.compute import compute_heavy
 from fastwasm.api.deps import FibonacciQuery, FibonacciService
+from fastwasm.api.metrics import Metrics
 from fastwasm.api.models import Algorithm, Method
-from fastwasm.api.observability import Metrics
 from fastwasm.api.python_workers import PythonWorkers
 from fastwasm.fastapi import Admission
 from servers import cpu_ticks, get, metric, python_command, python_worker_pids, raw_request, started, wait_for

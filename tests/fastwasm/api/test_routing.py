@@ -5,18 +5,20 @@ serve that way are refused at start-up."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fastwasm.api import Settings, create_app
+from fastwasm.api.app import include_flat
 from fastwasm.api.routing import PlainParams, PlainParamsRoute
 
 # Plain and not plain, valid and not: every one must be answered alike.
@@ -122,6 +124,14 @@ def test_routes_it_cannot_serve_plainly_are_refused_at_start_up() -> None:
     async def returns_a_dict(n: int) -> dict[str, int]:
         return {}
 
+    async def constrained_path(n: Annotated[int, Path(ge=1)]) -> Response:
+        return Response()
+
+    async def constrained_query(
+        n: int, color: Annotated[Color, Query(deprecated=True, max_length=3)] = Color.red
+    ) -> Response:
+        return Response()
+
     async def fine(n: int, color: Color = Color.red) -> Response:
         return Response()
 
@@ -132,6 +142,8 @@ def test_routes_it_cannot_serve_plainly_are_refused_at_start_up() -> None:
         (enum_without_default, "is not an enum with a default"),
         (not_async, "async def"),
         (returns_a_dict, "returns a Response"),
+        (constrained_path, r"parameter n has constraints \(Ge\(ge=1\)\)"),
+        (constrained_query, "parameter color has constraints"),
     ]:
         router = APIRouter(route_class=PlainParamsRoute)
         with pytest.raises(TypeError, match=complaint):
@@ -143,3 +155,34 @@ def test_routes_it_cannot_serve_plainly_are_refused_at_start_up() -> None:
     with TestClient(app) as c:
         assert c.get("/x/3?color=red").status_code == 200
         assert c.get("/x/3?color=blue").status_code == 422
+
+
+def test_include_flat_carries_every_route_argument_or_refuses() -> None:
+    router = APIRouter(route_class=PlainParamsRoute, tags=["t"])
+
+    @router.get("/x/{n}", summary="x", responses={400: {"description": "no"}}, deprecated=True)
+    async def x(n: int, color: Color = Color.red) -> Response:
+        return Response(f"{n} {color}")
+
+    app = FastAPI()
+    include_flat(app, router)
+    (route,) = [r for r in app.router.routes if getattr(r, "path", None) == "/x/{n}"]
+    assert type(route) is PlainParamsRoute
+    assert (route.summary, route.tags, route.deprecated, set(route.responses)) == ("x", ["t"], True, {400})
+    with TestClient(app) as c:
+        assert c.get("/x/3?color=red").text == "3 red"
+
+    # Route state add_api_route has no argument for would be dropped: refused.
+    route.extra_state = "lost"  # type: ignore[attr-defined]
+    flat = APIRouter()
+    flat.routes.append(route)
+    with pytest.raises(TypeError, match=r"cannot carry extra_state of /x/\{n\}"):
+        include_flat(FastAPI(), flat)
+
+    # So would a router's lifespan.
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        yield
+
+    with pytest.raises(TypeError, match="lifespan"):
+        include_flat(FastAPI(), APIRouter(lifespan=lifespan))

@@ -2,7 +2,7 @@
 /openapi.json and runs every check on each response (no 5xx, status codes,
 content types, headers and bodies that conform to the schema).
 
-That includes one operation per function of the served modules, generated
+That includes one operation per function of the served kernels, generated
 from WIT: here the echo component (every WIT type) and the image component.
 The fib component is left out: a schema-valid n can ask for hours of work,
 which the deadline ends with a 504, correct but a server error to the checks.
@@ -40,23 +40,23 @@ def schemathesis_config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(data, base_dir=str(CONFIG_FILE.parent))
 
 
-MODULES = Path(tempfile.mkdtemp(prefix="fastwasm-schemathesis-modules-"))
+KERNELS = Path(tempfile.mkdtemp(prefix="fastwasm-schemathesis-kernels-"))
 for name in ("echo", "image"):
-    shutil.copy(Path(fastwasm.__file__).with_name("components") / f"{name}.wasm", MODULES / f"{name}.wasm")
+    shutil.copy(Path(fastwasm.__file__).with_name("components") / f"{name}.wasm", KERNELS / f"{name}.wasm")
 
 # Small limits keep each generated request fast; the checks are the same.
 app = create_app(
-    Settings(max_n_recursive=22, max_n_iterative=3000, max_n_fast_doubling=30000, modules_dir=MODULES, wasm_timeout_s=5)
+    Settings(max_n_recursive=22, max_n_iterative=3000, max_n_fast_doubling=30000, kernels_dir=KERNELS, wasm_timeout_s=5)
 )
-# The module operations join /openapi.json once the lifespan has loaded them.
+# The kernel operations join /openapi.json once the lifespan has loaded them.
 with TestClient(app):
     pass
 # Left out: a tuple's schema is JSON Schema 2020-12's `prefixItems`, exact,
 # which schemathesis 4.32 rewrites into draft-4 `items: [...]` and then
 # rejects as an invalid response schema. The tuple mapping is tested in
-# fastwasm-modules and tests/parity/test_module_parity.py.
+# fastwasm-http and tests/parity/test_kernel_parity.py.
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=schemathesis_config()).exclude(
-    path="/modules/echo/echo-tuple"
+    path="/kernels/echo/echo-tuple"
 )
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from bench.suite.image_filters import blur_pillow, blur_python
 
 import fastwasm
-from image_filters import blur_pillow, blur_python
 
 
 def pixels(width: int, height: int, seed: int) -> bytes:

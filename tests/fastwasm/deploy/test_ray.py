@@ -17,9 +17,14 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from fastwasm import pure
 from fastwasm.api.settings import Settings
 from servers import free_port
+
+# Slow: a real local Ray cluster.
+pytestmark = pytest.mark.slow
 
 REQUESTS = 200
 RECOVERY_S = 120
@@ -67,6 +72,9 @@ def test_two_replicas_answer_exactly_and_a_killed_one_is_replaced() -> None:
         assert len(seen) == 2, seen  # both replicas answered
         status, body, headers = fetch(f"{base}/fibonacci-wasm/1000?algorithm=fast_doubling")
         assert json.loads(body)["digits"] == str(pure.fast_doubling(1000))
+        # The kernel routes read the app's lifespan state too, which Serve
+        # leaves out of a request's scope unless the deployment hands it on.
+        assert [k["name"] for k in json.loads(fetch(f"{base}/kernels")[1])["kernels"]] == ["echo", "fib", "image"]
 
         victim = next(iter(seen))
         # The replica's actor by its name (which holds the replica id), and

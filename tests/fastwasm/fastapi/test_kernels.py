@@ -1,6 +1,6 @@
 """fastwasm.fastapi: kernels in someone else's FastAPI app. Start-up errors
 name what is wrong; a route gets a typed `Kernel`; the error handlers answer
-each of fastwasm's exceptions; the module router mounts at any prefix with
+each of fastwasm's exceptions; the kernel router mounts at any prefix with
 its operations in the app's OpenAPI; and nothing is global: metrics only in
 the registry passed, no logging handler, two apps side by side.
 
@@ -121,8 +121,8 @@ def test_a_heavy_call_takes_a_slot_and_overflow_is_503(client: TestClient) -> No
 
 def test_the_router_mounts_at_a_prefix_with_its_operations_in_openapi(client: TestClient) -> None:
     listing = client.get("/kernels").json()
-    assert [m["name"] for m in listing["modules"]] == ["broken", "echo", "fault", "image"]
-    blur = next(f for m in listing["modules"] if m["name"] == "image" for f in m["functions"] if f["name"] == "blur")
+    assert [m["name"] for m in listing["kernels"]] == ["broken", "echo", "fault", "image"]
+    blur = next(f for m in listing["kernels"] if m["name"] == "image" for f in m["functions"] if f["name"] == "blur")
     assert blur["path"] == "/kernels/image/blur"
     call = client.post("/kernels/echo/echo-u32", json={"v": 5})
     assert call.json()["result"] == 5
@@ -130,13 +130,13 @@ def test_the_router_mounts_at_a_prefix_with_its_operations_in_openapi(client: Te
     assert "/kernels/image/blur" in paths
     assert "/kernels/echo/echo-u32" in paths
     assert not any(p.startswith("/modules") for p in paths)
-    assert {"/double/{v}", "/kernels", "/kernels/{module}"} <= set(paths)
+    assert {"/double/{v}", "/kernels", "/kernels/{kernel}"} <= set(paths)
 
 
 def test_metrics_go_to_the_registry_passed_and_nowhere_else(client: TestClient, registry: CollectorRegistry) -> None:
     client.get("/double/1")
     text = generate_latest(registry).decode()
-    assert 'fastwasm_module_calls_total{function="echo-u32",module="echo",outcome="ok"}' in text
+    assert 'fastwasm_kernel_calls_total{function="echo-u32",kernel="echo",outcome="ok"}' in text
     assert "fastwasm_heavy_slots 1.0" in text
     assert "fastwasm_" not in generate_latest(prometheus_client.REGISTRY).decode()
 
@@ -182,7 +182,7 @@ def test_two_apps_with_two_kits_in_one_process(folder: Path) -> None:
         assert a.get("/double/1").json() == {"v": 2}
         assert b.get("/double/3").json() == {"v": 6}
         assert b.get("/double/3").json() == {"v": 6}
-    count = 'fastwasm_module_calls_total{function="echo-u32",module="echo",outcome="ok"}'
+    count = 'fastwasm_kernel_calls_total{function="echo-u32",kernel="echo",outcome="ok"}'
     assert f"{count} 1.0" in generate_latest(first_registry).decode()
     assert f"{count} 2.0" in generate_latest(second_registry).decode()
 

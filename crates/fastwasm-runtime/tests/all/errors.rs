@@ -107,7 +107,11 @@ fn an_endless_loop_times_out_and_never_early() {
         let error = module.call("spin", &[]).unwrap_err();
         let elapsed = started.elapsed();
         assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-        assert!(error.to_string().contains("timeout_s"), "{error}");
+        // Facts, not settings' names: the servers name their own setting.
+        assert!(
+            error.to_string().ends_with("deadline of 0.300 s"),
+            "{error}"
+        );
         assert!(
             elapsed >= Duration::from_millis(300),
             "stopped early: {elapsed:?}"
@@ -134,7 +138,7 @@ fn growing_memory_past_the_cap_is_a_memory_limit_error() {
             }
             other => panic!("expected MemoryLimit, got {other:?}"),
         }
-        assert!(error.to_string().contains("max_memory_mb"), "{error}");
+        assert!(error.to_string().contains("over the cap of"), "{error}");
         assert_eq!(
             module.call("add", &[Value::I32(2), Value::I32(2)]).unwrap(),
             [Value::I32(4)]
@@ -202,28 +206,8 @@ fn the_instance_limit_is_an_error_not_a_hang() {
         matches!(error, Error::InstanceLimit { limit: 2 }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("max_instances"));
+    assert_eq!(error.to_string(), "all 2 instance slots are in use");
     drop(first);
     rt.load_module_bytes(crate::MISBEHAVING_WAT.as_bytes())
         .unwrap();
-}
-
-#[test]
-fn docs_errors_md_is_the_table_the_code_has() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
-        .unwrap();
-    let rows: Vec<Vec<&str>> = doc
-        .lines()
-        .filter(|line| line.starts_with("| `"))
-        .map(|line| line.split('|').map(str::trim).collect())
-        .collect();
-    assert_eq!(rows.len(), fastwasm_runtime::ErrorKind::ALL.len());
-    for (row, kind) in rows.iter().zip(fastwasm_runtime::ErrorKind::ALL) {
-        assert_eq!(row[1], format!("`{}`", kind.name()));
-        assert_eq!(row[2], kind.http_status().to_string(), "{kind:?}");
-        let retry = kind
-            .retry_after_s()
-            .map_or("—".to_owned(), |s| s.to_string());
-        assert_eq!(row[3], retry, "{kind:?}");
-    }
 }

@@ -7,13 +7,14 @@
 //! (`cargo test --release -p fastwasm-runtime --test all -- --nocapture fuzz`).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fastwasm_fuzzing::{FuzzHost, Unstructured, arbitrary_val};
 use fastwasm_runtime::Isolation;
 
+/// The same cases on every machine and under any load: what the run covers
+/// never depends on how fast it goes.
 const CASES: u64 = 5000;
-const BUDGET: Duration = Duration::from_secs(30);
 
 /// `SplitMix64`: a small, well-known generator, so every case is reproducible.
 fn bytes_for(seed: u64, len: usize) -> Vec<u8> {
@@ -34,12 +35,7 @@ fn wasm_smith_modules_never_crash_the_host() {
     let host = FuzzHost::new();
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     let started = Instant::now();
-    let mut cases = 0;
     for seed in 0..CASES {
-        if started.elapsed() > BUDGET {
-            break;
-        }
-        cases += 1;
         for outcome in host.run(&bytes_for(seed, 16 << 10), seed) {
             *outcomes.entry(outcome).or_default() += 1;
         }
@@ -47,11 +43,10 @@ fn wasm_smith_modules_never_crash_the_host() {
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "fuzz: {cases} cases in {:.1} s, 0 crashes; outcomes: {outcomes:?}",
+            "fuzz: {CASES} cases in {:.1} s, 0 crashes; outcomes: {outcomes:?}",
             started.elapsed().as_secs_f64()
         );
     }
-    assert!(cases >= 50, "the budget allowed only {cases} cases");
     assert!(
         outcomes.get("load: ok").copied().unwrap_or(0) > 0,
         "no module loaded: {outcomes:?}"

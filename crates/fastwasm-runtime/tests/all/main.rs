@@ -73,7 +73,7 @@ pub fn guest_path() -> String {
     std::env::var("FASTWASM_GUEST_WASM").unwrap_or_else(|_| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../python/fastwasm/modules/fibonacci_wasm.wasm"
+            "/../../python/fastwasm/guest/fibonacci_wasm.wasm"
         )
         .into()
     })

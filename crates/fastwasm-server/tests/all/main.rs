@@ -3,7 +3,7 @@
 //! Python service, is tested by `tests/parity` (pytest).
 #![allow(clippy::missing_panics_doc, clippy::must_use_candidate)] // test helpers panic on purpose
 
-mod modules;
+mod kernels;
 mod params;
 mod routes;
 mod settings;

@@ -1,5 +1,5 @@
-use fastwasm_fibonacci::Algorithm;
 use fastwasm_server::params::{BigInt, IntError, MAX_INT_DIGITS, parse_algorithm, parse_int};
+use fib_host::Algorithm;
 
 fn int(negative: bool, digits: &str) -> BigInt {
     BigInt {
@@ -34,7 +34,7 @@ fn integers_parse_as_pydantic_parses_them() {
 
 #[test]
 fn too_many_digits_is_size_only_where_pydantic_says_so() {
-    // What pydantic 2.14 (pydantic-core 2.50) answers for each, probed by hand:
+    // What pydantic answers for each (tests/parity checks the servers agree):
     // size when the string starts as a JSON number with a run of over 4300
     // digits, whatever follows; otherwise a plain parsing error.
     let ones = "1".repeat(MAX_INT_DIGITS + 1);

@@ -99,7 +99,7 @@ async fn a_deadline_is_504_and_the_pool_still_answers() {
         body["detail"]
             .as_str()
             .unwrap()
-            .ends_with("(timeout_s) (set by FASTWASM_WASM_TIMEOUT_S)")
+            .ends_with(" s (set by FASTWASM_WASM_TIMEOUT_S)")
     );
     let (status, body) = get_json(&state, "/compare/25?algorithm=recursive").await;
     assert_eq!(status, StatusCode::OK);
@@ -165,7 +165,7 @@ async fn metrics_count_requests_by_route_and_status() {
         "{text}"
     );
     assert!(
-        text.contains(r#"fastwasm_compute_seconds_count{method="WASM",algorithm="iterative"} 1"#),
+        text.contains(r#"fastwasm_compute_seconds_count{algorithm="iterative",method="WASM"} 1"#),
         "{text}"
     );
     assert!(text.contains("fastwasm_heavy_slots "), "{text}");

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use fastwasm_fibonacci::Algorithm;
 use fastwasm_runtime::Isolation;
 use fastwasm_server::Settings;
+use fib_host::Algorithm;
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -51,7 +51,10 @@ fn fastwasm_variables_are_read_and_others_ignored() {
     assert_eq!(settings.max_n_recursive, 93);
     assert_eq!(settings.queue_timeout, Duration::from_millis(250));
     assert_eq!(settings.wasm_isolation, Isolation::PerCall);
-    assert_eq!(settings.wasm_module.to_str(), Some("/srv/fib.wasm"));
+    assert_eq!(
+        settings.wasm_module.as_deref(),
+        Some(std::path::Path::new("/srv/fib.wasm"))
+    );
 }
 
 #[test]

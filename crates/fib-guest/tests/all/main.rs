@@ -14,7 +14,7 @@ fn module_path() -> PathBuf {
     std::env::var_os("FASTWASM_GUEST_WASM").map_or_else(
         || {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../python/fastwasm/modules/fibonacci_wasm.wasm")
+                .join("../../python/fastwasm/guest/fibonacci_wasm.wasm")
         },
         PathBuf::from,
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from fastwasm.api.compute import compute
+from fastwasm.api.compute import compare_body, compute
 from fastwasm.api.deps import FibonacciQueryDep
 from fastwasm.api.models import CompareResponse, Method
-from fastwasm.api.render import compare_body
 from fastwasm.api.routers.fibonacci import WASM_ERRORS
 
 router = APIRouter(tags=["compare"])

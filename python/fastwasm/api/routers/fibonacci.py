@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from fastwasm.api.compute import compute
+from fastwasm.api.compute import compute, fibonacci_body
 from fastwasm.api.deps import AlgorithmQuery, NPath, fibonacci_query
 from fastwasm.api.models import Algorithm, ErrorResponse, FibonacciResponse, Method
-from fastwasm.api.render import fibonacci_body
 from fastwasm.api.routing import PlainParamsRoute
 
 router = APIRouter(tags=["fibonacci"], route_class=PlainParamsRoute)
@@ -18,10 +17,10 @@ router = APIRouter(tags=["fibonacci"], route_class=PlainParamsRoute)
 # The hottest routes take n and the algorithm as their own parameters, check
 # them with a plain call (`fibonacci_query`) rather than a dependency, are
 # added to the app itself (`app.include_flat`), and read plainly valid
-# parameters without FastAPI's solver (`PlainParamsRoute`): in FastAPI 0.165
-# a level of dependency solving, a lazily included router and the solving of
-# two parameters each cost a sixth or more of these requests
-# (bench/fastapi_layers.py, and the bare app's rows in docs/benchmarks.md).
+# parameters without FastAPI's solver (`PlainParamsRoute`): a level of
+# dependency solving, a lazily included router and the solving of two
+# parameters each cost these requests a measurable share (the "FastAPI
+# layers" section of docs/benchmarks.md).
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "n is negative, or above its algorithm's limit"},

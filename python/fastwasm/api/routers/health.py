@@ -1,10 +1,10 @@
-"""/health: liveness, versions, and the loaded module. Also the no-op baseline."""
+"""/health: liveness, versions, and the loaded guest."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from fastwasm.api.deps import SettingsDep
+from fastwasm.api.deps import ServiceInfoDep, fibonacci_service
 from fastwasm.api.models import HealthResponse, ModuleInfo, PoolInfo
 
 router = APIRouter(tags=["health"])
@@ -14,23 +14,23 @@ router = APIRouter(tags=["health"])
     "/health",
     response_model=HealthResponse,
     summary="Liveness, versions and the loaded module",
-    description="Answers without computing anything: the baseline for HTTP benchmarks.",
+    description="Answers without computing anything (it is no benchmark baseline: it reads the pool and "
+    "builds a pydantic model).",
 )
-async def health(request: Request, settings: SettingsDep) -> HealthResponse:
-    module = request.app.state.fibonacci.guest.module
+async def health(request: Request, service: ServiceInfoDep) -> HealthResponse:
+    module = fibonacci_service(request).guest.module
     info = module.load_info
     pool = module.pool_stats()
-    state = request.app.state
     return HealthResponse(
         status="ok",
-        versions=state.versions,
+        versions=service.versions,
         module=ModuleInfo(
-            path=str(state.module_path),
+            path=str(service.module_path),
             size_bytes=info.size_bytes,
             cache=info.cache,
             load_time_s=info.load_time_s,
-            isolation=settings.wasm_isolation,
-            exports=state.exports,
+            isolation=service.settings.wasm_isolation,
+            exports=service.exports,
             pool=PoolInfo(
                 size=pool.size,
                 busy=pool.busy,

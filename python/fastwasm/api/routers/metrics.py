@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import Response
+
+from fastwasm.api.deps import ServiceInfoDep
 
 router = APIRouter(tags=["operations"])
 
@@ -23,5 +25,5 @@ router = APIRouter(tags=["operations"])
     "(instances, busy, timeouts, traps, memory-limit stops, cancelled calls) and admission control. "
     "With several workers, summed over all of them.",
 )
-async def metrics(request: Request) -> Response:
-    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(service: ServiceInfoDep) -> Response:
+    return Response(service.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

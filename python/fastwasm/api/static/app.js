@@ -1,6 +1,6 @@
 // The fastwasm page: compare the three methods on one n, or sweep a range of n;
-// and call the served modules' functions. Talks only to this origin's
-// /compare/{n} and /modules; charts with the vendored Chart.js.
+// and call the served kernels' functions. Talks only to this origin's
+// /compare/{n} and /kernels; charts with the vendored Chart.js.
 "use strict";
 
 const METHODS = ["Python", "WASM", "Native"];
@@ -299,7 +299,7 @@ function element(tag, attributes = {}, text = "") {
 
 let fieldCount = 0;
 
-function functionForm(module, fn) {
+function functionForm(kernel, fn) {
   const kinds = fn.params.map((p) => simpleKind(p.schema));
   const details = element("details");
   const summary = element("summary");
@@ -315,7 +315,7 @@ function functionForm(module, fn) {
   }
   const form = element("form", { novalidate: "" });
   const fields = fn.params.map((p, i) => {
-    const id = `module-field-${++fieldCount}`;
+    const id = `kernel-field-${++fieldCount}`;
     const wrap = element("div", { class: "field" });
     wrap.append(element("label", { for: id }, `${p.name} (${p.wit_type.length > 40 ? "enum" : p.wit_type})`));
     let field;
@@ -375,26 +375,26 @@ function functionForm(module, fn) {
 }
 
 async function loadModules() {
-  const list = $("modules-list");
+  const list = $("kernels-list");
   try {
-    const response = await fetch("/modules", { headers: { Accept: "application/json" } });
+    const response = await fetch("/kernels", { headers: { Accept: "application/json" } });
     const body = await response.json();
     if (!response.ok) throw new RequestError(errorMessage(response.status, body));
     list.textContent = "";
-    if (body.modules.length === 0) list.append(element("p", { class: "hint" }, "No modules are served."));
-    for (const module of body.modules) {
-      const article = element("article", { class: "module" });
-      article.append(element("h3", {}, module.name));
+    if (body.kernels.length === 0) list.append(element("p", { class: "hint" }, "No kernels are served."));
+    for (const kernel of body.kernels) {
+      const article = element("article", { class: "kernel" });
+      article.append(element("h3", {}, kernel.name));
       article.append(
-        element("p", { class: "hint" }, `${module.file}, ${module.size_bytes.toLocaleString("en")} bytes, sha256 ${module.sha256.slice(0, 12)}…`),
+        element("p", { class: "hint" }, `${kernel.file}, ${kernel.size_bytes.toLocaleString("en")} bytes, sha256 ${kernel.sha256.slice(0, 12)}…`),
       );
-      if (module.error) article.append(element("p", { class: "error" }, module.error));
-      for (const fn of module.functions) article.append(functionForm(module, fn));
+      if (kernel.error) article.append(element("p", { class: "error" }, kernel.error));
+      for (const fn of kernel.functions) article.append(functionForm(kernel, fn));
       list.append(article);
     }
   } catch (problem) {
     list.textContent = "";
-    showError($("modules-error"), problem instanceof RequestError ? problem.message : String(problem));
+    showError($("kernels-error"), problem instanceof RequestError ? problem.message : String(problem));
   }
 }
 

@@ -1,0 +1,91 @@
+"""Crossover sweep: time against n for Python, WASM and native, per algorithm,
+decimal digits included, and the first n at which WASM beats Python.
+
+Run: .venv/bin/python -m bench.suite.sweep   (part of make bench; BENCH_QUICK=1 for a smoke run)
+
+Each point times one method producing the decimal digits of F(n): Python runs
+the pure-Python kernel and `str()` (with CPython's digit limit lifted, as a
+user would); WASM and native run `fastwasm.fibonacci_digits`. At each n the
+three methods are interleaved over the rounds; a sample repeats the call
+until it has run for at least a minimum time, and the median is kept.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import fastwasm
+from bench.common import QUICK, machine, write_results
+from fastwasm import pure
+
+sys.set_int_max_str_digits(0)
+
+ROUNDS = 1 if QUICK else 3
+MIN_SAMPLE_S = 0.002 if QUICK else 0.02
+
+if QUICK:
+    POINTS = {
+        "recursive": [5, 10, 15, 20],
+        "iterative": [10, 100, 1_000, 10_000],
+        "fast_doubling": [10, 100, 1_000, 10_000, 100_000],
+    }
+else:
+    POINTS = {
+        "recursive": [5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35],
+        "iterative": [10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000],
+        "fast_doubling": [10, 100, 1_000, 10_000, 100_000, 300_000, 1_000_000],
+    }
+
+METHODS = ("Python", "WASM", "native")
+
+
+def contender(method: str, algorithm: str, n: int) -> Callable[[], str]:
+    if method == "Python":
+        kernel = pure.ALGORITHMS[algorithm]
+        return lambda: str(kernel(n))
+    name = "wasm" if method == "WASM" else "native"
+    return lambda: fastwasm.fibonacci_digits(n, name, algorithm)
+
+
+def sample(call: Callable[[], str]) -> float:
+    """Seconds per call, over enough calls to last MIN_SAMPLE_S."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        call()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= MIN_SAMPLE_S:
+            return elapsed / calls
+
+
+def sweep(algorithm: str) -> dict[str, object]:
+    points = []
+    for n in POINTS[algorithm]:
+        calls = {m: contender(m, algorithm, n) for m in METHODS}
+        answers = {m: call() for m, call in calls.items()}
+        if len(set(answers.values())) != 1:
+            raise AssertionError(f"methods disagree on F({n}) by {algorithm}")
+        samples: dict[str, list[float]] = {m: [] for m in METHODS}
+        for _ in range(ROUNDS):
+            for m, call in calls.items():
+                samples[m].append(sample(call))
+        points.append({"n": n, "seconds": {m: statistics.median(v) for m, v in samples.items()}})
+    wins = [p["n"] for p in points if p["seconds"]["WASM"] < p["seconds"]["Python"]]
+    return {"points": points, "wasm_beats_python_from_n": wins[0] if wins else None, "wasm_faster_at_n": wins}
+
+
+def main() -> None:
+    payload = {"machine": machine("make bench (bench/suite/sweep.py)"), "sweeps": {a: sweep(a) for a in POINTS}}
+    for algorithm, result in payload["sweeps"].items():
+        print(
+            f"{algorithm}: WASM first beats Python at n = {result['wasm_beats_python_from_n']}"
+            f" (faster at n in {result['wasm_faster_at_n']})"
+        )
+    print(f"wrote {write_results('sweep', payload)}")
+
+
+if __name__ == "__main__":
+    main()

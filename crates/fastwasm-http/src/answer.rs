@@ -1,0 +1,77 @@
+//! What the kernel routes answer: status, content type and body bytes, the
+//! same from both servers.
+
+use serde_json::{Value, json};
+
+use crate::json::Invalid;
+use crate::kernel::Kernel;
+
+/// An HTTP answer, with everything a server needs to send it and to count
+/// it: the same bytes from both servers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// `application/json`, or `application/octet-stream` for raw bytes.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Seconds for a `Retry-After` header, when the failure is transient.
+    pub retry_after_s: Option<u32>,
+    /// The call's own time, for the metrics and the `X-Execution-Time`
+    /// header of a raw answer; `None` when nothing was called.
+    pub execution_time_s: Option<f64>,
+    /// What happened, for the metrics: `ok`, `guest_error`, `validation`,
+    /// `not_found`, `too_large`, `unsupported_media_type`, or an error kind
+    /// of the runtime (`timeout`, `trap`, ...).
+    pub outcome: &'static str,
+}
+
+impl Answer {
+    pub(crate) fn json(status: u16, body: &Value, outcome: &'static str) -> Self {
+        Self {
+            status,
+            content_type: "application/json",
+            body: body.to_string().into_bytes(),
+            retry_after_s: None,
+            execution_time_s: None,
+            outcome,
+        }
+    }
+
+    pub(crate) fn detail(status: u16, detail: &str, outcome: &'static str) -> Self {
+        Self::json(status, &json!({ "detail": detail }), outcome)
+    }
+
+    /// 422, with the body `FastAPI` gives a validation error.
+    pub(crate) fn invalid(errors: &[Invalid]) -> Self {
+        let detail: Vec<Value> = errors
+            .iter()
+            .map(|e| {
+                let mut loc = vec![Value::from("body")];
+                loc.extend(e.loc.iter().map(Value::from));
+                json!({"type": e.kind, "loc": loc, "msg": e.msg, "input": e.input})
+            })
+            .collect();
+        Self::json(422, &json!({ "detail": detail }), "validation")
+    }
+
+    /// 413 for a body over `limit` bytes (the kernel's `max_body_bytes`).
+    #[must_use]
+    pub fn too_large(kernel: &Kernel, limit: usize) -> Self {
+        Self::detail(
+            413,
+            &format!(
+                "the request body is over the limit of {limit} bytes (set by {})",
+                kernel.set_by("max_body_bytes")
+            ),
+            "too_large",
+        )
+    }
+
+    /// 404 for an unknown kernel or function.
+    #[must_use]
+    pub fn not_found(detail: &str) -> Self {
+        Self::detail(404, detail, "not_found")
+    }
+}

@@ -1,0 +1,200 @@
+//! One kernel: a `.wasm` component of the folder (or a named file), loaded
+//! with its limits, or the error it failed with.
+
+use std::path::Path;
+
+use fastwasm_runtime::{Component, LoadOptions, Loaded, Runtime};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::answer::Answer;
+use crate::call::Target;
+use crate::openapi::describe_function;
+use crate::sidecar::Limits;
+
+/// One `.wasm` file of the directory: loaded, or its error.
+pub struct Kernel {
+    /// The file stem: the kernel's name in its routes.
+    pub name: String,
+    /// The file name (`blur.wasm`).
+    pub file: String,
+    /// The file's SHA-256, hex.
+    pub sha256: String,
+    /// The file's size.
+    pub size_bytes: u64,
+    /// Its limits: the server's, tightened by its sidecar.
+    pub limits: Limits,
+    /// The sidecar keys that tightened them.
+    pub tightened: Vec<&'static str>,
+    /// The component, or why it did not load.
+    pub loaded: Result<Component, String>,
+}
+
+impl Kernel {
+    /// What sets the limit of sidecar key `key` (`timeout_s`,
+    /// `max_memory_mb`, `max_body_bytes`): the sidecar when it tightened
+    /// it, else the server's setting, in the words of `limits.names`.
+    #[must_use]
+    pub fn set_by(&self, key: &str) -> String {
+        if self.tightened.contains(&key) {
+            return format!("{}.toml {key}", self.name);
+        }
+        let names = &self.limits.names;
+        match key {
+            "timeout_s" => names.timeout,
+            "max_memory_mb" => names.max_memory,
+            "max_body_bytes" => names.max_body,
+            other => other,
+        }
+        .to_owned()
+    }
+
+    /// The file at `path`, named `name` or after its stem, with the
+    /// sidecar beside it (`NAME.toml`) if there is one.
+    pub(crate) fn load(
+        runtime: &Runtime,
+        name: Option<&str>,
+        path: &Path,
+        defaults: Limits,
+    ) -> Self {
+        let name = name.map_or_else(
+            || {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            },
+            str::to_owned,
+        );
+        let file = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sidecar_path = path.with_extension("toml");
+        let sidecar = std::fs::read_to_string(&sidecar_path).ok().map(|text| {
+            let file = sidecar_path.file_name().map_or_else(
+                || format!("{name}.toml"),
+                |f| f.to_string_lossy().into_owned(),
+            );
+            (file, text)
+        });
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"));
+        Self::of_bytes(runtime, name, file, bytes, sidecar, defaults)
+    }
+
+    /// A kernel from its bytes (`file` names it in messages), with a
+    /// sidecar's `(file name, text)` if it has one.
+    pub(crate) fn of_bytes(
+        runtime: &Runtime,
+        name: String,
+        file: String,
+        bytes: Result<Vec<u8>, String>,
+        sidecar: Option<(String, String)>,
+        defaults: Limits,
+    ) -> Self {
+        let (sha256, size_bytes) = match &bytes {
+            Ok(bytes) => (format!("{:x}", Sha256::digest(bytes)), bytes.len() as u64),
+            Err(_) => (String::new(), 0),
+        };
+        let mut kernel = Self {
+            name,
+            file,
+            sha256,
+            size_bytes,
+            limits: defaults,
+            tightened: Vec::new(),
+            loaded: Err(String::new()),
+        };
+        kernel.loaded =
+            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
+        kernel
+    }
+
+    fn load_component(
+        &mut self,
+        runtime: &Runtime,
+        bytes: &[u8],
+        sidecar: Option<(String, String)>,
+        defaults: Limits,
+    ) -> Result<Component, String> {
+        if let Some((file, text)) = sidecar {
+            self.limits = defaults
+                .tightened(&file, &text)
+                .map_err(|e| e.to_string())?;
+            let table: toml::Table = text.parse().unwrap_or_default();
+            self.tightened = crate::sidecar::KEYS
+                .into_iter()
+                .filter(|k| table.contains_key(*k))
+                .collect();
+        }
+        let options = LoadOptions {
+            timeout: Some(self.limits.timeout),
+            max_memory_bytes: Some(self.limits.max_memory_mb << 20),
+            placement: self.limits.placement,
+        };
+        match runtime
+            .load_bytes_with(bytes, options)
+            .map_err(|e| e.to_string())?
+        {
+            Loaded::Component(component) => Ok(component),
+            Loaded::Module(_) => Err(format!(
+                "{} is a core module: only components are served (see docs/your-own-kernel.md)",
+                self.file
+            )),
+        }
+    }
+
+    /// The function `name` (WIT or `snake_case` spelling) of a loaded kernel.
+    ///
+    /// # Errors
+    /// A 404 [`Answer`] for a kernel that did not load or a function it
+    /// does not export.
+    pub fn target(&self, name: &str) -> Result<Target<'_>, Answer> {
+        let component = self.loaded.as_ref().map_err(|error| {
+            Answer::not_found(&format!("kernel {:?} did not load: {error}", self.name))
+        })?;
+        let function = component.function(name).map_err(|_| {
+            let names: Vec<&str> = component
+                .functions()
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            Answer::not_found(&format!(
+                "kernel {:?} has no function {name:?}; it has {}",
+                self.name,
+                names.join(", ")
+            ))
+        })?;
+        Ok(Target {
+            kernel: self,
+            component,
+            function,
+        })
+    }
+
+    pub(crate) fn describe(&self, prefix: &str) -> Value {
+        let functions: Vec<Value> = self
+            .loaded
+            .as_ref()
+            .map(|c| {
+                c.functions()
+                    .iter()
+                    .map(|f| describe_function(prefix, &self.name, f))
+                    .collect()
+            })
+            .unwrap_or_default();
+        json!({
+            "name": self.name,
+            "file": self.file,
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "error": self.loaded.as_ref().err(),
+            "limits": {
+                "timeout_s": self.limits.timeout.as_secs_f64(),
+                "max_memory_mb": self.limits.max_memory_mb,
+                "max_body_bytes": self.limits.max_body_bytes,
+                "placement": self.limits.placement.name(),
+            },
+            "functions": functions,
+        })
+    }
+}

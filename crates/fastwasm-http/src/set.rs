@@ -1,0 +1,291 @@
+//! The kernel set: every kernel of a folder (or of named files), and the
+//! answers of its routes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fastwasm_runtime::{CallOptions, CancelToken, Runtime};
+use serde_json::{Map, Value, json};
+
+use crate::answer::Answer;
+use crate::call::{Arguments, Target};
+use crate::kernel::Kernel;
+use crate::openapi::{operation, route};
+use crate::sidecar::Limits;
+use crate::status::SettingNames;
+
+/// The kernels directory, loaded.
+pub struct KernelSet {
+    kernels: BTreeMap<String, Kernel>,
+    /// Why the directory could not be listed, if it could not.
+    pub dir_error: Option<String>,
+    /// Where the routes are mounted: `/kernels` by default.
+    prefix: String,
+    /// What the caller calls its settings, for the details of errors.
+    names: SettingNames,
+}
+
+/// Where the kernel routes are, unless a server mounts them elsewhere.
+pub const DEFAULT_PREFIX: &str = "/kernels";
+
+/// The metrics label of a function no kernel exports.
+pub const UNKNOWN_FUNCTION: &str = "(unknown)";
+
+impl KernelSet {
+    /// No kernels at all; errors name the settings `names`.
+    #[must_use]
+    pub fn empty(names: SettingNames) -> Self {
+        Self {
+            kernels: BTreeMap::new(),
+            dir_error: None,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            names,
+        }
+    }
+
+    /// Every `*.wasm` file in `dir`, each loaded into `runtime` with
+    /// `defaults` tightened by its sidecar. A file that fails to load is kept,
+    /// with its error: it never stops the others.
+    #[must_use]
+    pub fn load(runtime: &Runtime, dir: &Path, defaults: Limits) -> Self {
+        let mut set = Self::empty(defaults.names);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                set.dir_error = Some(format!("cannot list {}: {e}", dir.display()));
+                return set;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let kernel = Kernel::load(runtime, None, &path, defaults);
+            set.kernels.insert(kernel.name.clone(), kernel);
+        }
+        set
+    }
+
+    /// One file as a set of one kernel (the `fastwasm call` command), named
+    /// after its file stem, with its sidecar if it has one.
+    #[must_use]
+    pub fn load_file(runtime: &Runtime, path: &Path, defaults: Limits) -> Self {
+        let mut set = Self::empty(defaults.names);
+        let kernel = Kernel::load(runtime, None, path, defaults);
+        set.kernels.insert(kernel.name.clone(), kernel);
+        set
+    }
+
+    /// Named files, each with its sidecar (`NAME.toml` beside `NAME.wasm`)
+    /// if it has one. A file that fails to load is kept, with its error.
+    #[must_use]
+    pub fn load_files(runtime: &Runtime, files: &[(String, PathBuf)], defaults: Limits) -> Self {
+        let mut set = Self::empty(defaults.names);
+        for (name, path) in files {
+            let kernel = Kernel::load(runtime, Some(name), path, defaults);
+            set.kernels.insert(kernel.name.clone(), kernel);
+        }
+        set
+    }
+
+    /// Kernels from bytes the server carries (its own examples, embedded in
+    /// its binary), each named and without a sidecar.
+    #[must_use]
+    pub fn load_embedded(runtime: &Runtime, kernels: &[(&str, &[u8])], defaults: Limits) -> Self {
+        let mut set = Self::empty(defaults.names);
+        for (name, bytes) in kernels {
+            let kernel = Kernel::of_bytes(
+                runtime,
+                (*name).to_owned(),
+                format!("{name}.wasm"),
+                Ok(bytes.to_vec()),
+                None,
+                defaults,
+            );
+            set.kernels.insert(kernel.name.clone(), kernel);
+        }
+        set
+    }
+
+    /// The set with its routes mounted at `prefix` (`/kernels`): the paths
+    /// its listing and its `OpenAPI` operations name.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: &str) -> Self {
+        prefix.trim_end_matches('/').clone_into(&mut self.prefix);
+        self
+    }
+
+    /// Where its routes are mounted.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The kernels, by name.
+    pub fn kernels(&self) -> impl Iterator<Item = &Kernel> {
+        self.kernels.values()
+    }
+
+    /// The kernel `name`.
+    ///
+    /// # Errors
+    /// A 404 [`Answer`] naming the kernels there are.
+    pub fn kernel(&self, name: &str) -> Result<&Kernel, Answer> {
+        self.kernels.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.kernels.keys().map(String::as_str).collect();
+            let there = if names.is_empty() {
+                format!("there are none ({})", self.names.kernels)
+            } else {
+                format!("there are {}", names.join(", "))
+            };
+            Answer::not_found(&format!("no kernel named {name:?}; {there}"))
+        })
+    }
+
+    /// The `function` label of a call's metrics: the WIT name of `function`
+    /// when `kernel` exports it (either spelling), else `(unknown)`. A name
+    /// a client made up never becomes a label of its own, since every label
+    /// set is kept for the life of the process.
+    #[must_use]
+    pub fn metric_function(&self, kernel: &str, function: &str) -> &str {
+        self.kernel(kernel)
+            .ok()
+            .and_then(|m| m.loaded.as_ref().ok())
+            .and_then(|component| component.function(function).ok())
+            .map_or(UNKNOWN_FUNCTION, |f| f.name.as_str())
+    }
+
+    /// `GET /kernels`.
+    #[must_use]
+    pub fn list(&self) -> Answer {
+        let kernels: Vec<Value> = self
+            .kernels
+            .values()
+            .map(|m| m.describe(&self.prefix))
+            .collect();
+        Answer::json(200, &json!({ "kernels": kernels }), "ok")
+    }
+
+    /// `GET /kernels/{kernel}`.
+    #[must_use]
+    pub fn show(&self, name: &str) -> Answer {
+        match self.kernel(name) {
+            Ok(kernel) => Answer::json(200, &kernel.describe(&self.prefix), "ok"),
+            Err(answer) => answer,
+        }
+    }
+
+    /// `POST /kernels/{kernel}/{function}`, start to end: the target, the
+    /// body's size, its arguments, the call, the answer. Servers that need
+    /// to do something between the steps (admission control, a cancel token
+    /// tied to the client) call them one by one.
+    #[must_use]
+    pub fn call(
+        &self,
+        kernel: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        cancel: Option<&CancelToken>,
+    ) -> Answer {
+        let options = CallOptions {
+            cancel,
+            timeout: None,
+        };
+        self.call_with(kernel, function, body, content_type, accept, &options)
+    }
+
+    /// As [`KernelSet::call`], under `options`.
+    #[must_use]
+    pub fn call_with(
+        &self,
+        kernel: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        options: &CallOptions<'_>,
+    ) -> Answer {
+        match self.prepare(kernel, function, body, content_type) {
+            Ok((target, args)) => target.call(&args, accept, options),
+            Err(answer) => answer,
+        }
+    }
+
+    /// As [`KernelSet::call_with`], inline in a caller that must not block:
+    /// `None` when the call was preempted (run it again on a call thread
+    /// with [`KernelSet::call_with`]: `fastwasm_runtime::Placement`).
+    #[must_use]
+    pub fn call_inline(
+        &self,
+        kernel: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        options: &CallOptions<'_>,
+    ) -> Option<Answer> {
+        match self.prepare(kernel, function, body, content_type) {
+            Ok((target, args)) => target.call_inline(&args, accept, options),
+            Err(answer) => Some(answer),
+        }
+    }
+
+    /// The target and its arguments, or the answer that refuses them.
+    fn prepare(
+        &self,
+        kernel: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<(Target<'_>, Arguments), Answer> {
+        let target = self.kernel(kernel).and_then(|m| m.target(function))?;
+        if body.len() > target.kernel.limits.max_body_bytes {
+            return Err(Answer::too_large(
+                target.kernel,
+                target.kernel.limits.max_body_bytes,
+            ));
+        }
+        let args = target.arguments(body, content_type)?;
+        Ok((target, args))
+    }
+
+    /// Whether a caller that must not block runs `function` of `kernel`
+    /// inline now (`fastwasm_runtime::Placement`); false for a kernel or
+    /// function that is not there (its 404 is cheap either way).
+    #[must_use]
+    pub fn runs_inline(&self, kernel: &str, function: &str) -> bool {
+        self.kernels
+            .get(kernel)
+            .and_then(|m| m.loaded.as_ref().ok())
+            .and_then(|component| component.runs_inline(function).ok())
+            .unwrap_or(true)
+    }
+
+    /// The `OpenAPI` path items of every function of every loaded kernel,
+    /// keyed by their literal paths, to merge into a document's `paths`.
+    #[must_use]
+    pub fn openapi_paths(&self) -> Map<String, Value> {
+        let mut paths = Map::new();
+        for kernel in self.kernels.values() {
+            let Ok(component) = &kernel.loaded else {
+                continue;
+            };
+            for function in component
+                .functions()
+                .iter()
+                .filter(|f| f.unsupported.is_none())
+            {
+                paths.insert(
+                    route(&self.prefix, &kernel.name, &function.name),
+                    operation(kernel, function),
+                );
+            }
+        }
+        paths
+    }
+}

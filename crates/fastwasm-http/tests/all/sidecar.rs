@@ -1,0 +1,75 @@
+//! Sidecars tighten a kernel's limits, never loosen them, and name the key
+//! that is wrong.
+
+use fastwasm_runtime::Placement;
+use std::time::Duration;
+
+use fastwasm_http::SettingNames;
+use fastwasm_http::sidecar::Limits;
+
+use crate::limits;
+
+fn tighten(text: &str) -> Result<Limits, String> {
+    limits()
+        .tightened("blur.toml", text)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_key_tightens() {
+    let tight =
+        tighten("timeout_s = 0.25\nmax_memory_mb = 8\nmax_body_bytes = 1024\nheavy = false\n")
+            .unwrap();
+    assert_eq!(
+        tight,
+        Limits {
+            timeout: Duration::from_millis(250),
+            max_memory_mb: 8,
+            max_body_bytes: 1024,
+            placement: Placement::Inline,
+            names: SettingNames::SERVICE,
+        }
+    );
+    assert_eq!(
+        tighten("heavy = true").unwrap().placement,
+        Placement::Threads
+    );
+    assert_eq!(
+        tighten("timeout_s = 2").unwrap().timeout,
+        Duration::from_secs(2)
+    );
+    assert_eq!(tighten("").unwrap(), limits());
+}
+
+#[test]
+fn a_wrong_key_is_named() {
+    for (text, message) in [
+        (
+            "timeout_s = 60",
+            "blur.toml: timeout_s: 60 is not in (0, 5] (FASTWASM_WASM_TIMEOUT_S): a sidecar may only tighten",
+        ),
+        (
+            "max_memory_mb = 0",
+            "blur.toml: max_memory_mb: 0 is not in [1, 32] (FASTWASM_WASM_MAX_MEMORY_MB): a sidecar may only tighten",
+        ),
+        (
+            "max_body_bytes = 99999999",
+            "blur.toml: max_body_bytes: 99999999 is not in [1, 1048576] (FASTWASM_MAX_BODY_BYTES): a sidecar may only tighten",
+        ),
+        (
+            "heavy = \"no\"",
+            "blur.toml: heavy: must be true or false, got \"no\"",
+        ),
+        (
+            "timeout = 1",
+            "blur.toml: timeout: unknown key: a sidecar may set timeout_s, max_memory_mb, max_body_bytes, heavy",
+        ),
+    ] {
+        assert_eq!(tighten(text).unwrap_err(), message);
+    }
+    assert!(
+        tighten("timeout_s = ")
+            .unwrap_err()
+            .starts_with("blur.toml: (file): ")
+    );
+}

@@ -1,0 +1,334 @@
+//! `fastwasm.KernelSet`: a folder of kernels and the answers of their
+//! routes, for the `FastAPI` kit (`fastwasm.fastapi`) and the CLI. All of it
+//! is `fastwasm-http`; this converts and releases the GIL.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fastwasm_http::{self as http, SettingNames, sidecar::Limits};
+use fastwasm_runtime::CallOptions;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::aio;
+use crate::component::Component;
+use crate::runtime::{CancelToken, Runtime};
+use crate::{Error, Result};
+
+#[pyclass(frozen, module = "fastwasm", get_all)]
+pub struct Answer {
+    status: u16,
+    content_type: &'static str,
+    body: Py<PyBytes>,
+    retry_after_s: Option<u32>,
+    execution_time_s: Option<f64>,
+    outcome: &'static str,
+}
+
+impl Answer {
+    fn of(py: Python<'_>, answer: &http::Answer) -> Self {
+        Self {
+            status: answer.status,
+            content_type: answer.content_type,
+            body: PyBytes::new(py, &answer.body).unbind(),
+            retry_after_s: answer.retry_after_s,
+            execution_time_s: answer.execution_time_s,
+            outcome: answer.outcome,
+        }
+    }
+}
+
+#[pymethods]
+impl Answer {
+    fn __repr__(&self) -> String {
+        format!(
+            "<Answer {} {} ({})>",
+            self.status, self.content_type, self.outcome
+        )
+    }
+}
+
+/// One kernel's limits, for the route to apply before it reads the body.
+#[pyclass(frozen, module = "fastwasm", get_all)]
+pub struct KernelLimits {
+    timeout_s: f64,
+    max_memory_mb: usize,
+    max_body_bytes: usize,
+    placement: &'static str,
+}
+
+/// Every component of a directory (or of named files), loaded, and the
+/// answers of their routes.
+#[pyclass(frozen, module = "fastwasm")]
+pub struct KernelSet {
+    inner: http::KernelSet,
+    blocking_warning: Duration,
+}
+
+/// `"service"` or `"library"`: whose setting names messages use.
+pub(crate) fn setting_names(name: &str) -> Result<SettingNames> {
+    SettingNames::named(name).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "setting_names must be \"library\" or \"service\", got {name:?}"
+        ))
+    })
+}
+
+fn limits(
+    timeout_s: f64,
+    max_memory_mb: usize,
+    max_body_bytes: usize,
+    placement: &str,
+    names: &str,
+) -> Result<Limits> {
+    let timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "timeout_s must be a positive number, got {timeout_s}"
+        ))
+    })?;
+    Ok(Limits {
+        timeout,
+        max_memory_mb,
+        max_body_bytes,
+        placement: placement.parse()?,
+        names: setting_names(names)?,
+    })
+}
+
+#[pymethods]
+impl KernelSet {
+    /// Loads every `*.wasm` in `directory` into `runtime` (or, with
+    /// `file=True`, the one file `directory`; or, with `files`, each named
+    /// file). The limits are the server's, each tightened by the kernel's
+    /// `NAME.toml`; `prefix` is where the routes are mounted; messages
+    /// name the settings in `setting_names`' words (`"library"`: the
+    /// Python API's keywords; `"service"`: fastwasm's `FASTWASM_*`).
+    #[new]
+    #[pyo3(signature = (
+        runtime, directory = None, *, files = None, timeout_s, max_memory_mb, max_body_bytes,
+        placement = "measured", file = false, prefix = "/kernels", setting_names = "library",
+    ))]
+    // pyo3 extracts a `PathBuf`, not a `&Path`.
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::fn_params_excessive_bools,
+        clippy::needless_pass_by_value
+    )]
+    fn new(
+        py: Python<'_>,
+        runtime: &Runtime,
+        directory: Option<PathBuf>,
+        files: Option<Vec<(String, PathBuf)>>,
+        timeout_s: f64,
+        max_memory_mb: usize,
+        max_body_bytes: usize,
+        placement: &str,
+        file: bool,
+        prefix: &str,
+        setting_names: &str,
+    ) -> Result<Self> {
+        let defaults = limits(
+            timeout_s,
+            max_memory_mb,
+            max_body_bytes,
+            placement,
+            setting_names,
+        )?;
+        let blocking_warning = runtime.blocking_warning;
+        let runtime = &runtime.inner;
+        let inner = match (directory, files) {
+            (Some(directory), None) => py.detach(|| {
+                if file {
+                    http::KernelSet::load_file(runtime, &directory, defaults)
+                } else {
+                    http::KernelSet::load(runtime, &directory, defaults)
+                }
+            }),
+            (None, Some(files)) => {
+                py.detach(|| http::KernelSet::load_files(runtime, &files, defaults))
+            }
+            _ => {
+                let message = "give a directory, or files, but not both".to_owned();
+                return Err(Error::InvalidArgument(message));
+            }
+        };
+        Ok(Self {
+            inner: inner.with_prefix(prefix),
+            blocking_warning,
+        })
+    }
+
+    /// Why the directory could not be listed, if it could not.
+    #[getter]
+    fn directory_error(&self) -> Option<String> {
+        self.inner.dir_error.clone()
+    }
+
+    /// Where the routes are mounted (`/kernels` by default).
+    #[getter]
+    fn prefix(&self) -> &str {
+        self.inner.prefix()
+    }
+
+    /// `(name, error)` for every kernel: `error` is None when it loaded.
+    #[getter]
+    fn kernels(&self) -> Vec<(String, Option<String>)> {
+        self.inner
+            .kernels()
+            .map(|m| (m.name.clone(), m.loaded.as_ref().err().cloned()))
+            .collect()
+    }
+
+    /// Kernel `name`'s component, to call from Python; None when there is no
+    /// such kernel or it did not load.
+    fn component(&self, name: &str) -> Option<Component> {
+        let component = self.inner.kernel(name).ok()?.loaded.as_ref().ok()?;
+        Some(Component::new(component.clone(), self.blocking_warning))
+    }
+
+    /// The limits of kernel `name`, or None when there is no such kernel.
+    fn limits(&self, name: &str) -> Option<KernelLimits> {
+        let limits = self.inner.kernel(name).ok()?.limits;
+        Some(KernelLimits {
+            timeout_s: limits.timeout.as_secs_f64(),
+            max_memory_mb: limits.max_memory_mb,
+            max_body_bytes: limits.max_body_bytes,
+            placement: limits.placement.name(),
+        })
+    }
+
+    /// The `function` label of a call's metrics: its WIT name, or
+    /// `(unknown)` for a function the kernel does not export.
+    fn metric_function(&self, kernel: &str, function: &str) -> String {
+        self.inner.metric_function(kernel, function).to_owned()
+    }
+
+    /// `GET /kernels`.
+    fn listing(&self, py: Python<'_>) -> Answer {
+        Answer::of(py, &self.inner.list())
+    }
+
+    /// `GET /kernels/{name}`.
+    fn show(&self, py: Python<'_>, name: &str) -> Answer {
+        Answer::of(py, &self.inner.show(name))
+    }
+
+    /// 413 for kernel `name`'s body limit (the route stops reading there).
+    fn too_large(&self, py: Python<'_>, name: &str) -> Option<Answer> {
+        let kernel = self.inner.kernel(name).ok()?;
+        Some(Answer::of(
+            py,
+            &http::Answer::too_large(kernel, kernel.limits.max_body_bytes),
+        ))
+    }
+
+    /// `POST /kernels/{kernel}/{function}`: the body (JSON, or raw bytes
+    /// where the function takes them) to an answer, blocking this thread.
+    /// Releases the GIL.
+    #[pyo3(signature = (kernel, function, body, content_type = None, accept = None, cancel = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        py: Python<'_>,
+        kernel: &str,
+        function: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        cancel: Option<&CancelToken>,
+    ) -> Answer {
+        let cancel = cancel.map(|c| &c.inner);
+        let answer = py.detach(|| {
+            self.inner
+                .call(kernel, function, body, content_type, accept, cancel)
+        });
+        Answer::of(py, &answer)
+    }
+
+    /// As `call`, awaited: inline when the function is cheap (`runs_inline`),
+    /// else on the runtime's call threads; cancelling the awaiting task stops
+    /// the guest.
+    #[pyo3(signature = (kernel, function, body, content_type = None, accept = None, *, inline = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn acall<'py>(
+        slf: &Bound<'py, Self>,
+        kernel: &str,
+        function: &str,
+        body: Bound<'py, PyBytes>,
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        inline: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        aio::awaited(
+            slf.as_any(),
+            (kernel, function, body, content_type, accept, inline),
+        )
+    }
+
+    /// Starts an awaited call (`acall` awaits it): the answer when it ran
+    /// inline, else its `CallFuture`.
+    #[allow(clippy::too_many_arguments)]
+    fn _start<'py>(
+        slf: &Bound<'py, Self>,
+        kernel: &str,
+        function: &str,
+        body: &Bound<'py, PyBytes>,
+        content_type: Option<String>,
+        accept: Option<String>,
+        inline: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        if inline.unwrap_or_else(|| this.inner.runs_inline(kernel, function)) {
+            let options = CallOptions::default();
+            let answer = this.inner.call_inline(
+                kernel,
+                function,
+                body.as_bytes(),
+                content_type.as_deref(),
+                accept.as_deref(),
+                &options,
+            );
+            if let Some(answer) = answer {
+                return Ok(Bound::new(py, Answer::of(py, &answer))?.into_any());
+            }
+        }
+        let set: Py<Self> = slf.clone().unbind();
+        let (kernel, function) = (kernel.to_owned(), function.to_owned());
+        // bytes are immutable: copied once here, so the call thread needs no GIL.
+        let body = body.as_bytes().to_vec();
+        // No kernel loaded: the answer is a 404, with nothing to run.
+        let runtime = this
+            .inner
+            .kernels()
+            .find_map(|m| m.loaded.as_ref().ok())
+            .map(|c| c.runtime().clone());
+        aio::spawned(
+            py,
+            runtime.as_ref(),
+            None,
+            move |options| {
+                set.get().inner.call_with(
+                    &kernel,
+                    &function,
+                    &body,
+                    content_type.as_deref(),
+                    accept.as_deref(),
+                    options,
+                )
+            },
+            |py, answer| Ok(Py::new(py, Answer::of(py, &answer))?.into_any()),
+        )
+    }
+
+    /// Whether `acall` runs `function` of `kernel` inline now.
+    fn runs_inline(&self, kernel: &str, function: &str) -> bool {
+        self.inner.runs_inline(kernel, function)
+    }
+
+    /// The `OpenAPI` path items of every function, keyed by their paths
+    /// under `prefix`, as JSON text, to merge into the service's document.
+    fn openapi_paths(&self) -> String {
+        serde_json::Value::Object(self.inner.openapi_paths()).to_string()
+    }
+}

@@ -1,0 +1,333 @@
+//! wasmtime's `ComponentType`, `Lower` and `Lift` for the fast path's
+//! classes of WIT types: every scalar at once, and both bulk types
+//! (`list<u8>`, `string`), each reading which one it is from the type
+//! wasmtime hands it. Their flat forms and layouts are the canonical ABI's.
+
+use std::mem::MaybeUninit;
+
+use wasmtime::ValRaw;
+use wasmtime::component::__internal::{
+    CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext,
+};
+use wasmtime::component::{ComponentType, Lift, Lower, Val};
+
+use super::{Bulk, FastArg};
+
+/// A `list<u8>` or `string` argument.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct InBulk<'a>(pub(super) FastArg<'a>);
+
+/// A scalar argument of any scalar WIT type.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct InScalar<'a>(pub(super) &'a Val);
+
+/// A scalar result: the `Val` of its type.
+pub(super) struct OutScalar(pub(super) Val);
+
+/// A `list<u8>` or `string` result.
+pub(super) struct OutBulk(pub(super) Bulk);
+
+fn bad(ty: InterfaceType) -> wasmtime::Error {
+    wasmtime::format_err!("the fast path met a value of an unexpected type {ty:?}")
+}
+
+/// `ty`, if it is a scalar (see [`is_scalar`], for the types wasmtime hands
+/// an adapter).
+fn scalar_type(ty: InterfaceType) -> wasmtime::Result<()> {
+    let scalar = matches!(
+        ty,
+        InterfaceType::Bool
+            | InterfaceType::S8
+            | InterfaceType::U8
+            | InterfaceType::S16
+            | InterfaceType::U16
+            | InterfaceType::S32
+            | InterfaceType::U32
+            | InterfaceType::S64
+            | InterfaceType::U64
+            | InterfaceType::Float32
+            | InterfaceType::Float64
+            | InterfaceType::Char
+    );
+    if scalar { Ok(()) } else { Err(bad(ty)) }
+}
+
+fn bulk_type(ty: InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+    match ty {
+        InterfaceType::String => Ok(()),
+        InterfaceType::List(i) if types.types[i].element == InterfaceType::U8 => Ok(()),
+        _ => Err(bad(ty)),
+    }
+}
+
+// SAFETY: the flat form of a `string` and of a `list<u8>` is the same pointer
+// pair (`[ValRaw; 2]`, `POINTER_PAIR`), and `typecheck` admits only those two
+// types; lowering delegates to wasmtime's own `str` and `[u8]` impls.
+unsafe impl ComponentType for InBulk<'_> {
+    type Lower = [ValRaw; 2];
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::POINTER_PAIR;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+        bulk_type(*ty, types)
+    }
+}
+
+// SAFETY: see `ComponentType for InBulk`.
+unsafe impl Lower for InBulk<'_> {
+    fn linear_lower_to_flat<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        dst: &mut MaybeUninit<Self::Lower>,
+    ) -> wasmtime::Result<()> {
+        match (self.0, ty) {
+            (FastArg::Bytes(bytes), InterfaceType::List(_)) => {
+                bytes.linear_lower_to_flat(cx, ty, dst)
+            }
+            (FastArg::Str(text), InterfaceType::String) => text.linear_lower_to_flat(cx, ty, dst),
+            _ => Err(bad(ty)),
+        }
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        offset: usize,
+    ) -> wasmtime::Result<()> {
+        match (self.0, ty) {
+            (FastArg::Bytes(bytes), InterfaceType::List(_)) => {
+                bytes.linear_lower_to_memory(cx, ty, offset)
+            }
+            (FastArg::Str(text), InterfaceType::String) => {
+                text.linear_lower_to_memory(cx, ty, offset)
+            }
+            _ => Err(bad(ty)),
+        }
+    }
+}
+
+// SAFETY: every scalar WIT type flattens to one core value (`ValRaw`), which
+// is all this type's flat form claims. Its in-memory size differs by type
+// (1 to 8 bytes), so it is never stored in memory: the fast shapes pass at
+// most four parameters, always flat, and `linear_lower_to_memory` refuses.
+unsafe impl ComponentType for InScalar<'_> {
+    type Lower = ValRaw;
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, _: &InstanceType<'_>) -> wasmtime::Result<()> {
+        scalar_type(*ty)
+    }
+}
+
+// SAFETY: see `ComponentType for InScalar`.
+unsafe impl Lower for InScalar<'_> {
+    fn linear_lower_to_flat<T>(
+        &self,
+        _cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        dst: &mut MaybeUninit<Self::Lower>,
+    ) -> wasmtime::Result<()> {
+        dst.write(scalar_raw(self.0, ty)?);
+        Ok(())
+    }
+
+    fn linear_lower_to_memory<T>(
+        &self,
+        _cx: &mut LowerContext<'_, T>,
+        ty: InterfaceType,
+        _offset: usize,
+    ) -> wasmtime::Result<()> {
+        Err(bad(ty))
+    }
+}
+
+// SAFETY: as `ComponentType for InScalar`: one core value, lifted flat only
+// (a function's single scalar result is always returned flat).
+unsafe impl ComponentType for OutScalar {
+    type Lower = ValRaw;
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
+
+    fn typecheck(ty: &InterfaceType, _: &InstanceType<'_>) -> wasmtime::Result<()> {
+        scalar_type(*ty)
+    }
+}
+
+// SAFETY: see `ComponentType for OutScalar`; the value is validated as the
+// canonical ABI asks (a `bool` is 0 or 1 read as any non-zero, a `char` a
+// Unicode scalar value).
+unsafe impl Lift for OutScalar {
+    fn linear_lift_from_flat(
+        _cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        src: &Self::Lower,
+    ) -> wasmtime::Result<Self> {
+        let bits32 = src.get_u32();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+        let val = match ty {
+            InterfaceType::Bool => Val::Bool(bits32 != 0),
+            InterfaceType::S8 => Val::S8(bits32 as i8),
+            InterfaceType::U8 => Val::U8(bits32 as u8),
+            InterfaceType::S16 => Val::S16(bits32 as i16),
+            InterfaceType::U16 => Val::U16(bits32 as u16),
+            InterfaceType::S32 => Val::S32(src.get_i32()),
+            InterfaceType::U32 => Val::U32(bits32),
+            InterfaceType::S64 => Val::S64(src.get_i64()),
+            InterfaceType::U64 => Val::U64(src.get_u64()),
+            InterfaceType::Float32 => Val::Float32(f32::from_bits(src.get_f32())),
+            InterfaceType::Float64 => Val::Float64(f64::from_bits(src.get_f64())),
+            InterfaceType::Char => Val::Char(
+                char::from_u32(bits32)
+                    .ok_or_else(|| wasmtime::format_err!("{bits32:#x} is not a valid char"))?,
+            ),
+            other => return Err(bad(other)),
+        };
+        Ok(Self(val))
+    }
+
+    fn linear_lift_from_memory(
+        _cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        _bytes: &[u8],
+    ) -> wasmtime::Result<Self> {
+        Err(bad(ty))
+    }
+}
+
+// SAFETY: as `ComponentType for InBulk`: the same pointer pair for both types.
+unsafe impl ComponentType for OutBulk {
+    type Lower = [ValRaw; 2];
+    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::POINTER_PAIR;
+
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+        bulk_type(*ty, types)
+    }
+}
+
+// SAFETY: a `list<u8>` is read as the canonical ABI lays it out (a pointer
+// and a length, bounds-checked against guest memory) and copied out, so
+// nothing borrows guest memory after the call; a UTF-8 `string` the same
+// way, validated; a string in another encoding goes through wasmtime's own
+// `String` impl.
+unsafe impl Lift for OutBulk {
+    fn linear_lift_from_flat(
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        src: &Self::Lower,
+    ) -> wasmtime::Result<Self> {
+        if ty == InterfaceType::String && !utf8(cx) {
+            return Ok(Self(Bulk::Str(String::linear_lift_from_flat(cx, ty, src)?)));
+        }
+        lift_bulk(cx, ty, src[0].get_u32(), src[1].get_u32())
+    }
+
+    fn linear_lift_from_memory(
+        cx: &mut LiftContext<'_>,
+        ty: InterfaceType,
+        bytes: &[u8],
+    ) -> wasmtime::Result<Self> {
+        if ty == InterfaceType::String && !utf8(cx) {
+            return Ok(Self(Bulk::Str(String::linear_lift_from_memory(
+                cx, ty, bytes,
+            )?)));
+        }
+        let word = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|w| w.try_into().ok())
+                .map(u32::from_le_bytes)
+                .ok_or_else(|| wasmtime::format_err!("a pointer pair out of bounds"))
+        };
+        lift_bulk(cx, ty, word(0)?, word(4)?)
+    }
+}
+
+fn utf8(cx: &LiftContext<'_>) -> bool {
+    use wasmtime::component::__internal::wasmtime_environ::component::StringEncoding;
+    cx.options().string_encoding == StringEncoding::Utf8
+}
+
+/// Copies `len` bytes at `ptr` out of guest memory into a recycled buffer
+/// (see [`Bulk::recycle`]).
+fn lift_bulk(
+    cx: &LiftContext<'_>,
+    ty: InterfaceType,
+    ptr: u32,
+    len: u32,
+) -> wasmtime::Result<OutBulk> {
+    let (ptr, len) = (ptr as usize, len as usize);
+    let bytes = cx
+        .memory()
+        .get(ptr..)
+        .and_then(|m| m.get(..len))
+        .ok_or_else(|| wasmtime::format_err!("a {len}-byte result at {ptr:#x} is out of bounds"))?;
+    let mut buffer = RECYCLED.with_borrow_mut(std::mem::take);
+    buffer.clear();
+    buffer.extend_from_slice(bytes);
+    Ok(OutBulk(match ty {
+        InterfaceType::String => Bulk::Str(
+            String::from_utf8(buffer).map_err(|e| wasmtime::format_err!("invalid UTF-8: {e}"))?,
+        ),
+        InterfaceType::List(_) => Bulk::Bytes(buffer),
+        other => return Err(bad(other)),
+    }))
+}
+
+thread_local! {
+    /// One spare result buffer per thread. A host that copies a large result
+    /// elsewhere (the Python binding, into a `bytes`) hands the buffer back,
+    /// so the next call reuses its pages: a fresh megabyte from the system
+    /// allocator costs hundreds of page faults, more than the copy itself.
+    static RECYCLED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers above this are not kept for reuse, so one huge result does not
+/// pin its memory for the thread's lifetime.
+const RECYCLE_MAX_BYTES: usize = 64 << 20;
+
+impl Bulk {
+    /// The bytes of either kind.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Bytes(bytes) => bytes,
+            Self::Str(text) => text.as_bytes(),
+        }
+    }
+
+    /// Hands the buffer back for the next fast-path result on this thread,
+    /// once its contents have been copied elsewhere. Optional: a caller that
+    /// keeps the `Bulk` simply does not call it.
+    pub fn recycle(self) {
+        let buffer = match self {
+            Self::Bytes(bytes) => bytes,
+            Self::Str(text) => text.into_bytes(),
+        };
+        if buffer.capacity() <= RECYCLE_MAX_BYTES {
+            RECYCLED.with_borrow_mut(|spare| {
+                if buffer.capacity() > spare.capacity() {
+                    *spare = buffer;
+                }
+            });
+        }
+    }
+}
+
+/// A scalar `Val` as the one core value of its WIT type's flat form.
+fn scalar_raw(val: &Val, ty: InterfaceType) -> wasmtime::Result<ValRaw> {
+    Ok(match (val, ty) {
+        (Val::Bool(v), InterfaceType::Bool) => ValRaw::i32(i32::from(*v)),
+        (Val::S8(v), InterfaceType::S8) => ValRaw::i32(i32::from(*v)),
+        (Val::U8(v), InterfaceType::U8) => ValRaw::u32(u32::from(*v)),
+        (Val::S16(v), InterfaceType::S16) => ValRaw::i32(i32::from(*v)),
+        (Val::U16(v), InterfaceType::U16) => ValRaw::u32(u32::from(*v)),
+        (Val::S32(v), InterfaceType::S32) => ValRaw::i32(*v),
+        (Val::U32(v), InterfaceType::U32) => ValRaw::u32(*v),
+        (Val::S64(v), InterfaceType::S64) => ValRaw::i64(*v),
+        (Val::U64(v), InterfaceType::U64) => ValRaw::u64(*v),
+        (Val::Float32(v), InterfaceType::Float32) => ValRaw::f32(v.to_bits()),
+        (Val::Float64(v), InterfaceType::Float64) => ValRaw::f64(v.to_bits()),
+        (Val::Char(v), InterfaceType::Char) => ValRaw::u32(u32::from(*v)),
+        _ => return Err(bad(ty)),
+    })
+}

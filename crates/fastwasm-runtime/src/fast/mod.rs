@@ -1,0 +1,230 @@
+//! The typed fast path: bytes and strings cross as one copy, not one `Val`
+//! per element.
+//!
+//! wasmtime's dynamic `Func::call` takes a `list<u8>` as a `Val::List` of one
+//! `Val::U8` per byte (bytecodealliance/wasmtime#13788), orders of magnitude
+//! slower than a `TypedFunc` for a large buffer (`make bench-micro`'s
+//! component tables measure both). A `TypedFunc`'s types are Rust
+//! types, fixed at compile time; a user's component is only known at run
+//! time. So the host carries typed instantiations for the common shapes, and
+//! picks one from the function's WIT type:
+//!
+//! - parameters: at most four, of which exactly one is a `list<u8>` or a
+//!   `string` and the rest scalars (booleans, integers, floats, `char`); or
+//!   up to two scalars, or none (the typed call skips the `Val` path's
+//!   per-call conversions there too);
+//! - result: none, a scalar, a `list<u8>` or `string`, an `option` of one, or
+//!   a `result` whose `ok` and `err` are each a `list<u8>` or `string`.
+//!
+//! Everything else takes the general path. Strings are fast on both: a
+//! `Val::String` is one copy too.
+//!
+//! The adapters (`abi.rs`) implement wasmtime's `ComponentType`, `Lower` and
+//! `Lift` for a class of WIT types at once (all scalars, or both bulk
+//! types), reading which one from the type wasmtime hands them. Their flat
+//! form is the canonical ABI's for every type of the class (one core value
+//! for a scalar, a pointer and a length for bulk), which is what these
+//! shapes use: at most four parameters are always passed flat, and a result
+//! is flat (one scalar) or a pointer to a `list<u8>`/`string`/`option`/`result`
+//! of them, whose layout the adapters give exactly.
+
+mod abi;
+
+use wasmtime::Store;
+use wasmtime::component::types::Type;
+use wasmtime::component::{ComponentNamedList, Func, Lift, Lower, Val};
+
+use self::abi::{InBulk, InScalar, OutBulk, OutScalar};
+use crate::Error;
+use crate::store::CallState;
+use crate::wit::is_scalar;
+
+/// An argument of the fast path.
+#[derive(Debug, Clone, Copy)]
+pub enum FastArg<'a> {
+    /// For a `list<u8>` parameter.
+    Bytes(&'a [u8]),
+    /// For a `string` parameter.
+    Str(&'a str),
+    /// For a scalar parameter: the `Val` of its type (`Val::U8`, `Val::Float64`...).
+    Scalar(&'a Val),
+}
+
+/// A `list<u8>` or `string` result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bulk {
+    /// From a `list<u8>`.
+    Bytes(Vec<u8>),
+    /// From a `string`.
+    Str(String),
+}
+
+/// A result of the fast path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FastValue {
+    /// The function has no result.
+    Unit,
+    /// A scalar, as the `Val` of its type.
+    Scalar(Val),
+    /// A `list<u8>` or `string`.
+    Bulk(Bulk),
+    /// An `option` of one.
+    Option(Option<Bulk>),
+    /// A `result` of them.
+    Result(Result<Bulk, Bulk>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Bulk,
+    Scalar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    Unit,
+    Scalar,
+    Bulk,
+    Option,
+    Result,
+}
+
+/// The shape of a function the fast path takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    params: [Class; 4],
+    len: usize,
+    out: Out,
+}
+
+fn class(ty: &Type) -> Option<Class> {
+    match ty {
+        Type::String => Some(Class::Bulk),
+        Type::List(l) if l.ty() == Type::U8 => Some(Class::Bulk),
+        _ if is_scalar(ty) => Some(Class::Scalar),
+        _ => None,
+    }
+}
+
+impl Shape {
+    /// The fast shape of a function with these types, if it has one.
+    pub(crate) fn of(params: &[(String, Type)], result: Option<&Type>) -> Option<Self> {
+        let out = match result {
+            None => Out::Unit,
+            Some(ty) => match (class(ty), ty) {
+                (Some(Class::Scalar), _) => Out::Scalar,
+                (Some(Class::Bulk), _) => Out::Bulk,
+                (None, Type::Option(o)) if class(&o.ty()) == Some(Class::Bulk) => Out::Option,
+                (None, Type::Result(r))
+                    if r.ok().and_then(|t| class(&t)) == Some(Class::Bulk)
+                        && r.err().and_then(|t| class(&t)) == Some(Class::Bulk) =>
+                {
+                    Out::Result
+                }
+                _ => return None,
+            },
+        };
+        if params.len() > 4 {
+            return None;
+        }
+        let mut classes = [Class::Scalar; 4];
+        for (slot, (_, ty)) in classes.iter_mut().zip(params) {
+            *slot = class(ty)?;
+        }
+        let classes_used = &classes[..params.len()];
+        let bulk_params = classes_used.iter().filter(|c| **c == Class::Bulk).count();
+        // Up to four parameters with one bulk among them, or up to two scalars
+        // (a call with no arguments included): `call` has one arm for each.
+        let fits = match bulk_params {
+            1 => true,
+            0 => params.len() <= 2,
+            _ => false,
+        };
+        fits.then_some(Self {
+            params: classes,
+            len: params.len(),
+            out,
+        })
+    }
+
+    /// The arguments' classes against the parameters'.
+    pub(crate) fn check(&self, name: &str, args: &[FastArg<'_>]) -> Result<(), Error> {
+        let fits = args.len() == self.len
+            && args.iter().zip(&self.params).all(|(arg, class)| {
+                matches!(
+                    (arg, class),
+                    (FastArg::Bytes(_) | FastArg::Str(_), Class::Bulk)
+                        | (FastArg::Scalar(_), Class::Scalar)
+                )
+            });
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::WrongSignature {
+                name: name.to_owned(),
+                expected: format!("{args:?}"),
+                actual: format!("{self:?}"),
+            })
+        }
+    }
+
+    /// Calls `func` with its typed instantiation for this shape.
+    pub(crate) fn call(
+        self,
+        func: Func,
+        store: &mut Store<CallState>,
+        args: &[FastArg<'_>],
+    ) -> wasmtime::Result<FastValue> {
+        use Class::{Bulk as B, Scalar as S};
+        let b = |i: usize| InBulk(args[i]);
+        let s = |i: usize| match args[i] {
+            FastArg::Scalar(val) => Ok(InScalar(val)),
+            other => Err(wasmtime::format_err!(
+                "argument {i} ({other:?}) is not a scalar"
+            )),
+        };
+        macro_rules! with_out {
+            ($params:expr) => {
+                match self.out {
+                    Out::Unit => typed::<_, ()>(func, store, $params).map(|()| FastValue::Unit),
+                    Out::Scalar => typed::<_, (OutScalar,)>(func, store, $params)
+                        .map(|r| FastValue::Scalar(r.0.0)),
+                    Out::Bulk => {
+                        typed::<_, (OutBulk,)>(func, store, $params).map(|r| FastValue::Bulk(r.0.0))
+                    }
+                    Out::Option => typed::<_, (Option<OutBulk>,)>(func, store, $params)
+                        .map(|r| FastValue::Option(r.0.map(|b| b.0))),
+                    Out::Result => typed::<_, (Result<OutBulk, OutBulk>,)>(func, store, $params)
+                        .map(|r| FastValue::Result(r.0.map(|b| b.0).map_err(|b| b.0))),
+                }
+            };
+        }
+        // One arm per shape `of` makes: at most one bulk parameter among four.
+        match &self.params[..self.len] {
+            [] => with_out!(()),
+            [B] => with_out!((b(0),)),
+            [S] => with_out!((s(0)?,)),
+            [B, S] => with_out!((b(0), s(1)?)),
+            [S, B] => with_out!((s(0)?, b(1))),
+            [S, S] => with_out!((s(0)?, s(1)?)),
+            [B, S, S] => with_out!((b(0), s(1)?, s(2)?)),
+            [S, B, S] => with_out!((s(0)?, b(1), s(2)?)),
+            [S, S, B] => with_out!((s(0)?, s(1)?, b(2))),
+            [B, S, S, S] => with_out!((b(0), s(1)?, s(2)?, s(3)?)),
+            [S, B, S, S] => with_out!((s(0)?, b(1), s(2)?, s(3)?)),
+            [S, S, B, S] => with_out!((s(0)?, s(1)?, b(2), s(3)?)),
+            [S, S, S, B] => with_out!((s(0)?, s(1)?, s(2)?, b(3))),
+            other => wasmtime::bail!("no fast path for parameters {other:?}"),
+        }
+    }
+}
+
+fn typed<P, R>(func: Func, store: &mut Store<CallState>, params: P) -> wasmtime::Result<R>
+where
+    P: ComponentNamedList + Lower,
+    R: ComponentNamedList + Lift,
+{
+    // The typecheck runs against this function's own type; the adapters
+    // accept exactly the WIT types `Shape::of` sorted them by.
+    func.typed::<P, R>(&*store)?.call(store, params)
+}

@@ -1,0 +1,94 @@
+"""What a route receives: `Kernel`, one loaded kernel with the served call
+around it, and `Loaded`, what a kit serves in one app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+import fastwasm
+from fastwasm._calls import CallFuture
+from fastwasm.fastapi.admission import Admission
+from fastwasm.fastapi.disconnect import until_disconnected
+from fastwasm.fastapi.metrics import CallMetrics, outcome_of
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLabel:
+    """What `scope["route"]` names for a request of the kernel routes of an
+    included router: the template with its prefix (an included router's
+    routes know only their own part), for access logs and metrics that
+    label by route."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What a `Kernels` serves in one app, made in its lifespan."""
+
+    runtime: fastwasm.Runtime
+    kernels: fastwasm.KernelSet
+    components: Mapping[str, fastwasm.Component]
+    admission: Admission
+    metrics: CallMetrics | None
+    #: Where its routes are mounted, if they are.
+    prefix: str | None
+    #: The route templates of the list, show and call routes, prefixed.
+    labels: tuple[RouteLabel, RouteLabel, RouteLabel]
+
+
+class Kernel:
+    """One kernel, as a route receives it (`Annotated[Kernel, kernels.depends(name)]`).
+
+    `acall` is the component's `acall` with what a served route needs around
+    it: a heavy call takes a slot from admission control (503 when none frees
+    up in time) and stops when the client disconnects (499); every call is
+    counted in the metrics."""
+
+    __slots__ = ("_loaded", "_request", "component", "name")
+
+    def __init__(self, name: str, component: fastwasm.Component, loaded: Loaded, request: Request) -> None:
+        self.name = name
+        self.component = component
+        self._loaded = loaded
+        self._request = request
+
+    async def acall(self, function: str, /, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
+        """Calls `function` with positional or keyword arguments, off the
+        event loop when it is heavy; returns its result, or raises as
+        `Component.call` does (the kit's error handlers answer each)."""
+        loaded, component = self._loaded, self.component
+        metrics = loaded.metrics
+        started = time.perf_counter()
+        try:
+            if component.runs_inline(function):
+                # `acall`'s own steps, without its coroutine: the value, or
+                # (when it was preempted) the future of its rerun.
+                value = component._start(function, args, kwargs, timeout_s, True)
+                if type(value) is CallFuture:
+                    value = await value
+            else:
+                async with loaded.admission.slot():
+                    call = component.acall(function, *args, timeout_s=timeout_s, inline=False, **kwargs)
+                    value = await until_disconnected(self._request, call, f"{self.name}/{function}")
+        except Exception as error:
+            if metrics is not None and not isinstance(error, fastwasm.ModuleError):
+                label = loaded.kernels.metric_function(self.name, function)
+                metrics.count(self.name, label, outcome_of(error), time.perf_counter() - started)
+            raise
+        if metrics is not None:
+            label = loaded.kernels.metric_function(self.name, function)
+            metrics.count(self.name, label, "ok", time.perf_counter() - started)
+        return value
+
+    @property
+    def exports(self) -> list[fastwasm.ComponentExport]:
+        return self.component.exports
+
+    def __repr__(self) -> str:
+        return f"<Kernel {self.name!r}>"
