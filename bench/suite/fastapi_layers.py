@@ -45,19 +45,22 @@ class PassThrough:
         await self.app(scope, receive, send)
 
 
-def scope(path: str) -> dict[str, Any]:
-    """What uvicorn hands the app for `GET path` from hey."""
+def scope(path: str, state: dict[str, Any]) -> dict[str, Any]:
+    """What uvicorn hands the app for `GET path` from hey: a shallow copy of
+    the lifespan state, as uvicorn gives every request."""
     route, _, query = path.partition("?")
     return {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
         "path": route, "raw_path": route.encode(), "query_string": query.encode(), "root_path": "",
         "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"hey/0.0.1"), (b"accept-encoding", b"gzip")],
-        "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000), "state": {},
+        "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000), "state": dict(state),
     }  # fmt: skip
 
 
-async def started(app: Any) -> None:
-    """Runs the app's lifespan startup (and leaves it running)."""
+async def started(app: Any) -> dict[str, Any]:
+    """Runs the app's lifespan startup (and leaves it running); returns the
+    lifespan state the app filled in."""
+    state: dict[str, Any] = {}
     queue: asyncio.Queue[Message] = asyncio.Queue()
     await queue.put({"type": "lifespan.startup"})
     sent: list[Message] = []
@@ -65,10 +68,13 @@ async def started(app: Any) -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.get_running_loop().create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, queue.get, send))
+    asyncio.get_running_loop().create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}, queue.get, send)
+    )
     while not sent:
         await asyncio.sleep(0.01)
     assert sent[0]["type"] == "lifespan.startup.complete", sent
+    return state
 
 
 def with_fastapi_solving() -> Any:
@@ -104,8 +110,9 @@ async def measure() -> dict[str, list[float]]:
         "fastwasm whole": (fastwasm_whole, "/fibonacci-wasm/39", lambda: access.setLevel(logging.NOTSET)),
         "fastwasm whole, FastAPI solving the parameters": (solving, "/fibonacci-wasm/39", lambda: None),
     }
+    states = {id(bare_app.app): {}}
     for app in (no_middleware, pass_through, fastwasm_whole, solving):
-        await started(app)
+        states[id(app)] = await started(app)
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -120,7 +127,7 @@ async def measure() -> dict[str, list[float]]:
     for _ in range(ROUNDS):
         for name, (app, path, prepare) in variants.items():
             prepare()
-            request = scope(path)
+            request = scope(path, states[id(app)])
             statuses.clear()
             start = time.perf_counter()
             for _ in range(CALLS):

@@ -269,7 +269,7 @@ LOAD_SNIPPET = """
 import sys, fastwasm
 module = fastwasm.Runtime(cache_dir=sys.argv[1]).load(sys.argv[2])
 info = module.load_info
-print(info["cache"], info["load_time_s"])
+print(info.cache, info.load_time_s)
 """
 
 
