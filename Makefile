@@ -19,8 +19,12 @@ GUEST_RUSTFLAGS := --cfg force_bits="64" -C target-feature=+wide-arithmetic
 help:
 	@grep -E '^\.PHONY: [a-z-]+ ## ' $(MAKEFILE_LIST) | sed -E 's/^\.PHONY: ([a-z-]+) ## (.*)/  make \1\t\2/' | expand -t 22
 
+.PHONY: toolchain ## install the Rust toolchain rust-toolchain.toml names, with its components and wasm targets
+toolchain:
+	rustup toolchain install
+
 .PHONY: wasm-target ## add the wasm32-unknown-unknown and wasm32-wasip2 targets when they are missing
-wasm-target:
+wasm-target: toolchain
 	@for t in $(WASM_TARGET) $(COMPONENT_TARGET); do \
 		rustup target list --installed | grep -qx "$$t" || rustup target add "$$t"; \
 	done
@@ -34,15 +38,21 @@ wasm: wasm-target
 
 # The components (crates/components, a workspace of their own): the bundled
 # examples go into the package, the fault component next to the tests.
-COMPONENTS := fib image echo
+COMPONENTS := fib image echo numeric markdown
 COMPONENTS_DIR := python/fastwasm/components
+# Every component is built with WebAssembly's 128-bit SIMD (simd128), which
+# wasmtime runs on every host it supports; relaxed SIMD stays off
+# (docs/security.md). SCALAR_IMAGE is the image component without it, for the
+# SIMD benchmark's scalar row.
+COMPONENT_RUSTFLAGS := -C target-feature=+simd128
+SCALAR_IMAGE := target/scalar/image.wasm
 COMPONENTS_BUILT := target/$(COMPONENT_TARGET)/$(WASM_PROFILE)
 TEST_COMPONENTS_DIR := tests/components
 
 .PHONY: components ## build the example and test components (wasm32-wasip2) into python/fastwasm/components/ and tests/components/
 components: wasm-target
-	$(CARGO) build --locked --manifest-path crates/components/Cargo.toml --target $(COMPONENT_TARGET) \
-		--profile $(WASM_PROFILE) --target-dir target
+	RUSTFLAGS='$(COMPONENT_RUSTFLAGS)' $(CARGO) build --locked --manifest-path crates/components/Cargo.toml \
+		--target $(COMPONENT_TARGET) --profile $(WASM_PROFILE) --target-dir target
 	@mkdir -p $(COMPONENTS_DIR) $(TEST_COMPONENTS_DIR)
 	@for c in $(COMPONENTS); do cp $(COMPONENTS_BUILT)/$${c}_component.wasm $(COMPONENTS_DIR)/$$c.wasm; done
 	cp $(COMPONENTS_BUILT)/fault_component.wasm $(TEST_COMPONENTS_DIR)/fault.wasm
@@ -128,6 +138,7 @@ peers: wasm-target
 	cp target/peers/$(WASM_TARGET)/release/extism_fib.wasm $(PEER_PLUGIN)
 
 COMPONENT_COST_BIN := target/release/examples/component_call_cost
+ARRAY_COST_BIN := target/release/examples/array_call_cost
 
 .PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native; components
 bench-micro: build peers component-cost-bin
@@ -139,15 +150,26 @@ bench-mapping: build
 
 .PHONY: component-cost-bin ## the Rust rows of the component benchmark (fastwasm-runtime's example component_call_cost)
 component-cost-bin:
-	$(CARGO) build --locked --release -p fastwasm-runtime --example component_call_cost
+	$(CARGO) build --locked --release -p fastwasm-runtime --example component_call_cost --example array_call_cost
 
-# bench-quick reuses the example `cargo test --workspace --release` built in `make test`.
-$(COMPONENT_COST_BIN):
+# bench-quick reuses the examples `cargo test --workspace --release` built in `make test`.
+$(COMPONENT_COST_BIN) $(ARRAY_COST_BIN):
 	$(MAKE) component-cost-bin
 
+# The image component without simd128: the SIMD table's scalar row.
+$(SCALAR_IMAGE): components
+	$(CARGO) build --locked --manifest-path crates/components/Cargo.toml -p image-component \
+		--target $(COMPONENT_TARGET) --profile $(WASM_PROFILE) --target-dir target/scalar
+	cp target/scalar/$(COMPONENT_TARGET)/$(WASM_PROFILE)/image_component.wasm $@
+
+.PHONY: bench-arrays ## lists of numbers as one block (numpy, Rust, wasmtime-py), SIMD image kernels, pulldown-cmark
+bench-arrays: build component-cost-bin $(SCALAR_IMAGE)
+	$(PYTHON) -m bench.suite.arrays
+
 .PHONY: bench ## the whole suite: micro, sweep, HTTP; JSON in bench/results, report in docs/
-bench: build tools peers server-bin component-cost-bin ray-venv
+bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE)
 	$(PYTHON) -m bench.suite.micro
+	$(PYTHON) -m bench.suite.arrays
 	$(PYTHON) -m bench.suite.sweep
 	$(PYTHON) -m bench.suite.http_bench
 	$(PYTHON) -m bench.suite.fastapi_layers
@@ -158,8 +180,9 @@ bench: build tools peers server-bin component-cost-bin ray-venv
 	$(PYTHON) -m bench.suite.report
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
-bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN)
+bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN) $(ARRAY_COST_BIN) $(SCALAR_IMAGE)
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.micro > /dev/null
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.arrays
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.sweep
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.http_bench
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.fastapi_layers

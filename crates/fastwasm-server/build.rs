@@ -4,11 +4,13 @@
 
 use std::path::Path;
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 6] = [
     "guest/fibonacci_wasm.wasm",
     "components/echo.wasm",
     "components/fib.wasm",
     "components/image.wasm",
+    "components/markdown.wasm",
+    "components/numeric.wasm",
 ];
 
 fn main() {

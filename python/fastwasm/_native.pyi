@@ -66,6 +66,7 @@ ALGORITHMS: Final[tuple[str, ...]]
 
 _Number = int | float
 _Placement = Literal["measured", "inline", "threads"]
+_Arrays = Literal["list", "array"]
 
 class BlockingCallWarning(RuntimeWarning):
     """A blocking call ran long inside a running event loop: use `acall`."""
@@ -429,6 +430,12 @@ class Component:
     def runs_inline(self, function: str) -> bool:
         """Whether `acall` runs `function` inline now, on the caller's thread."""
     @property
+    def arrays(self) -> _Arrays:
+        """How a `list<T>` of numbers comes back: `"list"` or `"array"`."""
+    def with_arrays(self, arrays: _Arrays) -> Component:
+        """This component, returning lists of numbers as `arrays` says; it shares the
+        compiled code, the instance pool and the limits."""
+    @property
     def load_info(self) -> LoadInfo: ...
     def pool_stats(self) -> PoolStats: ...
 
@@ -471,9 +478,14 @@ class Runtime:
         inline_threshold_us: int = 50,
         blocking_warning_ms: int | None = None,
     ) -> Runtime: ...
-    def load(self, path: str | PathLike[str], *, placement: _Placement = "measured") -> Component | Module:
-        """A `Component` for a component, a `Module` for a core module."""
-    def load_bytes(self, wasm: bytes, *, placement: _Placement = "measured") -> Component | Module: ...
+    def load(
+        self, path: str | PathLike[str], *, placement: _Placement = "measured", arrays: _Arrays = "list"
+    ) -> Component | Module:
+        """A `Component` for a component, a `Module` for a core module. `arrays`: how a
+        `list<T>` of numbers comes back, a `list` or an array (numpy's, else `array.array`)."""
+    def load_bytes(
+        self, wasm: bytes, *, placement: _Placement = "measured", arrays: _Arrays = "list"
+    ) -> Component | Module: ...
     @property
     def call_threads(self) -> int:
         """Threads that run `acall`'s calls off the event loop."""

@@ -8,7 +8,7 @@ use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
     Bulk, CallOptions, Called, Component, Error, ErrorKind, FastArg, FastValue, Function, LendArg,
-    OwnedArgs, Returned, kebab, snake,
+    NumberType, Numbers, OwnedArgs, Returned, kebab, snake,
 };
 use serde_json::{Value, json};
 
@@ -36,6 +36,8 @@ pub enum Owned {
     Bytes(Vec<u8>),
     /// A `string`.
     Str(String),
+    /// A list of another number type.
+    Numbers(Numbers),
     /// A scalar.
     Scalar(Val),
 }
@@ -45,8 +47,28 @@ impl LendArg for Owned {
         match self {
             Self::Bytes(bytes) => FastArg::Bytes(bytes),
             Self::Str(text) => FastArg::Str(text),
+            Self::Numbers(numbers) => FastArg::Numbers(numbers.as_slice()),
             Self::Scalar(val) => FastArg::Scalar(val),
         }
+    }
+}
+
+/// A JSON value as the fast path's argument for `ty`: a string, bytes
+/// (base64), a list of numbers (the mapping's rules for each element, then
+/// one block) or a scalar.
+fn fast_arg(value: &Value, ty: &Type) -> Result<Owned, Invalid> {
+    match ty {
+        Type::String => from_json(value, ty).map(|val| match val {
+            Val::String(text) => Owned::Str(text),
+            other => Owned::Scalar(other),
+        }),
+        Type::List(list) => match NumberType::of(&list.ty()) {
+            Some(number_type) => from_json(value, ty).map(|val| {
+                Numbers::from_val(&val, number_type).map_or(Owned::Scalar(val), Owned::Numbers)
+            }),
+            None => bytes_from_json(value).map(Owned::Bytes),
+        },
+        _ => from_json(value, ty).map(Owned::Scalar),
     }
 }
 
@@ -150,15 +172,7 @@ impl Target<'_> {
                 continue;
             };
             let converted = if fast {
-                match ty {
-                    Type::String => from_json(value, ty).map(|val| match val {
-                        Val::String(text) => Owned::Str(text),
-                        other => Owned::Scalar(other),
-                    }),
-                    Type::List(_) => bytes_from_json(value).map(Owned::Bytes),
-                    _ => from_json(value, ty).map(Owned::Scalar),
-                }
-                .map(|owned| fast_args.push(owned))
+                fast_arg(value, ty).map(|owned| fast_args.push(owned))
             } else {
                 from_json(value, ty).map(|val| vals.push(val))
             };
@@ -300,13 +314,32 @@ impl Target<'_> {
     /// A fast-path result: the answer's `result` (or raw bytes), or the
     /// guest's error value.
     fn fast_outcome(&self, value: FastValue) -> Result<Wire, Value> {
+        let type_of_bulk = || {
+            let result = self.function.result.as_ref();
+            match result {
+                Some(Type::Option(o)) => Some(o.ty()),
+                Some(Type::Result(r)) => r.ok(),
+                other => other.cloned(),
+            }
+        };
+        let numbers_json = |numbers: &Numbers, ty: Option<Type>| {
+            ty.map_or(Value::Null, |ty| to_json(&numbers.to_val(), &ty))
+        };
         let bulk = |bulk: Bulk| match bulk {
             Bulk::Bytes(bytes) => Wire::Bytes(bytes),
             Bulk::Str(text) => Wire::Json(Value::String(text)),
+            Bulk::Numbers(numbers) => Wire::Json(numbers_json(&numbers, type_of_bulk())),
         };
         let json = |bulk: Bulk| match bulk {
             Bulk::Bytes(bytes) => bytes_to_json(&bytes),
             Bulk::Str(text) => Value::String(text),
+            Bulk::Numbers(numbers) => {
+                let err = match self.function.result.as_ref() {
+                    Some(Type::Result(r)) => r.err(),
+                    _ => None,
+                };
+                numbers_json(&numbers, err)
+            }
         };
         Ok(match value {
             FastValue::Unit | FastValue::Option(None) => Wire::Json(Value::Null),

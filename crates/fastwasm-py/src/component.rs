@@ -8,14 +8,14 @@ use fastwasm_runtime::mapping::{Typed, outcome};
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
-    self as runtime, Bulk, CallOptions, CallOutput, Called, FastArg, FastValue, LendArg, OwnedArgs,
-    Returned, kebab, snake, type_text,
+    self as runtime, Bulk, CallOptions, CallOutput, Called, FastArg, FastValue, LendArg,
+    NumberType, Numbers, OwnedArgs, Returned, kebab, snake, type_text,
 };
-use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::aio;
+use crate::arrays::{self, Arrays, FromBuffer};
 use crate::blocking::Guard;
 use crate::convert::{Class, argument_error, raise, to_py, to_val};
 use crate::exceptions::guest_error;
@@ -54,6 +54,7 @@ pub struct CallResult {
 pub struct Component {
     pub(crate) inner: runtime::Component,
     guard: Guard,
+    arrays: Arrays,
 }
 
 /// The bytes of an immutable Python object (`bytes`, or a `str`'s UTF-8),
@@ -82,12 +83,14 @@ impl Shared {
 }
 
 /// One argument of the fast path, owned: `bytes` and `str` are read in
-/// place; `bytearray` and `memoryview`, which another thread could change
+/// place; `bytearray` and other buffers, which another thread could change
 /// meanwhile, are copied.
 enum Held {
     Bytes(Shared),
     Str(Shared),
     Copied(Vec<u8>),
+    Buffer(FromBuffer),
+    Numbers(Numbers),
     Scalar(Val),
 }
 
@@ -100,12 +103,18 @@ impl LendArg for Held {
                 FastArg::Str(unsafe { std::str::from_utf8_unchecked(shared.bytes()) })
             }
             Self::Copied(bytes) => FastArg::Bytes(bytes),
+            Self::Buffer(buffer) => buffer
+                .slice()
+                .map_or(FastArg::Bytes(buffer.copied.bytes()), FastArg::Numbers),
+            Self::Numbers(numbers) => FastArg::Numbers(numbers.as_slice()),
             Self::Scalar(val) => FastArg::Scalar(val),
         }
     }
 }
 
-fn hold(obj: &Bound<'_, PyAny>, ty: &Type) -> PyResult<Option<Held>> {
+/// `obj` held for the fast path, or `None` for the general path (which
+/// then converts it, or raises the mapping's error).
+fn hold(obj: &Bound<'_, PyAny>, param: &str, ty: &Type) -> PyResult<Option<Held>> {
     Ok(match ty {
         Type::String => match obj.cast::<PyString>() {
             Ok(text) => {
@@ -118,40 +127,78 @@ fn hold(obj: &Bound<'_, PyAny>, ty: &Type) -> PyResult<Option<Held>> {
             }
             Err(_) => None,
         },
-        Type::List(_) => {
+        Type::List(list) => {
+            let number_type = NumberType::of(&list.ty());
             if let Ok(bytes) = obj.cast::<PyBytes>() {
                 let data = bytes.as_bytes();
-                Some(Held::Bytes(Shared {
-                    ptr: data.as_ptr(),
-                    len: data.len(),
-                    _owner: obj.clone().unbind(),
-                }))
+                (number_type.is_none()).then(|| {
+                    Held::Bytes(Shared {
+                        ptr: data.as_ptr(),
+                        len: data.len(),
+                        _owner: obj.clone().unbind(),
+                    })
+                })
             } else if let Ok(array) = obj.cast::<PyByteArray>() {
-                Some(Held::Copied(array.to_vec()))
-            } else if obj.is_instance_of::<PyMemoryView>() {
-                PyBuffer::<u8>::get(obj)
-                    .and_then(|buffer| buffer.to_vec(obj.py()))
-                    .ok()
-                    .map(Held::Copied)
+                (number_type.is_none()).then(|| Held::Copied(array.to_vec()))
+            } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+                // The mapping's rules for each element, then one block.
+                number_type.and_then(|number_type| {
+                    to_val(obj, ty)
+                        .ok()
+                        .and_then(|val| Numbers::from_val(&val, number_type))
+                        .map(Held::Numbers)
+                })
             } else {
-                None
+                match arrays::from_buffer(obj, number_type) {
+                    Ok(Some(buffer)) => Some(Held::Buffer(buffer)),
+                    Ok(None) => None,
+                    Err(mismatch) => return Err(raise(&mismatch, &snake(param))),
+                }
             }
         }
         _ => to_val(obj, ty).ok().map(Held::Scalar),
     })
 }
 
+/// `obj` as the general path's `Val`: a buffer for a list of numbers as
+/// the fast path reads it (one copy, its format checked), then one `Val`
+/// per element; anything else by the mapping.
+fn general(obj: &Bound<'_, PyAny>, param: &str, ty: &Type) -> PyResult<Val> {
+    if let Type::List(list) = ty
+        && !(obj.is_instance_of::<PyList>()
+            || obj.is_instance_of::<PyTuple>()
+            || obj.is_instance_of::<PyBytes>()
+            || obj.is_instance_of::<PyByteArray>())
+    {
+        let number_type = NumberType::of(&list.ty());
+        if number_type.is_some() || list.ty() == Type::U8 {
+            match arrays::from_buffer(obj, number_type) {
+                Ok(Some(buffer)) => return Ok(buffer.to_val()),
+                Ok(None) => {}
+                Err(mismatch) => return Err(raise(&mismatch, &snake(param))),
+            }
+        }
+    }
+    to_val(obj, ty).map_err(|m| raise(&m, &snake(param)))
+}
+
 /// A call's arguments, converted and owned, ready for any thread.
 type Prepared = OwnedArgs<Held>;
 
-fn bulk_to_py(py: Python<'_>, bulk: Bulk) -> Bound<'_, PyAny> {
+fn bulk_to_py(py: Python<'_>, bulk: Bulk, arrays: Arrays) -> PyResult<Bound<'_, PyAny>> {
     let value = match &bulk {
         Bulk::Bytes(bytes) => PyBytes::new(py, bytes).into_any(),
         Bulk::Str(text) => PyString::new(py, text).into_any(),
+        Bulk::Numbers(_) => {
+            let Bulk::Numbers(numbers) = bulk else {
+                unreachable!("matched above")
+            };
+            return arrays::to_py(py, numbers, arrays);
+        }
     };
     // Copied into Python: the buffer serves the next call (no fresh pages).
     bulk.recycle();
-    value
+    Ok(value)
 }
 
 /// A call's timeout in seconds as a `Duration`; the runtime checks it
@@ -172,9 +219,17 @@ pub(crate) fn call_timeout(timeout_s: Option<f64>) -> Result<Option<Duration>> {
 }
 
 impl Component {
-    pub(crate) fn new(inner: runtime::Component, blocking_warning: Duration) -> Self {
+    pub(crate) fn new(
+        inner: runtime::Component,
+        blocking_warning: Duration,
+        arrays: Arrays,
+    ) -> Self {
         let guard = Guard::new(inner.runtime(), inner.functions().len(), blocking_warning);
-        Self { inner, guard }
+        Self {
+            inner,
+            guard,
+            arrays,
+        }
     }
 
     /// The arguments bound to the parameters: positional, then keywords by
@@ -240,7 +295,7 @@ impl Component {
             let held = values
                 .iter()
                 .zip(params)
-                .map(|(value, (_, ty))| hold(value, ty))
+                .map(|(value, (param, ty))| hold(value, param, ty))
                 .collect::<PyResult<Option<Vec<Held>>>>()?;
             if let Some(held) = held {
                 return Ok((index, Prepared::Fast(held)));
@@ -249,7 +304,7 @@ impl Component {
         let vals = values
             .iter()
             .zip(params)
-            .map(|(value, (param, ty))| to_val(value, ty).map_err(|m| raise(&m, &snake(param))))
+            .map(|(value, (param, ty))| general(value, param, ty))
             .collect::<PyResult<Vec<_>>>()?;
         Ok((index, Prepared::Vals(vals)))
     }
@@ -281,14 +336,25 @@ impl Component {
                 }
                 FastValue::Bulk(bulk)
                 | FastValue::Option(Some(bulk))
-                | FastValue::Result(Ok(bulk)) => bulk_to_py(py, bulk),
+                | FastValue::Result(Ok(bulk)) => bulk_to_py(py, bulk, self.arrays)?,
                 FastValue::Result(Err(bulk)) => {
-                    return Err(guest_error(py, &function.name, bulk_to_py(py, bulk))?);
+                    let value = bulk_to_py(py, bulk, self.arrays)?;
+                    return Err(guest_error(py, &function.name, value)?);
                 }
             }),
             Returned::Val(result) => {
                 let typed = |typed: Typed<'_>| match typed {
-                    Some((v, t)) => to_py(py, v, &t),
+                    Some((v, t)) => match (&t, self.arrays) {
+                        (Type::List(list), Arrays::Array) => {
+                            match NumberType::of(&list.ty())
+                                .and_then(|number_type| Numbers::from_val(v, number_type))
+                            {
+                                Some(numbers) => arrays::to_py(py, numbers, self.arrays),
+                                None => to_py(py, v, &t),
+                            }
+                        }
+                        _ => to_py(py, v, &t),
+                    },
                     None => Ok(py.None().into_bound(py)),
                 };
                 match outcome(result.as_ref(), function.result.as_ref()) {
@@ -464,6 +530,23 @@ impl Component {
     /// `inline_threshold_us` (docs/fastapi.md).
     fn runs_inline(&self, function: &str) -> Result<bool> {
         Ok(self.inner.runs_inline(function)?)
+    }
+
+    /// How a `list<T>` of numbers comes back: `"list"` or `"array"`.
+    #[getter]
+    fn arrays(&self) -> &'static str {
+        self.arrays.name()
+    }
+
+    /// This component, returning lists of numbers as `arrays` says
+    /// (`"list"` or `"array"`); it shares the compiled code, the instance
+    /// pool and the limits.
+    fn with_arrays(&self, arrays: &str) -> Result<Self> {
+        Ok(Self::new(
+            self.inner.clone(),
+            self.guard.threshold(),
+            arrays.parse()?,
+        ))
     }
 
     /// How the component was loaded.

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::aio;
+use crate::arrays::Arrays;
 use crate::component::Component;
 use crate::runtime::{CancelToken, Runtime};
 use crate::{Error, Result};
@@ -183,7 +184,11 @@ impl KernelSet {
     /// such kernel or it did not load.
     fn component(&self, name: &str) -> Option<Component> {
         let component = self.inner.kernel(name).ok()?.loaded.as_ref().ok()?;
-        Some(Component::new(component.clone(), self.blocking_warning))
+        Some(Component::new(
+            component.clone(),
+            self.blocking_warning,
+            Arrays::List,
+        ))
     }
 
     /// The limits of kernel `name`, or None when there is no such kernel.

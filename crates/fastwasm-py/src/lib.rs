@@ -5,6 +5,7 @@
 //! one place ([`raise`]).
 
 mod aio;
+mod arrays;
 mod blocking;
 mod component;
 mod convert;

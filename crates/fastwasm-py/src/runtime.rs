@@ -8,6 +8,7 @@ use fastwasm_runtime as runtime;
 use fib_host as fibonacci;
 use pyo3::prelude::*;
 
+use crate::arrays::Arrays;
 use crate::component::Component;
 use crate::fibonacci::{FibonacciModule, bundled_module_path};
 use crate::module::Module;
@@ -97,17 +98,41 @@ impl Runtime {
     /// Loads (compiling once, or from the disk cache) a file: a `Component`
     /// for a component, a `Module` for a core module. `placement` says where
     /// `acall` runs its functions: `"measured"`, `"inline"` or `"threads"`.
-    #[pyo3(signature = (path, *, placement = "measured"))]
-    fn load(&self, py: Python<'_>, path: PathBuf, placement: &str) -> Result<Py<PyAny>> {
+    /// `arrays` says how a component returns a `list<T>` of numbers:
+    /// `"list"` or `"array"` (numpy's, else `array.array`).
+    #[pyo3(signature = (path, *, placement = "measured", arrays = "list"))]
+    fn load(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        placement: &str,
+        arrays: &str,
+    ) -> Result<Py<PyAny>> {
         let options = load_options(placement)?;
-        self.wrap(py, py.detach(|| self.inner.load_with(path, options))?)
+        let arrays = arrays.parse()?;
+        self.wrap(
+            py,
+            py.detach(|| self.inner.load_with(path, options))?,
+            arrays,
+        )
     }
 
     /// As `load`, from bytes (binary or WAT text).
-    #[pyo3(signature = (wasm, *, placement = "measured"))]
-    fn load_bytes(&self, py: Python<'_>, wasm: &[u8], placement: &str) -> Result<Py<PyAny>> {
+    #[pyo3(signature = (wasm, *, placement = "measured", arrays = "list"))]
+    fn load_bytes(
+        &self,
+        py: Python<'_>,
+        wasm: &[u8],
+        placement: &str,
+        arrays: &str,
+    ) -> Result<Py<PyAny>> {
         let options = load_options(placement)?;
-        self.wrap(py, py.detach(|| self.inner.load_bytes_with(wasm, options))?)
+        let arrays = arrays.parse()?;
+        self.wrap(
+            py,
+            py.detach(|| self.inner.load_bytes_with(wasm, options))?,
+            arrays,
+        )
     }
 
     /// Threads that run `acall`'s calls off the event loop.
@@ -170,13 +195,18 @@ impl Runtime {
 
 impl Runtime {
     /// A loaded module or component as its Python class.
-    pub(crate) fn wrap(&self, py: Python<'_>, loaded: runtime::Loaded) -> Result<Py<PyAny>> {
+    pub(crate) fn wrap(
+        &self,
+        py: Python<'_>,
+        loaded: runtime::Loaded,
+        arrays: Arrays,
+    ) -> Result<Py<PyAny>> {
         Ok(match loaded {
             runtime::Loaded::Module(inner) => {
                 Py::new(py, Module::new(inner, self.blocking_warning))?.into_any()
             }
             runtime::Loaded::Component(inner) => {
-                Py::new(py, Component::new(inner, self.blocking_warning))?.into_any()
+                Py::new(py, Component::new(inner, self.blocking_warning, arrays))?.into_any()
             }
         })
     }

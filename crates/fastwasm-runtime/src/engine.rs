@@ -126,6 +126,9 @@ impl Runtime {
             // only. The bundled guest's bigint words need it
             // (docs/bigint-choice.md, docs/security.md).
             .wasm_wide_arithmetic(true)
+            // A relaxed-SIMD instruction gives the same bits on every CPU
+            // family, so replicas agree (docs/security.md).
+            .relaxed_simd_deterministic(true)
             .max_wasm_stack(config.max_stack_bytes)
             .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
         let engine = wasmtime::Engine::new(&wasm_config)

@@ -74,7 +74,7 @@ pub use config::{
 };
 pub use engine::{CacheStatus, Runtime};
 pub use error::{BoxError, Error, ErrorKind};
-pub use fast::{Bulk, FastArg, FastValue};
+pub use fast::{Bulk, FastArg, FastValue, NumberSlice, NumberType, Numbers};
 pub use load::Loaded;
 pub use module::Module;
 pub use pool::{CallOptions, Lease, LoadInfo, PoolStats};

@@ -19,7 +19,7 @@ use crate::compute::CancelOnDrop;
 use crate::error::ApiError;
 
 /// The example components this server ships, embedded (see `build.rs`).
-const EMBEDDED: [(&str, &[u8]); 3] = [
+const EMBEDDED: [(&str, &[u8]); 5] = [
     (
         "echo",
         include_bytes!(concat!(env!("OUT_DIR"), "/components-echo.wasm")),
@@ -31,6 +31,14 @@ const EMBEDDED: [(&str, &[u8]); 3] = [
     (
         "image",
         include_bytes!(concat!(env!("OUT_DIR"), "/components-image.wasm")),
+    ),
+    (
+        "markdown",
+        include_bytes!(concat!(env!("OUT_DIR"), "/components-markdown.wasm")),
+    ),
+    (
+        "numeric",
+        include_bytes!(concat!(env!("OUT_DIR"), "/components-numeric.wasm")),
     ),
 ];
 

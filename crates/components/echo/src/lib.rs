@@ -53,6 +53,30 @@ impl Guest for Echo {
     fn echo_list(v: Vec<i32>) -> Vec<i32> {
         v
     }
+    fn echo_s8s(v: Vec<i8>) -> Vec<i8> {
+        v
+    }
+    fn echo_u16s(v: Vec<u16>) -> Vec<u16> {
+        v
+    }
+    fn echo_s16s(v: Vec<i16>) -> Vec<i16> {
+        v
+    }
+    fn echo_u32s(v: Vec<u32>) -> Vec<u32> {
+        v
+    }
+    fn echo_s64s(v: Vec<i64>) -> Vec<i64> {
+        v
+    }
+    fn echo_u64s(v: Vec<u64>) -> Vec<u64> {
+        v
+    }
+    fn echo_f32s(v: Vec<f32>) -> Vec<f32> {
+        v
+    }
+    fn echo_f64s(v: Vec<f64>) -> Vec<f64> {
+        v
+    }
     fn echo_tuple(v: (u8, String, f64)) -> (u8, String, f64) {
         v
     }

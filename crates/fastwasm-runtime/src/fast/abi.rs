@@ -1,7 +1,8 @@
 //! wasmtime's `ComponentType`, `Lower` and `Lift` for the fast path's
-//! classes of WIT types: every scalar at once, and both bulk types
-//! (`list<u8>`, `string`), each reading which one it is from the type
-//! wasmtime hands it. Their flat forms and layouts are the canonical ABI's.
+//! classes of WIT types: every scalar at once, and every bulk type
+//! (`list<u8>`, `string`, a list of another number), each reading which one
+//! it is from the type wasmtime hands it. Their flat forms and layouts are
+//! the canonical ABI's.
 
 use std::mem::MaybeUninit;
 
@@ -11,9 +12,10 @@ use wasmtime::component::__internal::{
 };
 use wasmtime::component::{ComponentType, Lift, Lower, Val};
 
+use super::numbers::{self, NumberType};
 use super::{Bulk, FastArg};
 
-/// A `list<u8>` or `string` argument.
+/// A bulk argument: a `list<u8>`, a `string` or a list of numbers.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct InBulk<'a>(pub(super) FastArg<'a>);
 
@@ -24,7 +26,7 @@ pub(super) struct InScalar<'a>(pub(super) &'a Val);
 /// A scalar result: the `Val` of its type.
 pub(super) struct OutScalar(pub(super) Val);
 
-/// A `list<u8>` or `string` result.
+/// A bulk result.
 pub(super) struct OutBulk(pub(super) Bulk);
 
 fn bad(ty: InterfaceType) -> wasmtime::Error {
@@ -55,14 +57,32 @@ fn scalar_type(ty: InterfaceType) -> wasmtime::Result<()> {
 fn bulk_type(ty: InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
     match ty {
         InterfaceType::String => Ok(()),
-        InterfaceType::List(i) if types.types[i].element == InterfaceType::U8 => Ok(()),
+        InterfaceType::List(i)
+            if types.types[i].element == InterfaceType::U8
+                || numbers::number_type_of(types.types[i].element).is_some() =>
+        {
+            Ok(())
+        }
         _ => Err(bad(ty)),
     }
 }
 
-// SAFETY: the flat form of a `string` and of a `list<u8>` is the same pointer
-// pair (`[ValRaw; 2]`, `POINTER_PAIR`), and `typecheck` admits only those two
-// types; lowering delegates to wasmtime's own `str` and `[u8]` impls.
+/// The number type of a `list<T>` interface type, when `T` is a number
+/// other than `u8`.
+fn list_of_numbers(
+    ty: InterfaceType,
+    types: &wasmtime::component::__internal::wasmtime_environ::component::ComponentTypes,
+) -> Option<NumberType> {
+    match ty {
+        InterfaceType::List(i) => numbers::number_type_of(types[i].element),
+        _ => None,
+    }
+}
+
+// SAFETY: the flat form of a `string` and of every `list<T>` is the same
+// pointer pair (`[ValRaw; 2]`, `POINTER_PAIR`), and `typecheck` admits only
+// those types; lowering delegates to wasmtime's own `str`, `[u8]` and `[T]`
+// impls, after checking that a list's elements are the type's.
 unsafe impl ComponentType for InBulk<'_> {
     type Lower = [ValRaw; 2];
     const ABI: CanonicalAbiInfo = CanonicalAbiInfo::POINTER_PAIR;
@@ -85,6 +105,11 @@ unsafe impl Lower for InBulk<'_> {
                 bytes.linear_lower_to_flat(cx, ty, dst)
             }
             (FastArg::Str(text), InterfaceType::String) => text.linear_lower_to_flat(cx, ty, dst),
+            (FastArg::Numbers(slice), _)
+                if list_of_numbers(ty, cx.types) == Some(slice.number_type()) =>
+            {
+                numbers::lower_flat(slice, cx, ty, dst)
+            }
             _ => Err(bad(ty)),
         }
     }
@@ -101,6 +126,11 @@ unsafe impl Lower for InBulk<'_> {
             }
             (FastArg::Str(text), InterfaceType::String) => {
                 text.linear_lower_to_memory(cx, ty, offset)
+            }
+            (FastArg::Numbers(slice), _)
+                if list_of_numbers(ty, cx.types) == Some(slice.number_type()) =>
+            {
+                numbers::lower_memory(slice, cx, ty, offset)
             }
             _ => Err(bad(ty)),
         }
@@ -208,13 +238,21 @@ unsafe impl ComponentType for OutBulk {
 // and a length, bounds-checked against guest memory) and copied out, so
 // nothing borrows guest memory after the call; a UTF-8 `string` the same
 // way, validated; a string in another encoding goes through wasmtime's own
-// `String` impl.
+// `String` impl, and a list of other numbers through its `Vec<T>`.
 unsafe impl Lift for OutBulk {
     fn linear_lift_from_flat(
         cx: &mut LiftContext<'_>,
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> wasmtime::Result<Self> {
+        if let Some(number_type) = list_of_numbers(ty, cx.types) {
+            return Ok(Self(Bulk::Numbers(numbers::lift_flat(
+                number_type,
+                cx,
+                ty,
+                src,
+            )?)));
+        }
         if ty == InterfaceType::String && !utf8(cx) {
             return Ok(Self(Bulk::Str(String::linear_lift_from_flat(cx, ty, src)?)));
         }
@@ -226,6 +264,14 @@ unsafe impl Lift for OutBulk {
         ty: InterfaceType,
         bytes: &[u8],
     ) -> wasmtime::Result<Self> {
+        if let Some(number_type) = list_of_numbers(ty, cx.types) {
+            return Ok(Self(Bulk::Numbers(numbers::lift_memory(
+                number_type,
+                cx,
+                ty,
+                bytes,
+            )?)));
+        }
         if ty == InterfaceType::String && !utf8(cx) {
             return Ok(Self(Bulk::Str(String::linear_lift_from_memory(
                 cx, ty, bytes,
@@ -286,12 +332,13 @@ thread_local! {
 const RECYCLE_MAX_BYTES: usize = 64 << 20;
 
 impl Bulk {
-    /// The bytes of either kind.
+    /// The bytes of any kind (a list of numbers' in the host's byte order).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Self::Bytes(bytes) => bytes,
             Self::Str(text) => text.as_bytes(),
+            Self::Numbers(numbers) => numbers.as_bytes(),
         }
     }
 
@@ -302,6 +349,8 @@ impl Bulk {
         let buffer = match self {
             Self::Bytes(bytes) => bytes,
             Self::Str(text) => text.into_bytes(),
+            // Typed vectors are handed on whole (to a Python array), not recycled.
+            Self::Numbers(_) => return,
         };
         if buffer.capacity() <= RECYCLE_MAX_BYTES {
             RECYCLED.with_borrow_mut(|spare| {

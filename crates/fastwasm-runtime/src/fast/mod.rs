@@ -1,5 +1,5 @@
-//! The typed fast path: bytes and strings cross as one copy, not one `Val`
-//! per element.
+//! The typed fast path: bytes, strings and lists of numbers cross as one
+//! copy, not one `Val` per element.
 //!
 //! wasmtime's dynamic `Func::call` takes a `list<u8>` as a `Val::List` of one
 //! `Val::U8` per byte (bytecodealliance/wasmtime#13788), orders of magnitude
@@ -9,12 +9,12 @@
 //! time. So the host carries typed instantiations for the common shapes, and
 //! picks one from the function's WIT type:
 //!
-//! - parameters: at most four, of which exactly one is a `list<u8>` or a
-//!   `string` and the rest scalars (booleans, integers, floats, `char`); or
-//!   up to two scalars, or none (the typed call skips the `Val` path's
-//!   per-call conversions there too);
-//! - result: none, a scalar, a `list<u8>` or `string`, an `option` of one, or
-//!   a `result` whose `ok` and `err` are each a `list<u8>` or `string`.
+//! - parameters: at most four, each a bulk type (a `string`, a `list<u8>`,
+//!   or a list of any other integer or float, [`Numbers`]) or a scalar
+//!   (booleans, integers, floats, `char`), or none (the typed call skips the
+//!   `Val` path's per-call conversions there too);
+//! - result: none, a scalar, a bulk type, an `option` of one, or a `result`
+//!   whose `ok` and `err` are each a bulk type.
 //!
 //! Everything else takes the general path. Strings are fast on both: a
 //! `Val::String` is one copy too.
@@ -24,11 +24,16 @@
 //! types), reading which one from the type wasmtime hands them. Their flat
 //! form is the canonical ABI's for every type of the class (one core value
 //! for a scalar, a pointer and a length for bulk), which is what these
-//! shapes use: at most four parameters are always passed flat, and a result
-//! is flat (one scalar) or a pointer to a `list<u8>`/`string`/`option`/`result`
-//! of them, whose layout the adapters give exactly.
+//! shapes use: at most four parameters are always passed flat (four bulk
+//! parameters are eight core values, under the canonical ABI's limit of
+//! sixteen), and a result is flat (one scalar) or a pointer to a bulk
+//! value, an `option` or a `result` of them, whose layout the adapters give
+//! exactly.
 
 mod abi;
+mod numbers;
+
+pub use self::numbers::{NumberSlice, NumberType, Numbers};
 
 use wasmtime::Store;
 use wasmtime::component::types::Type;
@@ -46,6 +51,8 @@ pub enum FastArg<'a> {
     Bytes(&'a [u8]),
     /// For a `string` parameter.
     Str(&'a str),
+    /// For a `list<T>` parameter of another number type.
+    Numbers(NumberSlice<'a>),
     /// For a scalar parameter: the `Val` of its type (`Val::U8`, `Val::Float64`...).
     Scalar(&'a Val),
 }
@@ -57,6 +64,8 @@ pub enum Bulk {
     Bytes(Vec<u8>),
     /// From a `string`.
     Str(String),
+    /// From a `list<T>` of another number type.
+    Numbers(Numbers),
 }
 
 /// A result of the fast path.
@@ -100,7 +109,9 @@ pub(crate) struct Shape {
 fn class(ty: &Type) -> Option<Class> {
     match ty {
         Type::String => Some(Class::Bulk),
-        Type::List(l) if l.ty() == Type::U8 => Some(Class::Bulk),
+        Type::List(l) if l.ty() == Type::U8 || NumberType::of(&l.ty()).is_some() => {
+            Some(Class::Bulk)
+        }
         _ if is_scalar(ty) => Some(Class::Scalar),
         _ => None,
     }
@@ -131,16 +142,8 @@ impl Shape {
         for (slot, (_, ty)) in classes.iter_mut().zip(params) {
             *slot = class(ty)?;
         }
-        let classes_used = &classes[..params.len()];
-        let bulk_params = classes_used.iter().filter(|c| **c == Class::Bulk).count();
-        // Up to four parameters with one bulk among them, or up to two scalars
-        // (a call with no arguments included): `call` has one arm for each.
-        let fits = match bulk_params {
-            1 => true,
-            0 => params.len() <= 2,
-            _ => false,
-        };
-        fits.then_some(Self {
+        // Any mix of up to four: `call` has one arm for each.
+        Some(Self {
             params: classes,
             len: params.len(),
             out,
@@ -153,8 +156,10 @@ impl Shape {
             && args.iter().zip(&self.params).all(|(arg, class)| {
                 matches!(
                     (arg, class),
-                    (FastArg::Bytes(_) | FastArg::Str(_), Class::Bulk)
-                        | (FastArg::Scalar(_), Class::Scalar)
+                    (
+                        FastArg::Bytes(_) | FastArg::Str(_) | FastArg::Numbers(_),
+                        Class::Bulk
+                    ) | (FastArg::Scalar(_), Class::Scalar)
                 )
             });
         if fits {
@@ -199,21 +204,39 @@ impl Shape {
                 }
             };
         }
-        // One arm per shape `of` makes: at most one bulk parameter among four.
+        // One arm per shape `of` makes: any mix of up to four parameters.
         match &self.params[..self.len] {
             [] => with_out!(()),
             [B] => with_out!((b(0),)),
             [S] => with_out!((s(0)?,)),
+            [B, B] => with_out!((b(0), b(1))),
             [B, S] => with_out!((b(0), s(1)?)),
             [S, B] => with_out!((s(0)?, b(1))),
             [S, S] => with_out!((s(0)?, s(1)?)),
+            [B, B, B] => with_out!((b(0), b(1), b(2))),
+            [B, B, S] => with_out!((b(0), b(1), s(2)?)),
+            [B, S, B] => with_out!((b(0), s(1)?, b(2))),
             [B, S, S] => with_out!((b(0), s(1)?, s(2)?)),
+            [S, B, B] => with_out!((s(0)?, b(1), b(2))),
             [S, B, S] => with_out!((s(0)?, b(1), s(2)?)),
             [S, S, B] => with_out!((s(0)?, s(1)?, b(2))),
+            [S, S, S] => with_out!((s(0)?, s(1)?, s(2)?)),
+            [B, B, B, B] => with_out!((b(0), b(1), b(2), b(3))),
+            [B, B, B, S] => with_out!((b(0), b(1), b(2), s(3)?)),
+            [B, B, S, B] => with_out!((b(0), b(1), s(2)?, b(3))),
+            [B, B, S, S] => with_out!((b(0), b(1), s(2)?, s(3)?)),
+            [B, S, B, B] => with_out!((b(0), s(1)?, b(2), b(3))),
+            [B, S, B, S] => with_out!((b(0), s(1)?, b(2), s(3)?)),
+            [B, S, S, B] => with_out!((b(0), s(1)?, s(2)?, b(3))),
             [B, S, S, S] => with_out!((b(0), s(1)?, s(2)?, s(3)?)),
+            [S, B, B, B] => with_out!((s(0)?, b(1), b(2), b(3))),
+            [S, B, B, S] => with_out!((s(0)?, b(1), b(2), s(3)?)),
+            [S, B, S, B] => with_out!((s(0)?, b(1), s(2)?, b(3))),
             [S, B, S, S] => with_out!((s(0)?, b(1), s(2)?, s(3)?)),
+            [S, S, B, B] => with_out!((s(0)?, s(1)?, b(2), b(3))),
             [S, S, B, S] => with_out!((s(0)?, s(1)?, b(2), s(3)?)),
             [S, S, S, B] => with_out!((s(0)?, s(1)?, s(2)?, b(3))),
+            [S, S, S, S] => with_out!((s(0)?, s(1)?, s(2)?, s(3)?)),
             other => wasmtime::bail!("no fast path for parameters {other:?}"),
         }
     }

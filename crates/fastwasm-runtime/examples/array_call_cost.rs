@@ -1,0 +1,107 @@
+//! What one call of `scale(v: list<f64>, k: f64) -> list<f64>` costs from
+//! Rust: wasmtime alone with its typed call (without and with epoch
+//! interruption), next to fastwasm's pooled `Component` on the fast path. `bench/suite/arrays.py` runs it once per
+//! round beside the Python rows.
+//!
+//! ```text
+//! cargo run --release -p fastwasm-runtime --example array_call_cost -- \
+//!     python/fastwasm/components/numeric.wasm 0.2 1000000
+//! ```
+//!
+//! Arguments: the numeric component, seconds per row (default 0.2), and the
+//! number of elements (default 1,000,000). Prints one `row<TAB>mean µs per
+//! call` line per contender.
+
+use std::time::{Duration, Instant};
+
+use fastwasm_runtime::wasmtime::component::{Linker, Val};
+use fastwasm_runtime::wasmtime::{self, Config, Engine, Store};
+use fastwasm_runtime::{FastArg, NumberSlice, Runtime};
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+
+/// wasmtime's own WASI state, as its examples hold it.
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Mean µs per call of `call`, run for about `budget`.
+fn time(budget: Duration, mut call: impl FnMut()) -> f64 {
+    call();
+    let started = Instant::now();
+    let mut calls = 0u32;
+    while started.elapsed() < budget {
+        call();
+        calls += 1;
+    }
+    started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
+}
+
+fn main() -> wasmtime::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .unwrap_or_else(|| "python/fastwasm/components/numeric.wasm".into());
+    let budget = Duration::from_secs_f64(args.next().map_or(Ok(0.2), |s| s.parse())?);
+    let len: usize = args.next().map_or(Ok(1_000_000), |s| s.parse())?;
+    #[allow(clippy::cast_precision_loss)]
+    let v: Vec<f64> = (0..len).map(|i| i as f64).collect();
+
+    let mut rows = Vec::new();
+    // wasmtime alone, without and with epoch interruption (fastwasm's
+    // deadline: a check at every loop head and function entry).
+    for epochs in [false, true] {
+        let mut config = Config::new();
+        config.wasm_component_model(true).epoch_interruption(epochs);
+        let engine = Engine::new(&config)?;
+        let component = wasmtime::component::Component::from_file(&engine, &path)?;
+        let mut linker = Linker::<Host>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let host = Host {
+            ctx: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        };
+        let mut store = Store::new(&engine, host);
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = linker.instantiate(&mut store, &component)?;
+        let scale = instance.get_typed_func::<(&[f64], f64), (Vec<f64>,)>(&mut store, "scale")?;
+        let label = if epochs {
+            "wasmtime typed, epoch interruption on: scale(list<f64>)"
+        } else {
+            "wasmtime typed: scale(list<f64>)"
+        };
+        rows.push((
+            label,
+            time(budget, || {
+                let (out,) = scale.call(&mut store, (&v, 2.0)).unwrap();
+                assert_eq!(out.len(), len);
+            }),
+        ));
+    }
+
+    let runtime = Runtime::new()?;
+    let fastwasm = runtime.load(&path)?.into_component()?;
+    let k = Val::Float64(2.0);
+    let args = [FastArg::Numbers(NumberSlice::F64(&v)), FastArg::Scalar(&k)];
+
+    rows.push((
+        "fastwasm Component::call_fast: scale(list<f64>)",
+        time(budget, || {
+            fastwasm.call_fast("scale", &args, None).unwrap();
+        }),
+    ));
+    #[allow(clippy::print_stdout)] // the benchmark reads these lines
+    for (label, micros) in rows {
+        println!("{label}\t{micros:.3}");
+    }
+    Ok(())
+}
