@@ -2,6 +2,10 @@
 //! WebAssembly plausibly beats pure Python (docs/components.md compares it
 //! with Pillow too).
 
+// Sums and windows are under 2^20, exact as `f32`, and a quotient is in
+// [0, 255] (see `average`).
+#![allow(clippy::cast_precision_loss, clippy::cast_sign_loss)]
+
 wit_bindgen::generate!({ world: "image", path: "wit" });
 
 struct Image;
@@ -25,7 +29,10 @@ fn average(sum: u32, half: u32, window: f32) -> u8 {
 fn rows(src: &[u8], dst: &mut [u8], width: usize, r: usize) {
     let window = (2 * r + 1) as u32;
     let (half, windowf) = (window / 2, window as f32);
-    for (line, out) in src.chunks_exact(4 * width).zip(dst.chunks_exact_mut(4 * width)) {
+    for (line, out) in src
+        .chunks_exact(4 * width)
+        .zip(dst.chunks_exact_mut(4 * width))
+    {
         let px = |i: usize| {
             let at = 4 * i.min(width - 1);
             [0, 1, 2, 3].map(|c| u32::from(line[at + c]))

@@ -32,11 +32,20 @@ impl Guest for Numeric {
 
     fn dot(a: Vec<f64>, b: Vec<f64>) -> Result<f64, String> {
         if a.len() != b.len() {
-            return Err(format!("a has {} elements and b has {}; they must match", a.len(), b.len()));
+            return Err(format!(
+                "a has {} elements and b has {}; they must match",
+                a.len(),
+                b.len()
+            ));
         }
         let mut lanes = [0f64; 4];
         let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-        let rest: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+        let rest: f64 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| x * y)
+            .sum();
         for (x, y) in ca.zip(cb) {
             for i in 0..4 {
                 lanes[i] += x[i] * y[i];
