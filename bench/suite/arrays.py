@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import wasmtime
-from PIL import Image
+from PIL import Image, ImageFilter
 from wasmtime import component as wc
 
 import fastwasm
@@ -114,10 +114,10 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
         func.post_return(s)
         return out
 
-    def to_gray(x: np.ndarray) -> np.ndarray:
+    def luma_numpy(x: np.ndarray) -> np.ndarray:
+        """The grayscale kernel's luma in numpy (the alpha-keeping write-back left out)."""
         px = x.reshape(-1, 4).astype(np.uint32)
-        luma = (299 * px[:, 0] + 587 * px[:, 1] + 114 * px[:, 2] + 500) // 1000
-        return luma
+        return (299 * px[:, 0] + 587 * px[:, 1] + 114 * px[:, 2] + 500) // 1000
 
     rgba_np = np.frombuffer(rgba, np.uint8)
     return {
@@ -139,10 +139,10 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
         f"image kernels, {SIDE}×{SIDE} RGBA": {
             "blur radius 8: simd128": lambda: image.call("blur", rgba, SIDE, SIDE, 8),
             "blur radius 8: scalar": lambda: scalar_image.call("blur", rgba, SIDE, SIDE, 8),
-            "blur radius 8: Pillow BoxBlur": lambda: pil.filter(_box_blur(8)),
+            "blur radius 8: Pillow BoxBlur": lambda: pil.filter(ImageFilter.BoxBlur(8)),
             "grayscale: simd128": lambda: image.call("grayscale", rgba),
             "grayscale: scalar": lambda: scalar_image.call("grayscale", rgba),
-            "grayscale: numpy": lambda: to_gray(rgba_np),
+            "grayscale: numpy (luma only)": lambda: luma_numpy(rgba_np),
         },
         f"pulldown-cmark on {len(text) // 1024} KiB of Markdown": {
             "fastwasm (deadline on)": lambda: markdown.call("render", text),
@@ -150,12 +150,6 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
             "wasmtime-py, epoch interruption on": lambda: wpy(render_epochs, md_epochs, text),
         },
     }
-
-
-def _box_blur(radius: int) -> Any:
-    from PIL import ImageFilter
-
-    return ImageFilter.BoxBlur(radius)
 
 
 def rust_rows() -> dict[str, float]:

@@ -88,7 +88,6 @@ impl Shared {
 enum Held {
     Bytes(Shared),
     Str(Shared),
-    Copied(Vec<u8>),
     Buffer(FromBuffer),
     Numbers(Numbers),
     Scalar(Val),
@@ -102,7 +101,6 @@ impl LendArg for Held {
                 // SAFETY: the bytes are a `str`'s UTF-8, as `PyString::to_str` made them.
                 FastArg::Str(unsafe { std::str::from_utf8_unchecked(shared.bytes()) })
             }
-            Self::Copied(bytes) => FastArg::Bytes(bytes),
             Self::Buffer(buffer) => buffer
                 .slice()
                 .map_or(FastArg::Bytes(buffer.copied.bytes()), FastArg::Numbers),
@@ -138,8 +136,6 @@ fn hold(obj: &Bound<'_, PyAny>, param: &str, ty: &Type) -> PyResult<Option<Held>
                         _owner: obj.clone().unbind(),
                     })
                 })
-            } else if let Ok(array) = obj.cast::<PyByteArray>() {
-                (number_type.is_none()).then(|| Held::Copied(array.to_vec()))
             } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
                 // The mapping's rules for each element, then one block.
                 number_type.and_then(|number_type| {

@@ -108,8 +108,7 @@ impl Runtime {
         placement: &str,
         arrays: &str,
     ) -> Result<Py<PyAny>> {
-        let options = load_options(placement)?;
-        let arrays = arrays.parse()?;
+        let (options, arrays) = load_options(placement, arrays)?;
         self.wrap(
             py,
             py.detach(|| self.inner.load_with(path, options))?,
@@ -126,8 +125,7 @@ impl Runtime {
         placement: &str,
         arrays: &str,
     ) -> Result<Py<PyAny>> {
-        let options = load_options(placement)?;
-        let arrays = arrays.parse()?;
+        let (options, arrays) = load_options(placement, arrays)?;
         self.wrap(
             py,
             py.detach(|| self.inner.load_bytes_with(wasm, options))?,
@@ -212,11 +210,13 @@ impl Runtime {
     }
 }
 
-fn load_options(placement: &str) -> Result<runtime::LoadOptions> {
-    Ok(runtime::LoadOptions {
+/// `load`'s keywords, parsed: the runtime's options and how arrays come back.
+fn load_options(placement: &str, arrays: &str) -> Result<(runtime::LoadOptions, Arrays)> {
+    let options = runtime::LoadOptions {
         placement: placement.parse()?,
         ..runtime::LoadOptions::default()
-    })
+    };
+    Ok((options, arrays.parse()?))
 }
 
 /// The state of a runtime's compiled-module cache.

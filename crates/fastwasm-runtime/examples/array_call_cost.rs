@@ -12,39 +12,15 @@
 //! number of elements (default 1,000,000). Prints one `row<TAB>mean µs per
 //! call` line per contender.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use fastwasm_runtime::wasmtime::component::{Linker, Val};
-use fastwasm_runtime::wasmtime::{self, Config, Engine, Store};
+use std::time::Duration;
+
+use fastwasm_runtime::wasmtime;
+use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::{FastArg, NumberSlice, Runtime};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
-/// wasmtime's own WASI state, as its examples hold it.
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
-
-/// Mean µs per call of `call`, run for about `budget`.
-fn time(budget: Duration, mut call: impl FnMut()) -> f64 {
-    call();
-    let started = Instant::now();
-    let mut calls = 0u32;
-    while started.elapsed() < budget {
-        call();
-        calls += 1;
-    }
-    started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
-}
+use common::{bare_instance, time};
 
 fn main() -> wasmtime::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -60,19 +36,7 @@ fn main() -> wasmtime::Result<()> {
     // wasmtime alone, without and with epoch interruption (fastwasm's
     // deadline: a check at every loop head and function entry).
     for epochs in [false, true] {
-        let mut config = Config::new();
-        config.wasm_component_model(true).epoch_interruption(epochs);
-        let engine = Engine::new(&config)?;
-        let component = wasmtime::component::Component::from_file(&engine, &path)?;
-        let mut linker = Linker::<Host>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        let host = Host {
-            ctx: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-        };
-        let mut store = Store::new(&engine, host);
-        store.set_epoch_deadline(u64::MAX / 2);
-        let instance = linker.instantiate(&mut store, &component)?;
+        let (mut store, instance) = bare_instance(&path, epochs)?;
         let scale = instance.get_typed_func::<(&[f64], f64), (Vec<f64>,)>(&mut store, "scale")?;
         let label = if epochs {
             "wasmtime typed, epoch interruption on: scale(list<f64>)"

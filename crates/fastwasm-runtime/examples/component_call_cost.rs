@@ -13,41 +13,15 @@
 //! length of the `xor-bytes` data (default 1 MiB). Prints one
 //! `row<TAB>mean µs per call` line per contender.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use fastwasm_runtime::wasmtime::component::{Instance, Linker, Val};
-use fastwasm_runtime::wasmtime::{self, Config, Engine, Store};
+use std::time::Duration;
+
+use fastwasm_runtime::wasmtime::component::{Instance, Val};
+use fastwasm_runtime::wasmtime::{self, Store};
 use fastwasm_runtime::{Component, FastArg, Runtime};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
-/// wasmtime's own WASI state, as its examples hold it.
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
-
-/// Mean µs per call of `call`, run for about `budget`.
-fn time(budget: Duration, mut call: impl FnMut()) -> f64 {
-    call();
-    let started = Instant::now();
-    let mut calls = 0u32;
-    while started.elapsed() < budget {
-        for _ in 0..16 {
-            call();
-        }
-        calls += 16;
-    }
-    started.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
-}
+use common::{Host, bare_instance, time};
 
 fn points(n: usize) -> Val {
     Val::List(
@@ -77,24 +51,6 @@ fn ten() -> Val {
         ("i".into(), Val::Float32(1.5)),
         ("j".into(), Val::String("ten".into())),
     ])
-}
-
-/// wasmtime alone: a default engine with the component model, WASI p2
-/// linked, one instance.
-fn bare_instance(path: &str) -> wasmtime::Result<(Store<Host>, Instance)> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    let engine = Engine::new(&config)?;
-    let component = wasmtime::component::Component::from_file(&engine, path)?;
-    let mut linker = Linker::<Host>::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    let host = Host {
-        ctx: WasiCtx::builder().build(),
-        table: ResourceTable::new(),
-    };
-    let mut store = Store::new(&engine, host);
-    let instance = linker.instantiate(&mut store, &component)?;
-    Ok((store, instance))
 }
 
 /// The record rows: the dynamic `Val` call on both sides (a record has no
@@ -163,7 +119,7 @@ fn main() -> wasmtime::Result<()> {
     let bytes = vec![7u8; len];
     let key = Val::U8(0x5a);
 
-    let (mut store, instance) = bare_instance(&path)?;
+    let (mut store, instance) = bare_instance(&path, false)?;
     let nothing = instance.get_typed_func::<(), (u32,)>(&mut store, "nothing")?;
     let reverse = instance.get_typed_func::<(&str,), (String,)>(&mut store, "reverse")?;
     let xor = instance.get_typed_func::<(&[u8], u8), (Vec<u8>,)>(&mut store, "xor-bytes")?;

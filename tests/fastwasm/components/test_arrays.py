@@ -6,6 +6,8 @@ kernel (python/fastwasm/components/numeric.wasm) against numpy."""
 from __future__ import annotations
 
 import array
+import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,8 @@ from hypothesis.extra import numpy as hnp
 import fastwasm
 
 from ..conftest import COMPONENTS
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "components.md"
 
 # WIT element type -> numpy dtype (native byte order).
 DTYPES = {
@@ -180,3 +184,23 @@ def test_markdown_renders_commonmark_and_tables(component_runtime: fastwasm.Runt
         "<h1>Title</h1>\n<p><em>em</em> and <del>gone</del></p>\n"
     )
     assert "<table>" in markdown.call("render", "| a | b |\n|---|---|\n| 1 | 2 |\n")
+
+
+def test_the_docs_arrays_example_runs_as_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+    (block,) = [b for b in blocks if 'arrays="array"' in b]
+    monkeypatch.chdir(DOCS.parents[1])
+    exec(compile(block, str(DOCS), "exec"), {"__name__": "docs_components"})
+    expected = re.findall(r"print\(.*\)[ \t]+# (.*)", block)
+    assert len(expected) == 3
+    assert capsys.readouterr().out.splitlines() == expected
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_acall_takes_and_returns_arrays_as_call_does(numeric: fastwasm.Component, inline: bool) -> None:
+    values = np.arange(1000.0)
+    awaited = asyncio.run(numeric.acall("scale", values, 3.0, inline=inline))
+    assert isinstance(awaited, np.ndarray)
+    np.testing.assert_array_equal(awaited, numeric.call("scale", values, 3.0))
