@@ -38,7 +38,7 @@ async fn the_bundled_components_are_listed_and_called() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["echo", "fib", "image"]);
+    assert_eq!(names, ["echo", "fib", "image", "markdown", "numeric"]);
     let (status, answer) = post(
         &state,
         "/kernels/fib/fib",
