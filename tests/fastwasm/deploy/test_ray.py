@@ -74,7 +74,13 @@ def test_two_replicas_answer_exactly_and_a_killed_one_is_replaced() -> None:
         assert json.loads(body)["digits"] == str(pure.fast_doubling(1000))
         # The kernel routes read the app's lifespan state too, which Serve
         # leaves out of a request's scope unless the deployment hands it on.
-        assert [k["name"] for k in json.loads(fetch(f"{base}/kernels")[1])["kernels"]] == ["echo", "fib", "image"]
+        assert [k["name"] for k in json.loads(fetch(f"{base}/kernels")[1])["kernels"]] == [
+            "echo",
+            "fib",
+            "image",
+            "markdown",
+            "numeric",
+        ]
 
         victim = next(iter(seen))
         # The replica's actor by its name (which holds the replica id), and
