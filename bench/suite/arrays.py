@@ -4,8 +4,9 @@ in and out, numpy's own `v * k`, wasmtime-py's component call, and the same
 typed call from Rust on wasmtime alone), with the 8 MiB `xor-bytes` call as
 the memory-copy reference; a `list<f32>` sum and a `list<u16>` histogram
 against numpy; the image kernels built scalar and with simd128 against
-Pillow and numpy; and pulldown-cmark rendering the repository's own docs
-beside wasmtime-py without and with epoch interruption.
+Pillow and numpy; and the deadline on and off (`load(..., deadline=False)`)
+beside wasmtime-py without and with epoch interruption: pulldown-cmark
+rendering the repository's own docs, recursive fib(30), and the blur.
 
     python -m bench.suite.arrays        (make bench-arrays)
 
@@ -32,7 +33,9 @@ import fastwasm
 from bench.common import QUICK, ROOT
 
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
-NUMERIC, ECHO, IMAGE, MARKDOWN = (COMPONENTS / f"{n}.wasm" for n in ("numeric", "echo", "image", "markdown"))
+NUMERIC, ECHO, IMAGE, MARKDOWN, FIB = (
+    COMPONENTS / f"{n}.wasm" for n in ("numeric", "echo", "image", "markdown", "fib")
+)
 SCALAR_IMAGE = ROOT / "target" / "scalar" / "image.wasm"
 RUST_EXAMPLE = ROOT / "target" / "release" / "examples" / "array_call_cost"
 RESULTS = ROOT / "bench" / "results" / ("arrays-quick.json" if QUICK else "arrays.json")
@@ -81,6 +84,8 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
     image = runtime.load(IMAGE)
     scalar_image = runtime.load(SCALAR_IMAGE)
     markdown = runtime.load(MARKDOWN)
+    trusted = {path: runtime.load(path, deadline=False) for path in (MARKDOWN, FIB, IMAGE)}
+    fib = runtime.load(FIB)
 
     v = np.arange(N, dtype=np.float64)
     v_list = v.tolist()
@@ -99,6 +104,14 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
     render_epochs = md_epochs_instance.get_func(md_epochs, "render")
     assert render_plain is not None
     assert render_epochs is not None
+    fib_plain, fib_plain_instance = wasmtime_py(FIB, epochs=False)
+    fib_epochs, fib_epochs_instance = wasmtime_py(FIB, epochs=True)
+    blur_plain, blur_plain_instance = wasmtime_py(IMAGE, epochs=False)
+    blur_epochs, blur_epochs_instance = wasmtime_py(IMAGE, epochs=True)
+    wpy_fib = {s: i.get_func(s, "fib") for s, i in ((fib_plain, fib_plain_instance), (fib_epochs, fib_epochs_instance))}
+    wpy_blur = {
+        s: i.get_func(s, "blur") for s, i in ((blur_plain, blur_plain_instance), (blur_epochs, blur_epochs_instance))
+    }
 
     # Every contender computes the same thing.
     np.testing.assert_array_equal(numeric.call("scale", v, 2.0), v * 2.0)
@@ -108,6 +121,9 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
     assert image.call("blur", rgba, SIDE, SIDE, 8) == scalar_image.call("blur", rgba, SIDE, SIDE, 8)
     assert markdown.call("render", text) == render_plain(md_plain, text)
     render_plain.post_return(md_plain)
+    assert trusted[MARKDOWN].call("render", text) == markdown.call("render", text)
+    assert trusted[FIB].call("fib", 30, "recursive") == fib.call("fib", 30, "recursive") == "832040"
+    assert trusted[IMAGE].call("blur", rgba, SIDE, SIDE, 8) == image.call("blur", rgba, SIDE, SIDE, 8)
 
     def wpy(func: wc.Func, s: wasmtime.Store, *args: object) -> object:
         out = func(s, *args)
@@ -145,9 +161,22 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
             "grayscale: numpy (luma only)": lambda: luma_numpy(rgba_np),
         },
         f"pulldown-cmark on {len(text) // 1024} KiB of Markdown": {
-            "fastwasm (deadline on)": lambda: markdown.call("render", text),
+            "fastwasm, deadline on": lambda: markdown.call("render", text),
+            "fastwasm, deadline off": lambda: trusted[MARKDOWN].call("render", text),
             "wasmtime-py, no deadline": lambda: wpy(render_plain, md_plain, text),
             "wasmtime-py, epoch interruption on": lambda: wpy(render_epochs, md_epochs, text),
+        },
+        "recursive fib(30)": {
+            "fastwasm, deadline on": lambda: fib.call("fib", 30, "recursive"),
+            "fastwasm, deadline off": lambda: trusted[FIB].call("fib", 30, "recursive"),
+            "wasmtime-py, no deadline": lambda: wpy(wpy_fib[fib_plain], fib_plain, 30, "recursive"),
+            "wasmtime-py, epoch interruption on": lambda: wpy(wpy_fib[fib_epochs], fib_epochs, 30, "recursive"),
+        },
+        f"blur radius 8 (simd128), {SIDE}×{SIDE} RGBA": {
+            "fastwasm, deadline on": lambda: image.call("blur", rgba, SIDE, SIDE, 8),
+            "fastwasm, deadline off": lambda: trusted[IMAGE].call("blur", rgba, SIDE, SIDE, 8),
+            "wasmtime-py, no deadline": lambda: wpy(wpy_blur[blur_plain], blur_plain, rgba, SIDE, SIDE, 8),
+            "wasmtime-py, epoch interruption on": lambda: wpy(wpy_blur[blur_epochs], blur_epochs, rgba, SIDE, SIDE, 8),
         },
     }
 

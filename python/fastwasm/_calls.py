@@ -22,16 +22,24 @@ class CallFuture(asyncio.Future[Any]):
     has stopped, at its next epoch tick, and the awaiting task then raises
     `CancelledError`. So when the caller sees the cancellation, the call's
     instance is already back in its pool.
+
+    A call that cannot be stopped (its module runs without a deadline) is
+    not waited for: the future is cancelled at once, and the call runs on
+    to its end on its call thread.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, token: _Cancellable) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, token: _Cancellable, stoppable: bool = True) -> None:
         super().__init__(loop=loop)
         self._token = token
+        self._stoppable = stoppable
 
     def cancel(self, msg: Any | None = None) -> bool:
-        if not self.done():
-            self._token.cancel()
-        return False
+        if self.done():
+            return False
+        self._token.cancel()
+        if self._stoppable:
+            return False
+        return super().cancel(msg)
 
 
 class _Startable(Protocol):

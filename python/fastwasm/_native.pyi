@@ -251,6 +251,9 @@ class Module:
     def runs_inline(self, export: str) -> bool:
         """Whether `acall` runs `export` inline now, on the caller's thread."""
     @property
+    def has_deadline(self) -> bool:
+        """Whether calls run under a deadline, so a timeout or a cancel can stop them."""
+    @property
     def load_info(self) -> LoadInfo: ...
     def pool_stats(self) -> PoolStats: ...
 
@@ -319,6 +322,9 @@ class KernelLimits:
     @property
     def placement(self) -> _Placement:
         """Where `acall` runs its calls (a NAME.toml's `heavy` declares it)."""
+    @property
+    def deadline(self) -> bool:
+        """Whether its calls run under a deadline (a NAME.toml's `deadline = false` turns it off)."""
 
 _SettingNames: TypeAlias = Literal["library", "service"]
 
@@ -353,6 +359,8 @@ class KernelSet:
     def listing(self) -> Answer: ...
     def show(self, name: str) -> Answer: ...
     def too_large(self, name: str) -> Answer | None: ...
+    def unanswered(self, name: str, function: str) -> Answer | None:
+        """504 for a call of a kernel without a deadline that did not answer in time."""
     def metric_function(self, kernel: str, function: str) -> str:
         """The `function` label of a call's metrics: the WIT name, or `(unknown)`."""
     def call(
@@ -430,6 +438,9 @@ class Component:
     def runs_inline(self, function: str) -> bool:
         """Whether `acall` runs `function` inline now, on the caller's thread."""
     @property
+    def has_deadline(self) -> bool:
+        """Whether calls run under a deadline, so a timeout or a cancel can stop them."""
+    @property
     def arrays(self) -> _Arrays:
         """How a `list<T>` of numbers comes back: `"list"` or `"array"`."""
     def with_arrays(self, arrays: _Arrays) -> Component:
@@ -477,14 +488,27 @@ class Runtime:
         call_thread_nice: int = 19,
         inline_threshold_us: int = 50,
         blocking_warning_ms: int | None = None,
+        deadline: bool = True,
     ) -> Runtime: ...
     def load(
-        self, path: str | PathLike[str], *, placement: _Placement = "measured", arrays: _Arrays = "list"
+        self,
+        path: str | PathLike[str],
+        *,
+        placement: _Placement = "measured",
+        arrays: _Arrays = "list",
+        deadline: bool | None = None,
     ) -> Component | Module:
         """A `Component` for a component, a `Module` for a core module. `arrays`: how a
-        `list<T>` of numbers comes back, a `list` or an array (numpy's, else `array.array`)."""
+        `list<T>` of numbers comes back, a `list` or an array (numpy's, else `array.array`).
+        `deadline=False` (default: the runtime's) runs trusted code without epoch checks:
+        faster, and nothing can stop its calls."""
     def load_bytes(
-        self, wasm: bytes, *, placement: _Placement = "measured", arrays: _Arrays = "list"
+        self,
+        wasm: bytes,
+        *,
+        placement: _Placement = "measured",
+        arrays: _Arrays = "list",
+        deadline: bool | None = None,
     ) -> Component | Module: ...
     @property
     def call_threads(self) -> int:
@@ -494,6 +518,9 @@ class Runtime:
     def timeout_s(self) -> float: ...
     @property
     def max_memory_mb(self) -> int: ...
+    @property
+    def deadline(self) -> bool:
+        """Whether calls run under a deadline unless `load` says otherwise."""
     @property
     def isolation(self) -> str: ...
     @property

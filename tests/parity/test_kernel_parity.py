@@ -137,6 +137,7 @@ def test_the_listing_is_the_same_and_names_every_file(both: dict[str, str]) -> N
         "max_memory_mb": 16,
         "max_body_bytes": 256,
         "placement": "measured",
+        "deadline": True,
     }
     assert by_name["quick"]["limits"]["placement"] == "inline"
     assert by_name["heavy"]["limits"]["placement"] == "threads"

@@ -69,6 +69,24 @@ impl Answer {
         )
     }
 
+    /// 504 for a call of a kernel without a deadline (`deadline = false`)
+    /// that did not answer within its `timeout_s`: the server stops waiting,
+    /// and the call, which nothing can stop, runs on to its end with its
+    /// heavy-work slot. The answer of a server that must not hang.
+    #[must_use]
+    pub fn unanswered(kernel: &Kernel, function: &str) -> Self {
+        Self::detail(
+            504,
+            &format!(
+                "{}/{function} did not answer within {:.3} s (set by {}); it runs without a deadline (deadline = false), so it cannot be stopped and runs on to its end",
+                kernel.name,
+                kernel.limits.timeout.as_secs_f64(),
+                kernel.set_by("timeout_s")
+            ),
+            "timeout",
+        )
+    }
+
     /// 404 for an unknown kernel or function.
     #[must_use]
     pub fn not_found(detail: &str) -> Self {

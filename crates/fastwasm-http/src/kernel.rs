@@ -130,6 +130,7 @@ impl Kernel {
             timeout: Some(self.limits.timeout),
             max_memory_bytes: Some(self.limits.max_memory_mb << 20),
             placement: self.limits.placement,
+            deadline: Some(self.limits.deadline),
         };
         match runtime
             .load_bytes_with(bytes, options)
@@ -193,6 +194,7 @@ impl Kernel {
                 "max_memory_mb": self.limits.max_memory_mb,
                 "max_body_bytes": self.limits.max_body_bytes,
                 "placement": self.limits.placement.name(),
+                "deadline": self.limits.deadline,
             },
             "functions": functions,
         })

@@ -30,6 +30,7 @@
 //!     max_memory_mb: 64,
 //!     max_body_bytes: 1 << 20,
 //!     placement: Placement::Measured,
+//!     deadline: true,
 //!     names: SettingNames::LIBRARY,
 //! };
 //! let kernels = KernelSet::load(&Runtime::new()?, dir.as_ref(), limits);

@@ -142,11 +142,19 @@ fn error_responses(kernel: &Kernel, guest_error: Option<Value>) -> Map<String, V
     );
     responses.insert(
         "504".into(),
-        error_response(&format!(
-            "the call ran past {:.3} s ({})",
-            limits.timeout.as_secs_f64(),
-            kernel.set_by("timeout_s")
-        )),
+        error_response(&if limits.deadline {
+            format!(
+                "the call ran past {:.3} s ({}) and was stopped",
+                limits.timeout.as_secs_f64(),
+                kernel.set_by("timeout_s")
+            )
+        } else {
+            format!(
+                "no answer within {:.3} s ({}); the kernel runs without a deadline, so its call runs on to its end",
+                limits.timeout.as_secs_f64(),
+                kernel.set_by("timeout_s")
+            )
+        }),
     );
     responses
 }

@@ -188,6 +188,7 @@ impl Settings {
             max_memory_mb: self.wasm_max_memory_mb,
             max_body_bytes: self.max_body_bytes,
             placement: Placement::Measured,
+            deadline: true,
             names: SettingNames::SERVICE,
         }
     }

@@ -6,11 +6,17 @@
 //! max_memory_mb = 16       # at most the server's memory cap
 //! max_body_bytes = 65536   # at most the server's body limit
 //! heavy = false            # declared cheap: calls run inline, without a heavy-work slot
+//! deadline = false         # trusted code: no epoch checks, so no timeout and no cancel
 //! ```
 //!
 //! Without `heavy`, where a call runs is measured (see
 //! `fastwasm_runtime::Placement`): inline once the function's recent calls
 //! were each cheap, else off the event loop with a heavy-work slot.
+//!
+//! `deadline = false` is the one key that loosens: whoever may write the
+//! `.wasm` next to it decides to trust it. Its calls cannot be stopped, so a
+//! server waits at most `timeout_s` for an answer (then a 504), while the call
+//! runs on to its end and keeps its heavy-work slot until then.
 
 use std::time::Duration;
 
@@ -32,6 +38,9 @@ pub struct Limits {
     /// declared cheap) or on a call thread with a heavy-work slot (`heavy =
     /// true`).
     pub placement: Placement,
+    /// Whether calls run under the deadline (`deadline = false` turns it
+    /// off: see the module docs).
+    pub deadline: bool,
     /// What the server calls the settings these tighten, for its messages.
     pub names: SettingNames,
 }
@@ -49,7 +58,13 @@ pub struct SidecarError {
 }
 
 /// The keys a sidecar may set.
-pub const KEYS: [&str; 4] = ["timeout_s", "max_memory_mb", "max_body_bytes", "heavy"];
+pub const KEYS: [&str; 5] = [
+    "timeout_s",
+    "max_memory_mb",
+    "max_body_bytes",
+    "heavy",
+    "deadline",
+];
 
 impl Limits {
     /// These limits, tightened by the sidecar `text` (named `file` in
@@ -101,10 +116,14 @@ impl Limits {
                         Placement::Inline
                     };
                 }
-                ("timeout_s" | "max_memory_mb" | "max_body_bytes" | "heavy", other) => {
+                ("deadline", Value::Boolean(deadline)) => limits.deadline = *deadline,
+                (
+                    "timeout_s" | "max_memory_mb" | "max_body_bytes" | "heavy" | "deadline",
+                    other,
+                ) => {
                     let wanted = match key.as_str() {
                         "timeout_s" => "a number of seconds",
-                        "heavy" => "true or false",
+                        "heavy" | "deadline" => "true or false",
                         _ => "an integer",
                     };
                     let reason = format!("must be {wanted}, got {other}");

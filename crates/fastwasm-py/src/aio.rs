@@ -86,8 +86,13 @@ impl Completions {
                 }
             };
             // Only a future that was settled meanwhile, or whose loop closed,
-            // refuses: nobody awaits that one any more.
-            if let Err(error) = settled {
+            // refuses: nobody awaits that one any more. A cancelled future
+            // of a call that could not be stopped is expected.
+            if let Err(error) = settled
+                && !future
+                    .call_method0(intern!(py, "cancelled"))
+                    .is_ok_and(|c| c.is_truthy().unwrap_or(false))
+            {
                 error.write_unraisable(py, Some(future));
             }
         }
@@ -114,9 +119,10 @@ impl Pending {
 fn future<'py>(
     py: Python<'py>,
     token: &Bound<'py, CancelToken>,
+    stoppable: bool,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let event_loop = running_loop(py)?;
-    let future = call_future_class(py)?.call1((&event_loop, token))?;
+    let future = call_future_class(py)?.call1((&event_loop, token, stoppable))?;
     Ok((event_loop, future))
 }
 
@@ -197,16 +203,19 @@ fn completions(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Queue>> {
 /// a fresh cancel token and `timeout`, and returns the `CallFuture` that its
 /// result settles: `settle` turns the result into its Python value on the
 /// event loop. Cancelling the future cancels the token, which stops the
-/// guest at its next epoch tick.
+/// guest at its next epoch tick; when the call cannot be stopped (not
+/// `stoppable`: no deadline), the future is cancelled at once and the call
+/// runs on to its end.
 pub(crate) fn spawned<'py, T: Send + 'static>(
     py: Python<'py>,
     runtime: Option<&runtime::Runtime>,
     timeout: Option<Duration>,
+    stoppable: bool,
     work: impl FnOnce(&CallOptions<'_>) -> T + Send + 'static,
     settle: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
     let token = Bound::new(py, CancelToken::new())?;
-    let (event_loop, future) = future(py, &token)?;
+    let (event_loop, future) = future(py, &token, stoppable)?;
     let pending = pending(&event_loop, future.clone())?;
     let cancel = token.get().inner.clone();
     let job = move || {

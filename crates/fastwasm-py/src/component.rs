@@ -502,6 +502,7 @@ impl Component {
             py,
             Some(this.inner.runtime()),
             timeout,
+            this.inner.has_deadline(),
             move |options| {
                 let inner = &work_on.get().inner;
                 let called = prepared.with_args(|args| inner.invoke(&index, args, options));
@@ -526,6 +527,13 @@ impl Component {
     /// `inline_threshold_us` (docs/fastapi.md).
     fn runs_inline(&self, function: &str) -> Result<bool> {
         Ok(self.inner.runs_inline(function)?)
+    }
+
+    /// Whether calls run under a deadline, so a timeout or a cancel can
+    /// stop them (`load(..., deadline=False)` turns it off).
+    #[getter]
+    fn has_deadline(&self) -> bool {
+        self.inner.has_deadline()
     }
 
     /// How a `list<T>` of numbers comes back: `"list"` or `"array"`.

@@ -224,10 +224,12 @@ impl FibonacciModule {
         }
         let guest = slf.get().inner.clone();
         let runtime = guest.module().runtime().clone();
+        let stoppable = guest.module().has_deadline();
         aio::spawned(
             py,
             Some(&runtime),
             None,
+            stoppable,
             move |options| compute(&guest, options.cancel),
             move |py, value| to_py(py, value.map_err(PyErr::from)?),
         )

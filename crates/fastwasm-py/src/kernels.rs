@@ -56,6 +56,7 @@ pub struct KernelLimits {
     max_memory_mb: usize,
     max_body_bytes: usize,
     placement: &'static str,
+    deadline: bool,
 }
 
 /// Every component of a directory (or of named files), loaded, and the
@@ -80,6 +81,7 @@ fn limits(
     max_memory_mb: usize,
     max_body_bytes: usize,
     placement: &str,
+    deadline: bool,
     names: &str,
 ) -> Result<Limits> {
     let timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -92,6 +94,7 @@ fn limits(
         max_memory_mb,
         max_body_bytes,
         placement: placement.parse()?,
+        deadline,
         names: setting_names(names)?,
     })
 }
@@ -128,11 +131,13 @@ impl KernelSet {
         prefix: &str,
         setting_names: &str,
     ) -> Result<Self> {
+        // A kernel keeps its runtime's deadline unless its sidecar says.
         let defaults = limits(
             timeout_s,
             max_memory_mb,
             max_body_bytes,
             placement,
+            runtime.inner.config().deadline,
             setting_names,
         )?;
         let blocking_warning = runtime.blocking_warning;
@@ -199,6 +204,7 @@ impl KernelSet {
             max_memory_mb: limits.max_memory_mb,
             max_body_bytes: limits.max_body_bytes,
             placement: limits.placement.name(),
+            deadline: limits.deadline,
         })
     }
 
@@ -225,6 +231,13 @@ impl KernelSet {
             py,
             &http::Answer::too_large(kernel, kernel.limits.max_body_bytes),
         ))
+    }
+
+    /// 504 for a call of kernel `name`, which runs without a deadline, that
+    /// did not answer within its `timeout_s` (the call runs on).
+    fn unanswered(&self, py: Python<'_>, name: &str, function: &str) -> Option<Answer> {
+        let kernel = self.inner.kernel(name).ok()?;
+        Some(Answer::of(py, &http::Answer::unanswered(kernel, function)))
     }
 
     /// `POST /kernels/{kernel}/{function}`: the body (JSON, or raw bytes
@@ -308,10 +321,17 @@ impl KernelSet {
             .kernels()
             .find_map(|m| m.loaded.as_ref().ok())
             .map(|c| c.runtime().clone());
+        let stoppable = this
+            .inner
+            .kernel(&kernel)
+            .ok()
+            .and_then(|k| k.loaded.as_ref().ok())
+            .is_none_or(fastwasm_runtime::Component::has_deadline);
         aio::spawned(
             py,
             runtime.as_ref(),
             None,
+            stoppable,
             move |options| {
                 set.get().inner.call_with(
                     &kernel,

@@ -243,6 +243,7 @@ impl Module {
             py,
             Some(inner.runtime()),
             timeout,
+            inner.has_deadline(),
             move |options| module.call_with(&export, &values, options),
             |py, results| match results {
                 Ok(results) => results_to_py(py, &results),
@@ -254,6 +255,13 @@ impl Module {
     /// Whether `acall` runs `export` inline now, on the caller's thread.
     fn runs_inline(&self, export: &str) -> Result<bool> {
         Ok(self.inner.runs_inline(export)?)
+    }
+
+    /// Whether calls run under a deadline, so a timeout or a cancel can
+    /// stop them (`load(..., deadline=False)` turns it off).
+    #[getter]
+    fn has_deadline(&self) -> bool {
+        self.inner.has_deadline()
     }
 
     /// How the module was loaded.

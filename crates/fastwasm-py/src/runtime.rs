@@ -49,7 +49,7 @@ impl Runtime {
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
         *, max_stack_kb = 512, max_module_bytes = 16 << 20, pool_size = None, max_instances = 256, use_cache = true,
         max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
-        blocking_warning_ms = None,
+        blocking_warning_ms = None, deadline = true,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -68,6 +68,7 @@ impl Runtime {
         call_thread_nice: i32,
         inline_threshold_us: u64,
         blocking_warning_ms: Option<u64>,
+        deadline: bool,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -85,6 +86,7 @@ impl Runtime {
         config.call_threads = call_threads;
         config.call_thread_nice = call_thread_nice;
         config.inline_threshold = Duration::from_micros(inline_threshold_us);
+        config.deadline = deadline;
         config.cache_dir = match (cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
             (Some(dir), true) => runtime::CacheDir::Path(dir),
@@ -99,16 +101,18 @@ impl Runtime {
     /// for a component, a `Module` for a core module. `placement` says where
     /// `acall` runs its functions: `"measured"`, `"inline"` or `"threads"`.
     /// `arrays` says how a component returns a `list<T>` of numbers:
-    /// `"list"` or `"array"` (numpy's, else `array.array`).
-    #[pyo3(signature = (path, *, placement = "measured", arrays = "list"))]
+    /// `"list"` or `"array"` (numpy's, else `array.array`). `deadline`
+    /// (default the runtime's) turns the deadline off for trusted code.
+    #[pyo3(signature = (path, *, placement = "measured", arrays = "list", deadline = None))]
     fn load(
         &self,
         py: Python<'_>,
         path: PathBuf,
         placement: &str,
         arrays: &str,
+        deadline: Option<bool>,
     ) -> Result<Py<PyAny>> {
-        let (options, arrays) = load_options(placement, arrays)?;
+        let (options, arrays) = load_options(placement, arrays, deadline)?;
         self.wrap(
             py,
             py.detach(|| self.inner.load_with(path, options))?,
@@ -117,15 +121,16 @@ impl Runtime {
     }
 
     /// As `load`, from bytes (binary or WAT text).
-    #[pyo3(signature = (wasm, *, placement = "measured", arrays = "list"))]
+    #[pyo3(signature = (wasm, *, placement = "measured", arrays = "list", deadline = None))]
     fn load_bytes(
         &self,
         py: Python<'_>,
         wasm: &[u8],
         placement: &str,
         arrays: &str,
+        deadline: Option<bool>,
     ) -> Result<Py<PyAny>> {
-        let (options, arrays) = load_options(placement, arrays)?;
+        let (options, arrays) = load_options(placement, arrays, deadline)?;
         self.wrap(
             py,
             py.detach(|| self.inner.load_bytes_with(wasm, options))?,
@@ -158,6 +163,12 @@ impl Runtime {
     #[getter]
     fn max_memory_mb(&self) -> usize {
         self.inner.config().max_memory_bytes >> 20
+    }
+
+    /// Whether calls run under a deadline unless `load` says otherwise.
+    #[getter]
+    fn deadline(&self) -> bool {
+        self.inner.config().deadline
     }
 
     #[getter]
@@ -211,9 +222,14 @@ impl Runtime {
 }
 
 /// `load`'s keywords, parsed: the runtime's options and how arrays come back.
-fn load_options(placement: &str, arrays: &str) -> Result<(runtime::LoadOptions, Arrays)> {
+fn load_options(
+    placement: &str,
+    arrays: &str,
+    deadline: Option<bool>,
+) -> Result<(runtime::LoadOptions, Arrays)> {
     let options = runtime::LoadOptions {
         placement: placement.parse()?,
+        deadline,
         ..runtime::LoadOptions::default()
     };
     Ok((options, arrays.parse()?))

@@ -80,7 +80,9 @@ pub struct RuntimeConfig {
     /// ([`RuntimeConfig::pool_size`]).
     pub pool_size: Option<usize>,
     /// Most instances alive at once across the runtime (`max_instances`); the
-    /// size of wasmtime's pooling allocator. Default 256.
+    /// size of wasmtime's pooling allocator. A runtime that also runs code
+    /// without a deadline has a second engine, and a second allocator of
+    /// this size ([`RuntimeConfig::deadline`]). Default 256.
     pub max_instances: u32,
     /// The disk cache of compiled modules.
     pub cache_dir: CacheDir,
@@ -106,6 +108,16 @@ pub struct RuntimeConfig {
     /// measured rule off: only functions declared cheap run inline.
     /// Default 50 µs.
     pub inline_threshold: Duration,
+    /// Whether calls run under a deadline (`deadline`). Default true.
+    ///
+    /// `false` compiles without epoch interruption, for trusted code only:
+    /// the guest's loop heads and function entries then carry no check, and
+    /// nothing can stop a call once it runs. There is no timeout, a
+    /// [`CancelToken`](crate::CancelToken) is seen only before the call
+    /// starts, and no call runs inline (it could not be preempted). A runtime
+    /// keeps one engine per setting, so one module may turn it off
+    /// ([`LoadOptions::deadline`]) while the rest keep theirs.
+    pub deadline: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -124,6 +136,7 @@ impl Default for RuntimeConfig {
             call_threads: None,
             call_thread_nice: 19,
             inline_threshold: Duration::from_micros(50),
+            deadline: true,
         }
     }
 }
@@ -262,8 +275,12 @@ pub struct LoadOptions {
     /// `max_memory_bytes`.
     pub max_memory_bytes: Option<usize>,
     /// Where a caller that must not block runs its calls; default
-    /// [`Placement::Measured`].
+    /// [`Placement::Measured`]. Without a deadline, `Measured` means
+    /// [`Placement::Threads`], and `Inline` is refused.
     pub placement: Placement,
+    /// Whether calls run under a deadline; default the runtime's `deadline`
+    /// (see [`RuntimeConfig::deadline`] for what turning it off gives up).
+    pub deadline: Option<bool>,
 }
 
 /// Where a caller that must not block (an event loop, a server's async
@@ -325,9 +342,13 @@ impl FromStr for Placement {
 /// The limits a pool enforces: its runtime's, or tighter ones.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
+    /// The deadline of one call; with `deadline` off, only what a server
+    /// waits for an answer.
     pub(crate) timeout: Duration,
     pub(crate) max_memory_bytes: usize,
     pub(crate) placement: Placement,
+    /// Whether the engine checks the epoch, so a call can be stopped.
+    pub(crate) deadline: bool,
 }
 
 impl Limits {
@@ -336,10 +357,15 @@ impl Limits {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming `timeout_s` when `timeout` is zero or
-    /// looser than the pool's deadline: a call may only tighten it.
+    /// looser than the pool's deadline: a call may only tighten it; and when
+    /// the pool has no deadline to tighten.
     pub(crate) fn call_timeout(&self, timeout: Option<Duration>) -> Result<Duration, Error> {
         match timeout {
             None => Ok(self.timeout),
+            Some(_) if !self.deadline => Err(Error::InvalidConfig {
+                setting: "timeout_s",
+                reason: "this function runs without a deadline (deadline = false), so a call cannot set one".into(),
+            }),
             Some(t) if !t.is_zero() && t <= self.timeout => Ok(t),
             Some(t) => Err(Error::InvalidConfig {
                 setting: "timeout_s",
@@ -381,10 +407,22 @@ impl LoadOptions {
                 ),
             });
         }
+        let deadline = self.deadline.unwrap_or(config.deadline);
+        let placement = match (deadline, self.placement) {
+            (true, placement) => placement,
+            (false, Placement::Inline) => {
+                return Err(Error::InvalidConfig {
+                    setting: "placement",
+                    reason: "\"inline\" needs the deadline: without it an inline call cannot be preempted".into(),
+                });
+            }
+            (false, Placement::Measured | Placement::Threads) => Placement::Threads,
+        };
         Ok(Limits {
             timeout,
             max_memory_bytes,
-            placement: self.placement,
+            placement,
+            deadline,
         })
     }
 }

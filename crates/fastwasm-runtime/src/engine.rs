@@ -1,14 +1,17 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 use crate::cache::DiskCache;
 use crate::threads::CallThreads;
 use crate::{Error, RuntimeConfig};
 
-/// One wasmtime `Engine`, its epoch ticker, and the disk cache. Cheap to clone;
-/// every clone and every [`Module`](crate::Module) loaded from it share them.
+/// The wasmtime engines, the epoch ticker, and the disk cache. Cheap to
+/// clone; every clone and every [`Module`](crate::Module) loaded from it
+/// share them. Epoch interruption is an engine setting, so a runtime has one
+/// engine with it (calls under a deadline) and, once a module turns the
+/// deadline off, one without; each is built when first needed.
 /// The ticker thread stops when the last of them is dropped. (Loading lives in
 /// `load.rs`: this file is below `module.rs`, which holds a `Runtime`.)
 #[derive(Clone)]
@@ -17,7 +20,11 @@ pub struct Runtime {
 }
 
 pub(crate) struct Shared {
-    pub(crate) engine: wasmtime::Engine,
+    /// With epoch interruption; shared with the ticker, which advances it
+    /// once it exists.
+    with_deadline: Arc<OnceLock<wasmtime::Engine>>,
+    /// Without: for trusted code that turned the deadline off.
+    without_deadline: OnceLock<wasmtime::Engine>,
     pub(crate) config: RuntimeConfig,
     pub(crate) cache: Option<DiskCache>,
     /// Why there is no disk cache, or the last file it refused.
@@ -51,7 +58,7 @@ struct Ticker {
 
 impl Ticker {
     fn start(
-        engine: wasmtime::Engine,
+        engine: Arc<OnceLock<wasmtime::Engine>>,
         tick: std::time::Duration,
         ticks: Arc<AtomicU64>,
     ) -> Result<Self, Error> {
@@ -61,7 +68,9 @@ impl Ticker {
             .spawn(move || {
                 // Runs until the sender is dropped (Disconnected) or sends.
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
-                    engine.increment_epoch();
+                    if let Some(engine) = engine.get() {
+                        engine.increment_epoch();
+                    }
                     ticks.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -101,9 +110,10 @@ impl Runtime {
         Self::with_config(RuntimeConfig::default())
     }
 
-    /// A runtime with `config`: builds the engine (epoch interruption, the
-    /// stack cap, and the pooling allocator sized by `max_instances` and
-    /// `max_memory_bytes`), opens the disk cache and starts the ticker.
+    /// A runtime with `config`: builds the engine for `config.deadline`
+    /// (epoch interruption, the stack cap, and the pooling allocator sized by
+    /// `max_instances` and `max_memory_bytes`), opens the disk cache and
+    /// starts the ticker.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a bad setting; [`Error::Engine`] when
@@ -112,37 +122,22 @@ impl Runtime {
     /// [`Runtime::cache_status`].
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
         config.validate()?;
-        let mut pooling = wasmtime::PoolingAllocationConfig::new();
-        pooling
-            .total_core_instances(config.max_instances)
-            .total_component_instances(config.max_instances)
-            .total_memories(config.max_instances)
-            .total_tables(config.max_instances)
-            .max_memory_size(config.max_memory_bytes);
-        let mut wasm_config = wasmtime::Config::new();
-        wasm_config
-            .epoch_interruption(true)
-            // Phase 3, off by default in wasmtime: arithmetic on stack values
-            // only. The bundled guest's bigint words need it
-            // (docs/bigint-choice.md, docs/security.md).
-            .wasm_wide_arithmetic(true)
-            // A relaxed-SIMD instruction gives the same bits on every CPU
-            // family, so replicas agree (docs/security.md).
-            .relaxed_simd_deterministic(true)
-            .max_wasm_stack(config.max_stack_bytes)
-            .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
-        let engine = wasmtime::Engine::new(&wasm_config)
-            .map_err(|e| Error::engine("cannot create the engine", e))?;
         let (cache, cache_note, cache_refusals) = match DiskCache::open(&config.cache_dir) {
             Ok(cache) => (Some(cache), None, 0),
             Err(off) => (None, Some(off.reason), u64::from(off.refused)),
         };
+        let with_deadline = Arc::new(OnceLock::new());
         let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = Ticker::start(engine.clone(), config.epoch_tick, Arc::clone(&ticks))?;
+        let ticker = Ticker::start(
+            Arc::clone(&with_deadline),
+            config.epoch_tick,
+            Arc::clone(&ticks),
+        )?;
         let threads = CallThreads::new(config.call_threads(), config.call_thread_nice);
-        Ok(Self {
+        let runtime = Self {
             shared: Arc::new(Shared {
-                engine,
+                with_deadline,
+                without_deadline: OnceLock::new(),
                 config,
                 cache,
                 cache_note: Mutex::new(cache_note),
@@ -151,7 +146,33 @@ impl Runtime {
                 threads,
                 ticker: Some(ticker),
             }),
-        })
+        };
+        // The runtime's own engine now, so a configuration wasmtime refuses
+        // fails here rather than at the first load.
+        runtime.engine(runtime.shared.config.deadline)?;
+        Ok(runtime)
+    }
+
+    /// The engine for code that runs with the deadline or without it, built
+    /// on first use. Both have the same settings but epoch interruption, and
+    /// each its own pooling allocator of `max_instances`.
+    ///
+    /// # Errors
+    /// [`Error::Engine`] when wasmtime refuses the configuration.
+    pub(crate) fn engine(&self, deadline: bool) -> Result<&wasmtime::Engine, Error> {
+        let shared = &self.shared;
+        let cell = if deadline {
+            &*shared.with_deadline
+        } else {
+            &shared.without_deadline
+        };
+        if let Some(engine) = cell.get() {
+            return Ok(engine);
+        }
+        let engine = new_engine(&shared.config, deadline)?;
+        // Two first loads may race to build it: one wins, the other's is
+        // dropped unused.
+        Ok(cell.get_or_init(|| engine))
     }
 
     /// The configuration this runtime was built with.
@@ -231,4 +252,27 @@ impl Runtime {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(reason);
     }
+}
+
+fn new_engine(config: &RuntimeConfig, deadline: bool) -> Result<wasmtime::Engine, Error> {
+    let mut pooling = wasmtime::PoolingAllocationConfig::new();
+    pooling
+        .total_core_instances(config.max_instances)
+        .total_component_instances(config.max_instances)
+        .total_memories(config.max_instances)
+        .total_tables(config.max_instances)
+        .max_memory_size(config.max_memory_bytes);
+    let mut wasm_config = wasmtime::Config::new();
+    wasm_config
+        .epoch_interruption(deadline)
+        // Phase 3, off by default in wasmtime: arithmetic on stack values
+        // only. The bundled guest's bigint words need it
+        // (docs/bigint-choice.md, docs/security.md).
+        .wasm_wide_arithmetic(true)
+        // A relaxed-SIMD instruction gives the same bits on every CPU
+        // family, so replicas agree (docs/security.md).
+        .relaxed_simd_deterministic(true)
+        .max_wasm_stack(config.max_stack_bytes)
+        .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+    wasmtime::Engine::new(&wasm_config).map_err(|e| Error::engine("cannot create the engine", e))
 }

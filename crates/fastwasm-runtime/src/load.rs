@@ -133,10 +133,11 @@ impl Runtime {
             reason: e.to_string(),
             source: Some(Box::new(e)),
         })?;
-        let engine = &self.shared.engine;
+        let engine = self.engine(limits.deadline)?;
         let size = wasm.len();
         if is_component(&binary) {
             let (code, cache) = self.compiled(
+                engine,
                 "component",
                 &binary,
                 |bytes| wasmtime::component::Component::new(engine, bytes),
@@ -149,6 +150,7 @@ impl Runtime {
             Component::new(self.clone(), &code, info, limits).map(Loaded::Component)
         } else {
             let (code, cache) = self.compiled(
+                engine,
                 "module",
                 &binary,
                 |bytes| wasmtime::Module::new(engine, bytes),
@@ -179,9 +181,11 @@ impl Runtime {
     }
 
     /// Compiled code for `binary`: from the disk cache, or compiled now (and
-    /// written there).
+    /// written there). The cache key holds `engine`'s compatibility hash, so
+    /// code compiled with the deadline and without it never mix.
     fn compiled<T>(
         &self,
+        engine: &wasmtime::Engine,
         kind: &str,
         binary: &[u8],
         compile: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
@@ -196,7 +200,7 @@ impl Runtime {
             };
             return Ok((compile(binary).map_err(Error::invalid_module)?, outcome));
         };
-        let path = cache.path_for(&self.shared.engine, kind, binary);
+        let path = cache.path_for(engine, kind, binary);
         // SAFETY: `deserialize` is wasmtime's, for this kind of code.
         let refusal = match unsafe { cache.load(&path, deserialize) } {
             Lookup::Hit(code) => return Ok((code, CacheOutcome::Hit)),

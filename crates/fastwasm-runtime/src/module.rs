@@ -75,7 +75,7 @@ impl Module {
             .enumerate()
             .map(|(i, e)| (e.name.clone(), i))
             .collect();
-        let linker = wasmtime::Linker::<CallState>::new(&runtime.shared.engine);
+        let linker = wasmtime::Linker::<CallState>::new(module.engine());
         let pre = linker
             .instantiate_pre(module)
             .map_err(Error::invalid_module)?;
@@ -84,7 +84,13 @@ impl Module {
             limits.placement,
             runtime.shared.config.inline_threshold,
         );
-        let pool = Pool::new(runtime, Core(pre), exports.len(), limits)?;
+        let pool = Pool::new(
+            runtime,
+            module.engine().clone(),
+            Core(pre),
+            exports.len(),
+            limits,
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
@@ -100,6 +106,13 @@ impl Module {
     #[must_use]
     pub fn exports(&self) -> &[Export] {
         &self.inner.exports
+    }
+
+    /// Whether its calls run under a deadline, so a timeout or a
+    /// [`CancelToken`] can stop them ([`crate::LoadOptions::deadline`]).
+    #[must_use]
+    pub fn has_deadline(&self) -> bool {
+        self.inner.pool.limits().deadline
     }
 
     /// How the module was loaded: cache outcome, time, size.

@@ -163,6 +163,8 @@ impl<I: Copy, F: Copy> Lease<'_, I, F> {
 /// The pool of one module or component.
 pub(crate) struct Pool<L: Linked> {
     pub(crate) runtime: Runtime,
+    /// The engine `linked` was compiled for: with the deadline or without.
+    engine: wasmtime::Engine,
     pub(crate) linked: L,
     funcs: usize,
     limits: Limits,
@@ -185,6 +187,7 @@ impl<L: Linked> Pool<L> {
     /// in pooled mode, with its first instances made.
     pub(crate) fn new(
         runtime: Runtime,
+        engine: wasmtime::Engine,
         linked: L,
         funcs: usize,
         limits: Limits,
@@ -198,6 +201,7 @@ impl<L: Linked> Pool<L> {
         let max_instances = config.max_instances as usize;
         let pool = Self {
             runtime,
+            engine,
             linked,
             funcs,
             limits,
@@ -217,6 +221,11 @@ impl<L: Linked> Pool<L> {
             pool.put(slot);
         }
         Ok(pool)
+    }
+
+    /// The limits its calls run under.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub(crate) fn stats(&self) -> PoolStats {
@@ -270,6 +279,14 @@ impl<L: Linked> Pool<L> {
             }));
         }
         let timeout = self.limits.call_timeout(options.timeout)?;
+        if inline && !self.limits.deadline {
+            return Err(Stop::Failed(Error::InvalidConfig {
+                setting: "placement",
+                reason: format!(
+                    "`{label}` runs without a deadline, so it cannot run inline: nothing could preempt it"
+                ),
+            }));
+        }
         let ticks = if options.timeout.is_none() {
             self.deadline_ticks
         } else {
@@ -304,7 +321,7 @@ impl<L: Linked> Pool<L> {
     fn instantiate(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
         let shared = &self.runtime.shared;
         let mut store = new_store(
-            &shared.engine,
+            &self.engine,
             &shared.config,
             self.limits.max_memory_bytes,
             self.deadline_ticks,

@@ -142,6 +142,7 @@ pub async fn call(
     let content_type = header_text(&headers, header::CONTENT_TYPE);
     let accept = header_text(&headers, header::ACCEPT);
     let (kernel_name, function_name) = (kernel.clone(), function.clone());
+    let unanswered_label = label.clone();
     // Counted where the call ends, so a call whose client left counts too
     // (as `cancelled`), after this request's future is gone.
     let count = move |state: &AppState, answer: Answer| {
@@ -184,9 +185,20 @@ pub async fn call(
         );
         count(&shared, answer)
     });
-    let answer = work
-        .await
-        .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+    // A call that nothing can stop (`deadline = false`) is waited for at
+    // most its timeout; it keeps its slot (the permit) until it ends.
+    let finished = if limits.deadline {
+        Ok(work.await)
+    } else {
+        tokio::time::timeout(limits.timeout, work).await
+    };
     drop(guard);
+    let Ok(finished) = finished else {
+        let answer = Answer::unanswered(found, &function);
+        let metrics = &state.metrics;
+        metrics.kernel_call(&found.name, &unanswered_label, answer.outcome, None);
+        return Ok(respond(answer));
+    };
+    let answer = finished.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
     Ok(respond(answer))
 }

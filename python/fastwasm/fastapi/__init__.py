@@ -7,6 +7,7 @@
 - `Kernel.acall`: a kernel call that never blocks the event loop, with
   admission control, cancel-on-disconnect and metrics.
 - The parts, for your own heavy work: `Admission`, `until_disconnected`,
+  `waited_for` (a call that cannot be stopped),
   `read_body`, `install_error_handlers`, and the metrics of fastwasm-http's
   table (`counter`, `gauge`, `histogram`).
 """
@@ -20,6 +21,7 @@ from fastwasm.fastapi.kernels import Kernels, KernelSetupError
 from fastwasm.fastapi.metrics import Bound, CallMetrics, counter, gauge, histogram
 from fastwasm.fastapi.models import ErrorResponse, KernelsResponse, ServedKernel
 from fastwasm.fastapi.routes import respond
+from fastwasm.fastapi.unstoppable import NotAnswered, waited_for
 
 __all__ = [
     "CLIENT_CLOSED_REQUEST",
@@ -34,6 +36,7 @@ __all__ = [
     "Kernels",
     "KernelsResponse",
     "Loaded",
+    "NotAnswered",
     "Overloaded",
     "ServedKernel",
     "counter",
@@ -43,4 +46,5 @@ __all__ = [
     "read_body",
     "respond",
     "until_disconnected",
+    "waited_for",
 ]

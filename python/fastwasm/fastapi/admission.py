@@ -61,6 +61,16 @@ class Admission:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Holds a slot for the body; raises `Overloaded` when none frees up in time."""
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    async def acquire(self) -> None:
+        """Takes a slot, to be given back with `release`, for work that may
+        outlive the request (`slot` covers the rest); raises `Overloaded`
+        when none frees up in time."""
         try:
             await asyncio.wait_for(self._semaphore.acquire(), self.queue_timeout_s)
         except TimeoutError:
@@ -71,10 +81,10 @@ class Admission:
         self.busy += 1
         if self._gauges is not None:
             self._gauges[0].inc()
-        try:
-            yield
-        finally:
-            self.busy -= 1
-            if self._gauges is not None:
-                self._gauges[0].dec()
-            self._semaphore.release()
+
+    def release(self) -> None:
+        """Gives back a slot taken with `acquire`."""
+        self.busy -= 1
+        if self._gauges is not None:
+            self._gauges[0].dec()
+        self._semaphore.release()

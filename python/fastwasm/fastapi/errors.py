@@ -16,7 +16,7 @@ Bodies are FastAPI's shapes: `{"detail": "..."}`, and for 422 a list of
 | `ArgumentError` (a value does not fit its WIT type) | 422 |
 | `WasmTrap` and other guest failures | 502 |
 | `Overloaded`, `WasmInstanceLimit` | 503, with `Retry-After` |
-| `WasmTimeout` | 504 |
+| `WasmTimeout`, `NotAnswered` (a kernel without a deadline) | 504 |
 | `ClientDisconnected` | 499 (logged; nobody reads it) |
 """
 
@@ -32,6 +32,7 @@ import fastwasm
 from fastwasm.fastapi.admission import Overloaded
 from fastwasm.fastapi.body import BodyTooLarge
 from fastwasm.fastapi.disconnect import CLIENT_CLOSED_REQUEST, ClientDisconnected
+from fastwasm.fastapi.unstoppable import NotAnswered
 from fastwasm.http import error_detail
 
 SettingNames = Literal["library", "service"]
@@ -65,6 +66,10 @@ async def body_too_large(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, 413)
 
 
+async def not_answered(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, 504)
+
+
 async def client_disconnected(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, CLIENT_CLOSED_REQUEST)
 
@@ -77,3 +82,4 @@ def install_error_handlers(app: FastAPI, *, setting_names: SettingNames = "libra
     app.add_exception_handler(Overloaded, overloaded)
     app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_exception_handler(ClientDisconnected, client_disconnected)
+    app.add_exception_handler(NotAnswered, not_answered)

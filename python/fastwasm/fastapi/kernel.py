@@ -3,6 +3,7 @@ around it, and `Loaded`, what a kit serves in one app."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from fastwasm._calls import CallFuture
 from fastwasm.fastapi.admission import Admission
 from fastwasm.fastapi.disconnect import until_disconnected
 from fastwasm.fastapi.metrics import CallMetrics, outcome_of
+from fastwasm.fastapi.unstoppable import NotAnswered, waited_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +63,18 @@ class Kernel:
     async def acall(self, function: str, /, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
         """Calls `function` with positional or keyword arguments, off the
         event loop when it is heavy; returns its result, or raises as
-        `Component.call` does (the kit's error handlers answer each)."""
+        `Component.call` does (the kit's error handlers answer each).
+
+        A kernel without a deadline cannot be stopped: the request waits at
+        most `timeout_s` (default the kernel's) and then raises `NotAnswered`
+        (504), while the call runs on with its slot (`fastwasm.fastapi.unstoppable`)."""
         loaded, component = self._loaded, self.component
         metrics = loaded.metrics
         started = time.perf_counter()
         try:
-            if component.runs_inline(function):
+            if not component.has_deadline:
+                value = await self._unstoppable(function, args, kwargs, timeout_s)
+            elif component.runs_inline(function):
                 # `acall`'s own steps, without its coroutine: the value, or
                 # (when it was preempted) the future of its rerun.
                 value = component._start(function, args, kwargs, timeout_s, True)
@@ -85,6 +93,28 @@ class Kernel:
             label = loaded.kernels.metric_function(self.name, function)
             metrics.count(self.name, label, "ok", time.perf_counter() - started)
         return value
+
+    async def _unstoppable(
+        self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout_s: float | None
+    ) -> Any:
+        kernels, name = self._loaded.kernels, self.name
+        limits = kernels.limits(name)
+        assert limits is not None  # a Kernel is made for a kernel of the set
+        wait_s = limits.timeout_s if timeout_s is None else timeout_s
+
+        def unanswered() -> Any:
+            answer = kernels.unanswered(name, function)
+            assert answer is not None
+            raise NotAnswered(json.loads(answer.body)["detail"])
+
+        return await waited_for(
+            self._request,
+            self._loaded.admission,
+            lambda: self.component.acall(function, *args, inline=False, **kwargs),
+            wait_s,
+            f"{name}/{function}",
+            unanswered,
+        )
 
     @property
     def exports(self) -> list[fastwasm.ComponentExport]:

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 import fastwasm
 from fastwasm.fastapi.disconnect import ClientDisconnected
+from fastwasm.fastapi.unstoppable import NotAnswered
 from fastwasm.http import COMPUTE_BUCKETS, metric_table
 
 #: name -> (kind, help, labels), as fastwasm-http declares them.
@@ -97,4 +98,6 @@ def outcome_of(error: BaseException) -> str:
         return "validation"
     if isinstance(error, ClientDisconnected):
         return "cancelled"
+    if isinstance(error, NotAnswered):
+        return "timeout"
     return "error"

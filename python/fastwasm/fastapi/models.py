@@ -24,6 +24,10 @@ class KernelLimitsInfo(BaseModel):
         description="Where a call runs: inline when declared cheap (`heavy = false`), on a call thread with a "
         "heavy-work slot when declared heavy (`heavy = true`), else by the function's measured call times."
     )
+    deadline: bool = Field(
+        description="Whether calls run under `timeout_s`. False (`deadline = false`): trusted code that nothing can "
+        "stop; a 504 then means the server stopped waiting while the call runs on, holding its heavy-work slot."
+    )
 
 
 class ParamInfo(BaseModel):

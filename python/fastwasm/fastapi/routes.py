@@ -17,6 +17,7 @@ from fastwasm.fastapi.body import received_body
 from fastwasm.fastapi.disconnect import ClientDisconnected, until_disconnected
 from fastwasm.fastapi.kernel import Loaded, RouteLabel
 from fastwasm.fastapi.models import ErrorResponse, KernelsResponse, ServedKernel
+from fastwasm.fastapi.unstoppable import waited_for
 
 #: The route templates under a prefix: the list, show and call routes.
 TEMPLATES = ("", "/{kernel}", "/{kernel}/{function:path}")
@@ -127,7 +128,9 @@ async def serve_call(loaded: Loaded, request: Request) -> Response:
         return respond(too_large)
     headers = request.headers
     content_type, accept = headers.get("content-type"), headers.get("accept")
-    if kernels.runs_inline(kernel, function):
+    if not limits.deadline:
+        answer = await _unstoppable(loaded, request, kernel, function, body, content_type, accept, limits.timeout_s)
+    elif kernels.runs_inline(kernel, function):
         answer = kernels._start(kernel, function, body, content_type, accept, True)
         if type(answer) is CallFuture:
             answer = await answer
@@ -143,3 +146,33 @@ async def serve_call(loaded: Loaded, request: Request) -> Response:
     if metrics is not None:
         metrics.count(kernel, label, answer.outcome, answer.execution_time_s)
     return respond(answer)
+
+
+async def _unstoppable(
+    loaded: Loaded,
+    request: Request,
+    kernel: str,
+    function: str,
+    body: bytes,
+    content_type: str | None,
+    accept: str | None,
+    timeout_s: float,
+) -> fastwasm.Answer:
+    """The answer of a call that cannot be stopped (its kernel runs without
+    a deadline), or fastwasm-http's 504 when it takes longer than `timeout_s`
+    (`fastwasm.fastapi.unstoppable`)."""
+    kernels = loaded.kernels
+
+    def unanswered() -> fastwasm.Answer:
+        answer = kernels.unanswered(kernel, function)
+        assert answer is not None  # the kernel is there: its limits were
+        return answer
+
+    return await waited_for(
+        request,
+        loaded.admission,
+        lambda: kernels.acall(kernel, function, body, content_type, accept, inline=False),
+        timeout_s,
+        f"{kernel}/{function}",
+        unanswered,
+    )

@@ -19,6 +19,15 @@ impl Guest for Fault {
         }
     }
 
+    fn busy(ms: u32) -> u32 {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(u64::from(ms));
+        let mut n: u64 = 0;
+        while std::time::Instant::now() < until {
+            n = std::hint::black_box(n.wrapping_add(1));
+        }
+        ms
+    }
+
     fn grow(mib: u32) -> u32 {
         let mut held: Vec<Vec<u8>> = Vec::new();
         for i in 0..mib {

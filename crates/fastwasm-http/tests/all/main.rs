@@ -28,6 +28,7 @@ fn limits() -> Limits {
         max_memory_mb: 32,
         max_body_bytes: 1 << 20,
         placement: Placement::Measured,
+        deadline: true,
         names: SettingNames::SERVICE,
     }
 }

@@ -27,6 +27,7 @@ fn every_key_tightens() {
             max_memory_mb: 8,
             max_body_bytes: 1024,
             placement: Placement::Inline,
+            deadline: true,
             names: SettingNames::SERVICE,
         }
     );
@@ -37,6 +38,14 @@ fn every_key_tightens() {
     assert_eq!(
         tighten("timeout_s = 2").unwrap().timeout,
         Duration::from_secs(2)
+    );
+    // The one key that loosens: whoever writes the file trusts the kernel.
+    assert!(!tighten("deadline = false").unwrap().deadline);
+    assert!(tighten("deadline = true").unwrap().deadline);
+    let wrong = tighten("deadline = \"off\"").unwrap_err();
+    assert!(
+        wrong.contains("deadline") && wrong.contains("true or false"),
+        "{wrong}"
     );
     assert_eq!(tighten("").unwrap(), limits());
 }
@@ -62,7 +71,7 @@ fn a_wrong_key_is_named() {
         ),
         (
             "timeout = 1",
-            "blur.toml: timeout: unknown key: a sidecar may set timeout_s, max_memory_mb, max_body_bytes, heavy",
+            "blur.toml: timeout: unknown key: a sidecar may set timeout_s, max_memory_mb, max_body_bytes, heavy, deadline",
         ),
     ] {
         assert_eq!(tighten(text).unwrap_err(), message);

@@ -141,7 +141,7 @@ impl Component {
         info: LoadInfo,
         limits: Limits,
     ) -> Result<Self, Error> {
-        let engine = &runtime.shared.engine;
+        let engine = component.engine();
         let mut linker = wasmtime::component::Linker::<CallState>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| Error::engine("cannot link WASI", e))?;
@@ -179,7 +179,7 @@ impl Component {
             limits.placement,
             runtime.shared.config.inline_threshold,
         );
-        let pool = Pool::new(runtime, Pre(pre), functions.len(), limits)?;
+        let pool = Pool::new(runtime, engine.clone(), Pre(pre), functions.len(), limits)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
@@ -215,6 +215,13 @@ impl Component {
             .ok_or_else(|| Error::MissingExport {
                 name: name.to_owned(),
             })
+    }
+
+    /// Whether its calls run under a deadline, so a timeout or a
+    /// [`CancelToken`] can stop them ([`crate::LoadOptions::deadline`]).
+    #[must_use]
+    pub fn has_deadline(&self) -> bool {
+        self.inner.pool.limits().deadline
     }
 
     /// How the component was loaded: cache outcome, time, size.

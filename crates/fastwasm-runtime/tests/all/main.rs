@@ -5,6 +5,7 @@ mod cache;
 mod calls;
 mod cancel;
 mod components;
+mod deadline;
 mod errors;
 mod fuzz;
 mod layout;

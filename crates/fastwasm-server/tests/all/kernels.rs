@@ -120,3 +120,50 @@ async fn the_old_modules_paths_answer_as_the_kernel_paths() {
         );
     }
 }
+
+/// A folder with the fault component, trusted with `deadline = false`.
+fn trusted_fault_folder() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fastwasm-server-trusted-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fault = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/components/fault.wasm"
+    );
+    std::fs::copy(fault, dir.join("fault.wasm")).unwrap();
+    std::fs::write(
+        dir.join("fault.toml"),
+        "deadline = false\ntimeout_s = 0.2\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_without_a_deadline_gets_a_504_and_keeps_its_slot_until_it_ends() {
+    let dir = trusted_fault_folder();
+    let state = state(&[("FASTWASM_KERNELS_DIR", dir.to_str().unwrap())]);
+    let (_, shown) = get_json(&state, "/kernels/fault").await;
+    assert_eq!(shown["limits"]["deadline"], false);
+    // Answered within its time: as any call.
+    let (status, answer) = post(&state, "/kernels/fault/busy", br#"{"ms": 1}"#).await;
+    assert_eq!(
+        (status, answer["result"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    // Not answered within 0.2 s: a 504 that says the call runs on, and the
+    // call keeps its slot until it ends.
+    let (status, answer) = post(&state, "/kernels/fault/busy", br#"{"ms": 3000}"#).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    let detail = answer["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("without a deadline") && detail.contains("fault.toml timeout_s"),
+        "{detail}"
+    );
+    assert_eq!(state.admission.busy(), 1, "the call runs on, with its slot");
+    assert!(
+        crate::wait_until(|| state.admission.busy() == 0),
+        "the call ended"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -53,3 +53,16 @@ pub async fn get_json(state: &Arc<AppState>, uri: &str) -> (StatusCode, serde_js
     let (status, _, body) = get(state, uri).await;
     (status, serde_json::from_str(&body).expect("a JSON body"))
 }
+
+/// Polls `condition` until it holds: true, or false after 30 s. The bound
+/// only ends a failing test; nothing here measures speed.
+pub fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !condition() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    true
+}
