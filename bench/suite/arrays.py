@@ -10,13 +10,14 @@ rendering the repository's own docs, recursive fib(30), and the blur.
 
     python -m bench.suite.arrays        (make bench-arrays)
 
-Figures are medians over rounds of (min–max); each round runs every row.
-Writes bench/results/arrays.json (arrays-quick.json with BENCH_QUICK=1).
+Figures are medians over rounds (every sample kept, in round order); each
+round runs every row. Writes bench/results/arrays.json (arrays-quick.json
+with BENCH_QUICK=1), which `bench/suite/report.py` turns into its section of
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import time
@@ -30,7 +31,7 @@ from PIL import Image, ImageFilter
 from wasmtime import component as wc
 
 import fastwasm
-from bench.common import QUICK, ROOT
+from bench.common import QUICK, ROOT, machine, write_results
 
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
 NUMERIC, ECHO, IMAGE, MARKDOWN, FIB = (
@@ -38,7 +39,6 @@ NUMERIC, ECHO, IMAGE, MARKDOWN, FIB = (
 )
 SCALAR_IMAGE = ROOT / "target" / "scalar" / "image.wasm"
 RUST_EXAMPLE = ROOT / "target" / "release" / "examples" / "array_call_cost"
-RESULTS = ROOT / "bench" / "results" / ("arrays-quick.json" if QUICK else "arrays.json")
 
 N = 100_000 if QUICK else 1_000_000
 ROUNDS = 2 if QUICK else 7
@@ -79,6 +79,7 @@ def markdown_text() -> str:
 def rows() -> dict[str, dict[str, Callable[[], object]]]:
     runtime = fastwasm.Runtime(timeout_s=30, max_memory_mb=256)
     numeric = runtime.load(NUMERIC, arrays="array")
+    numeric_trusted = runtime.load(NUMERIC, arrays="array", deadline=False)
     numeric_lists = numeric.with_arrays("list")
     echo = runtime.load(ECHO)
     image = runtime.load(IMAGE)
@@ -115,6 +116,7 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
 
     # Every contender computes the same thing.
     np.testing.assert_array_equal(numeric.call("scale", v, 2.0), v * 2.0)
+    np.testing.assert_array_equal(numeric_trusted.call("scale", v, 2.0), v * 2.0)
     assert numeric_lists.call("scale", v_list[:10], 2.0) == (v[:10] * 2.0).tolist()
     assert wpy_scale(store, v_list[:10], 2.0) == (v[:10] * 2.0).tolist()
     wpy_scale.post_return(store)
@@ -139,6 +141,7 @@ def rows() -> dict[str, dict[str, Callable[[], object]]]:
     return {
         f"scale over {N:,} f64": {
             "fastwasm: numpy in, numpy out": lambda: numeric.call("scale", v, 2.0),
+            "fastwasm: numpy in, numpy out, deadline off": lambda: numeric_trusted.call("scale", v, 2.0),
             "fastwasm: list in, list out": lambda: numeric_lists.call("scale", v_list, 2.0),
             "numpy: v * k": lambda: v * 2.0,
             "wasmtime-py component call (list in, list out)": lambda: wpy(wpy_scale, store, v_list, 2.0),
@@ -202,16 +205,23 @@ def main() -> None:
                 samples[table][name].append(per_call_us(call))
         for name, us in rust_rows().items():
             samples[rust_table].setdefault(f"Rust: {name}", []).append(us)
-    report: dict[str, Any] = {"rounds": ROUNDS, "n": N, "side": SIDE, "tables": {}}
+    report: dict[str, Any] = {
+        "machine": machine("make bench-arrays (bench/suite/arrays.py)"),
+        "conditions": f"{ROUNDS} interleaved rounds of about {BUDGET_S:g} s a row; {N:,} elements;"
+        f" {SIDE}×{SIDE} images; unpinned",
+        "rounds": ROUNDS,
+        "n": N,
+        "side": SIDE,
+        "tables": {},
+    }
     for table, contenders in samples.items():
         print(f"\n{table}")
-        report["tables"][table] = {}
+        report["tables"][table] = []
         for name, values in contenders.items():
             median = statistics.median(values)
-            report["tables"][table][name] = {"median_us": median, "min_us": min(values), "max_us": max(values)}
+            report["tables"][table].append({"name": name, "median_us": median, "samples_us": values})
             print(f"  {name}: {median:,.1f} µs ({min(values):,.1f}–{max(values):,.1f})")
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"wrote {RESULTS}")
+    print(f"wrote {write_results('arrays', report)}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.common import QUICK, RESULTS, ROOT
+from bench.suite.report_arrays import arrays_section
+from bench.suite.report_format import conditions, fmt_time, micro_table
 
 SUFFIX = "-quick" if QUICK else ""
 OUT_DIR = RESULTS / "quick" if QUICK else ROOT / "docs"
@@ -32,10 +34,6 @@ def load(name: str, required: tuple[str, ...]) -> dict[str, Any]:
     if missing:
         raise SystemExit(f"{path}: malformed, missing {missing}")
     return data
-
-
-def conditions(machine: dict[str, str]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in machine.items())
 
 
 def footnote(fig: Any, machine: dict[str, str]) -> None:
@@ -54,15 +52,6 @@ def save(fig: Any, name: str) -> str:
     return f"img/{name}"
 
 
-def fmt_time(seconds: float) -> str:
-    us = seconds * 1e6
-    if us >= 1e6:
-        return f"{us / 1e6:.2f} s"
-    if us >= 1000:
-        return f"{us / 1000:.2f} ms"
-    return f"{us:.3f} µs" if us < 10 else f"{us:.1f} µs"
-
-
 def rows_of(micro: dict[str, Any], title_start: str) -> list[dict[str, Any]]:
     for title, rows in micro["tables"].items():
         if title.startswith(title_start):
@@ -75,22 +64,6 @@ def find(rows: list[dict[str, Any]], *needles: str) -> float:
         if all(needle in row["name"] for needle in needles):
             return float(row["median_us"])
     raise SystemExit(f"no row with {needles}")
-
-
-def spread(row: dict[str, Any]) -> str:
-    samples = row["samples_us"]
-    return f"{fmt_time(min(samples) / 1e6)} – {fmt_time(max(samples) / 1e6)}"
-
-
-def micro_table(title: str, table: list[dict[str, Any]]) -> list[str]:
-    """One table of micro.json, with each row's speed against the first."""
-    base = float(table[0]["median_us"])
-    lines = [f"### {title}", "", "| contender | median | spread | vs the first row |", "|---|---:|---:|---:|"]
-    for row in table:
-        ratio = base / row["median_us"]
-        text = f"{ratio:,.1f}× faster" if ratio >= 1 else f"{1 / ratio:,.1f}× slower"
-        lines.append(f"| {row['name']} | {fmt_time(row['median_us'] / 1e6)} | {spread(row)} | {text} |")
-    return lines
 
 
 def peers_section(micro: dict[str, Any]) -> list[str]:
@@ -839,6 +812,7 @@ def main() -> None:
         *ray_http_section(load_optional("ray-http", ("rows", "conditions"))),
         *kernel_http_section(load_optional("kernel-http", ("http", "in_process"))),
         *kernels_section(load_optional("acall", ("http", "in_process"))),
+        *arrays_section(load_optional("arrays", ("tables", "conditions"))),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
         *soak_section(load_optional("soak", ("servers", "conditions"))),
         "## Also",

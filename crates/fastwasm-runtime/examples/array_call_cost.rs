@@ -1,6 +1,7 @@
 //! What one call of `scale(v: list<f64>, k: f64) -> list<f64>` costs from
 //! Rust: wasmtime alone with its typed call (without and with epoch
-//! interruption), next to fastwasm's pooled `Component` on the fast path. `bench/suite/arrays.py` runs it once per
+//! interruption), next to fastwasm's pooled `Component` on the fast path,
+//! with its deadline and without. `bench/suite/arrays.py` runs it once per
 //! round beside the Python rows.
 //!
 //! ```text
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use fastwasm_runtime::wasmtime;
 use fastwasm_runtime::wasmtime::component::Val;
-use fastwasm_runtime::{FastArg, NumberSlice, Runtime};
+use fastwasm_runtime::{FastArg, LoadOptions, NumberSlice, Runtime};
 
 use common::{bare_instance, time};
 
@@ -53,16 +54,26 @@ fn main() -> wasmtime::Result<()> {
     }
 
     let runtime = Runtime::new()?;
-    let fastwasm = runtime.load(&path)?.into_component()?;
     let k = Val::Float64(2.0);
     let args = [FastArg::Numbers(NumberSlice::F64(&v)), FastArg::Scalar(&k)];
-
-    rows.push((
-        "fastwasm Component::call_fast: scale(list<f64>)",
-        time(budget, || {
-            fastwasm.call_fast("scale", &args, None).unwrap();
-        }),
-    ));
+    for deadline in [true, false] {
+        let options = LoadOptions {
+            deadline: Some(deadline),
+            ..LoadOptions::default()
+        };
+        let fastwasm = runtime.load_with(&path, options)?.into_component()?;
+        let label = if deadline {
+            "fastwasm Component::call_fast: scale(list<f64>)"
+        } else {
+            "fastwasm Component::call_fast, deadline off: scale(list<f64>)"
+        };
+        rows.push((
+            label,
+            time(budget, || {
+                fastwasm.call_fast("scale", &args, None).unwrap();
+            }),
+        ));
+    }
     #[allow(clippy::print_stdout)] // the benchmark reads these lines
     for (label, micros) in rows {
         println!("{label}\t{micros:.3}");
