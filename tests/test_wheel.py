@@ -48,6 +48,11 @@ def test_the_wheel_declares_ranges_not_pins(wheel: Path) -> None:
     runtime = [line for line in requires if "extra ==" not in line]
     assert runtime, requires
     assert not [line for line in runtime if "==" in line], runtime
+    # numpy is optional: `pip install 'fastwasm[numpy]'`, a range like the rest.
+    numpy = [line for line in requires if line.startswith("Requires-Dist: numpy")]
+    assert len(numpy) == 1, requires
+    assert ">=1.26" in numpy[0], numpy
+    assert "extra == 'numpy'" in numpy[0], numpy
     locked = (ROOT / "requirements.lock").read_text()
     assert "\nfastapi==" in locked
     assert f"fastapi=={OTHER_FASTAPI}" not in locked

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 from bench.common import QUICK, RESULTS, ROOT
 from bench.suite.report_arrays import arrays_section
 from bench.suite.report_format import conditions, fmt_time, micro_table
+from bench.suite.report_moved import moved_section
 
 SUFFIX = "-quick" if QUICK else ""
 OUT_DIR = RESULTS / "quick" if QUICK else ROOT / "docs"
@@ -813,6 +814,8 @@ def main() -> None:
         *kernel_http_section(load_optional("kernel-http", ("http", "in_process"))),
         *kernels_section(load_optional("acall", ("http", "in_process"))),
         *arrays_section(load_optional("arrays", ("tables", "conditions"))),
+        # A smoke run's few rounds say nothing about what moved.
+        *([] if QUICK else moved_section(micro, RESULTS / "wasmtime-48.0.8")),
         *cheap_under_heavy_section(load_optional("cheap-under-heavy", ("rows", "conditions"))),
         *soak_section(load_optional("soak", ("servers", "conditions"))),
         "## Also",
