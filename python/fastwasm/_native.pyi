@@ -3,7 +3,7 @@
 One file for one extension module, as stubtest checks it (`make lint`): it is
 as long as the binding's public surface, in the binding's order."""
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias, final
@@ -497,11 +497,17 @@ class Runtime:
         placement: _Placement = "measured",
         arrays: _Arrays = "list",
         deadline: bool | None = None,
+        dirs: Mapping[str | PathLike[str], str] | None = None,
+        env: Mapping[str, str] | None = None,
+        log_output: str | None = None,
     ) -> Component | Module:
         """A `Component` for a component, a `Module` for a core module. `arrays`: how a
         `list<T>` of numbers comes back, a `list` or an array (numpy's, else `array.array`).
         `deadline=False` (default: the runtime's) runs trusted code without epoch checks:
-        faster, and nothing can stop its calls."""
+        faster, and nothing can stop its calls. `dirs` grants a component read-only host
+        directories (host path -> guest path), `env` the only variables it sees;
+        `log_output` names it in a log record per line its calls write
+        (logger `fastwasm.guest`: stdout at INFO, stderr at WARNING)."""
     def load_bytes(
         self,
         wasm: bytes,
@@ -509,6 +515,9 @@ class Runtime:
         placement: _Placement = "measured",
         arrays: _Arrays = "list",
         deadline: bool | None = None,
+        dirs: Mapping[str | PathLike[str], str] | None = None,
+        env: Mapping[str, str] | None = None,
+        log_output: str | None = None,
     ) -> Component | Module: ...
     @property
     def call_threads(self) -> int:

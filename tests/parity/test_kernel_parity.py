@@ -246,12 +246,6 @@ def test_limits_and_faults_answer_the_same_then_the_kernel_answers(both: dict[st
 
 def test_heavy_calls_queue_for_a_slot_and_overflow_is_503(both: dict[str, str]) -> None:
     for base in both.values():
-        # A function runs off the loop until it has shown itself cheap:
-        # `measured`, the default (fastwasm_runtime::Placement). 64 calls
-        # are past the first call on each pooled instance (at most 16),
-        # which costs more, and then 8 cheap ones.
-        for _ in range(64):
-            assert send(base + "/kernels/echo/echo-u32", b'{"v": 7}')[0] == 200
         spinning = threading.Thread(target=send, args=(base + "/kernels/slow/spin", b"{}"))
         spinning.start()
         wait_for(lambda base=base: metric(base, "fastwasm_heavy_busy") == 1, "the slot is taken")
@@ -259,9 +253,12 @@ def test_heavy_calls_queue_for_a_slot_and_overflow_is_503(both: dict[str, str]) 
         status, headers, body = send(base + "/kernels/heavy/fib", b'{"n": 1, "algorithm": "iterative"}')
         assert (status, headers["retry-after"]) == (503, "1")
         assert b"FASTWASM_MAX_CONCURRENT_HEAVY" in body
-        # Declared cheap (`heavy = false`), or measured cheap: inline, no queue.
+        # Declared cheap (`heavy = false`): inline, no queue. (A function
+        # measured cheap runs inline too, but a loaded machine can make any
+        # one call slower than the threshold, and then it rightly queues: the
+        # measured rule is checked where the clock is the test's, in
+        # fastwasm-runtime's placement tests.)
         assert send(base + "/kernels/quick/nothing", b"{}")[0] == 200
-        assert send(base + "/kernels/echo/echo-u32", b'{"v": 7}')[0] == 200
         spinning.join(timeout=30)
 
 

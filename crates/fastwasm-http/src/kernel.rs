@@ -131,6 +131,7 @@ impl Kernel {
             max_memory_bytes: Some(self.limits.max_memory_mb << 20),
             placement: self.limits.placement,
             deadline: Some(self.limits.deadline),
+            ..LoadOptions::default()
         };
         match runtime
             .load_bytes_with(bytes, options)

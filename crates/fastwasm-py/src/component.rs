@@ -19,6 +19,7 @@ use crate::arrays::{self, Arrays, FromBuffer};
 use crate::blocking::Guard;
 use crate::convert::{Class, argument_error, raise, to_py, to_val};
 use crate::exceptions::guest_error;
+use crate::guest_log::GuestLog;
 use crate::runtime::{CancelToken, LoadInfo, PoolStats, load_info, pool_stats};
 use crate::{Error, Result};
 
@@ -55,6 +56,8 @@ pub struct Component {
     pub(crate) inner: runtime::Component,
     guard: Guard,
     arrays: Arrays,
+    /// Where its stdout and stderr go as log records, if anywhere.
+    log: Option<GuestLog>,
 }
 
 /// The bytes of an immutable Python object (`bytes`, or a `str`'s UTF-8),
@@ -225,6 +228,21 @@ impl Component {
             inner,
             guard,
             arrays,
+            log: None,
+        }
+    }
+
+    /// This component, logging what its calls write (`guest_log.rs`).
+    pub(crate) fn with_log(mut self, log: Option<GuestLog>) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// Logs what function `index` wrote, when this component logs.
+    fn log_output(&self, py: Python<'_>, index: usize, output: &CallOutput) -> PyResult<()> {
+        match &self.log {
+            Some(log) => log.emit(py, &self.inner.functions()[index].name, output),
+            None => Ok(()),
         }
     }
 
@@ -384,6 +402,7 @@ impl Component {
         self.guard
             .check(py, inner.runtime(), started, || index, &what)?;
         let Called { value, output, .. } = called?;
+        self.log_output(py, index, &output)?;
         Ok((self.finish(py, index, value)?, output))
     }
 }
@@ -490,7 +509,10 @@ impl Component {
                 timeout,
             };
             match prepared.with_args(|args| inner.invoke_inline(&index, args, &options)) {
-                Ok(Some(called)) => return this.finish(py, index, called.value),
+                Ok(Some(called)) => {
+                    this.log_output(py, index, &called.output)?;
+                    return this.finish(py, index, called.value);
+                }
                 Err(error) => return Err(Error::Runtime(error).into()),
                 // Preempted: it runs again on a call thread.
                 Ok(None) => {}
@@ -512,10 +534,11 @@ impl Component {
                 // Dropped here, with the GIL: the Python objects it read.
                 drop(prepared);
                 match called {
-                    Ok(called) => component
-                        .get()
-                        .finish(py, index, called.value)
-                        .map(Bound::unbind),
+                    Ok(called) => {
+                        let component = component.get();
+                        component.log_output(py, index, &called.output)?;
+                        component.finish(py, index, called.value).map(Bound::unbind)
+                    }
                     Err(error) => aio::failed(error),
                 }
             },
@@ -546,11 +569,10 @@ impl Component {
     /// (`"list"` or `"array"`); it shares the compiled code, the instance
     /// pool and the limits.
     fn with_arrays(&self, arrays: &str) -> Result<Self> {
-        Ok(Self::new(
-            self.inner.clone(),
-            self.guard.threshold(),
-            arrays.parse()?,
-        ))
+        Ok(
+            Self::new(self.inner.clone(), self.guard.threshold(), arrays.parse()?)
+                .with_log(self.log.clone()),
+        )
     }
 
     /// How the component was loaded.

@@ -11,6 +11,7 @@ mod component;
 mod convert;
 mod exceptions;
 mod fibonacci;
+mod guest_log;
 mod kernels;
 mod module;
 mod runtime;

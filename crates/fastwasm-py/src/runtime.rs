@@ -1,6 +1,7 @@
 //! `fastwasm.Runtime` and what it reports: the engine with its limits, its
 //! cache, load and pool statistics, and the cancel token of a call.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use pyo3::prelude::*;
 use crate::arrays::Arrays;
 use crate::component::Component;
 use crate::fibonacci::{FibonacciModule, bundled_module_path};
+use crate::guest_log::GuestLog;
 use crate::module::Module;
 use crate::{Error, Result};
 
@@ -103,7 +105,14 @@ impl Runtime {
     /// `arrays` says how a component returns a `list<T>` of numbers:
     /// `"list"` or `"array"` (numpy's, else `array.array`). `deadline`
     /// (default the runtime's) turns the deadline off for trusted code.
-    #[pyo3(signature = (path, *, placement = "measured", arrays = "list", deadline = None))]
+    /// `dirs` grants a component read-only host directories (host path →
+    /// guest path), `env` the environment variables it sees; `log_output`
+    /// names it in the log records of what its calls write (`guest_log.rs`).
+    #[pyo3(signature = (
+        path, *, placement = "measured", arrays = "list", deadline = None, dirs = None, env = None,
+        log_output = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn load(
         &self,
         py: Python<'_>,
@@ -111,17 +120,21 @@ impl Runtime {
         placement: &str,
         arrays: &str,
         deadline: Option<bool>,
+        dirs: Option<BTreeMap<PathBuf, String>>,
+        env: Option<BTreeMap<String, String>>,
+        log_output: Option<&str>,
     ) -> Result<Py<PyAny>> {
-        let (options, arrays) = load_options(placement, arrays, deadline)?;
-        self.wrap(
-            py,
-            py.detach(|| self.inner.load_with(path, options))?,
-            arrays,
-        )
+        let (options, arrays) = load_options(placement, arrays, deadline, dirs, env)?;
+        let loaded = py.detach(|| self.inner.load_with(path, options))?;
+        self.wrap(py, loaded, arrays, log_output.map(GuestLog::new))
     }
 
     /// As `load`, from bytes (binary or WAT text).
-    #[pyo3(signature = (wasm, *, placement = "measured", arrays = "list", deadline = None))]
+    #[pyo3(signature = (
+        wasm, *, placement = "measured", arrays = "list", deadline = None, dirs = None, env = None,
+        log_output = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn load_bytes(
         &self,
         py: Python<'_>,
@@ -129,13 +142,13 @@ impl Runtime {
         placement: &str,
         arrays: &str,
         deadline: Option<bool>,
+        dirs: Option<BTreeMap<PathBuf, String>>,
+        env: Option<BTreeMap<String, String>>,
+        log_output: Option<&str>,
     ) -> Result<Py<PyAny>> {
-        let (options, arrays) = load_options(placement, arrays, deadline)?;
-        self.wrap(
-            py,
-            py.detach(|| self.inner.load_bytes_with(wasm, options))?,
-            arrays,
-        )
+        let (options, arrays) = load_options(placement, arrays, deadline, dirs, env)?;
+        let loaded = py.detach(|| self.inner.load_bytes_with(wasm, options))?;
+        self.wrap(py, loaded, arrays, log_output.map(GuestLog::new))
     }
 
     /// Threads that run `acall`'s calls off the event loop.
@@ -209,13 +222,15 @@ impl Runtime {
         py: Python<'_>,
         loaded: runtime::Loaded,
         arrays: Arrays,
+        log: Option<GuestLog>,
     ) -> Result<Py<PyAny>> {
         Ok(match loaded {
             runtime::Loaded::Module(inner) => {
                 Py::new(py, Module::new(inner, self.blocking_warning))?.into_any()
             }
             runtime::Loaded::Component(inner) => {
-                Py::new(py, Component::new(inner, self.blocking_warning, arrays))?.into_any()
+                let component = Component::new(inner, self.blocking_warning, arrays);
+                Py::new(py, component.with_log(log))?.into_any()
             }
         })
     }
@@ -226,10 +241,21 @@ fn load_options(
     placement: &str,
     arrays: &str,
     deadline: Option<bool>,
+    dirs: Option<BTreeMap<PathBuf, String>>,
+    env: Option<BTreeMap<String, String>>,
 ) -> Result<(runtime::LoadOptions, Arrays)> {
+    let grants = runtime::Grants {
+        dirs: dirs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(host, guest)| runtime::DirGrant { host, guest })
+            .collect(),
+        env: env.unwrap_or_default().into_iter().collect(),
+    };
     let options = runtime::LoadOptions {
         placement: placement.parse()?,
         deadline,
+        grants,
         ..runtime::LoadOptions::default()
     };
     Ok((options, arrays.parse()?))

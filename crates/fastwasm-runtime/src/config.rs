@@ -265,9 +265,10 @@ impl RuntimeConfig {
     }
 }
 
-/// Limits for one module or component, tighter than its runtime's
-/// (`Runtime::load_with`): a server gives each of its modules its own.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Limits for one module or component, tighter than its runtime's, and
+/// what a component is granted (`Runtime::load_with`): a server gives each
+/// of its modules its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// The deadline of one call; default the runtime's `timeout`.
     pub timeout: Option<Duration>,
@@ -281,6 +282,10 @@ pub struct LoadOptions {
     /// Whether calls run under a deadline; default the runtime's `deadline`
     /// (see [`RuntimeConfig::deadline`] for what turning it off gives up).
     pub deadline: Option<bool>,
+    /// What a component may reach beyond deny-by-default: read-only
+    /// directories and environment variables. A core module has no WASI,
+    /// so it can be granted nothing.
+    pub grants: crate::Grants,
 }
 
 /// Where a caller that must not block (an event loop, a server's async

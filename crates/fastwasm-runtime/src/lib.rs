@@ -80,7 +80,7 @@ pub use module::Module;
 pub use pool::{CallOptions, Lease, LoadInfo, PoolStats};
 pub use store::CallState;
 pub use value::{Export, Signature, Value, ValueType};
-pub use wasi::CallOutput;
+pub use wasi::{CallOutput, DirGrant, Grants};
 /// The wasmtime crate this runtime is built on, for facades that name its
 /// types (`TypedFunc`, `Memory`) in [`Module::with_instance`] closures.
 pub use wasmtime;

@@ -117,13 +117,16 @@ impl Runtime {
         self.load_bytes_with(wasm, LoadOptions::default())
     }
 
-    /// As [`Runtime::load_bytes`], with limits tighter than the runtime's.
+    /// As [`Runtime::load_bytes`], with limits tighter than the runtime's,
+    /// and a component's grants.
     ///
     /// # Errors
     /// As [`Runtime::load_bytes`], and [`Error::InvalidConfig`] for an option
-    /// looser than the runtime's limit.
+    /// looser than the runtime's limit, or a grant that [`crate::Grants::check`]
+    /// refuses or that a core module cannot take.
     pub fn load_bytes_with(&self, wasm: &[u8], options: LoadOptions) -> Result<Loaded, Error> {
         let limits = options.limits(&self.shared.config)?;
+        options.grants.check()?;
         let limit = self.shared.config.max_module_bytes;
         if wasm.len() > limit {
             return Err(too_large(wasm.len() as u64, limit));
@@ -147,7 +150,7 @@ impl Runtime {
                 wasmtime::component::Component::serialize,
             )?;
             let info = load_info(cache, started, size);
-            Component::new(self.clone(), &code, info, limits).map(Loaded::Component)
+            Component::new(self.clone(), &code, info, limits, options.grants).map(Loaded::Component)
         } else {
             let (code, cache) = self.compiled(
                 engine,
@@ -158,6 +161,18 @@ impl Runtime {
                 |bytes| unsafe { wasmtime::Module::deserialize(engine, bytes) },
                 wasmtime::Module::serialize,
             )?;
+            if !options.grants.is_empty() {
+                return Err(Error::InvalidConfig {
+                    setting: if options.grants.dirs.is_empty() {
+                        "env"
+                    } else {
+                        "dirs"
+                    },
+                    reason:
+                        "a core module has no WASI, so it can be granted nothing: build a component"
+                            .into(),
+                });
+            }
             let info = load_info(cache, started, size);
             Module::new(self.clone(), &code, info, limits).map(Loaded::Module)
         }

@@ -90,6 +90,7 @@ impl Module {
             Core(pre),
             exports.len(),
             limits,
+            crate::Grants::default(),
         )?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -13,6 +13,7 @@ use crate::cache::CacheOutcome;
 use crate::config::Limits;
 use crate::error::trap_code;
 use crate::store::{CallState, new_store};
+use crate::wasi::Grants;
 use crate::{CancelToken, Error, Isolation, Runtime};
 
 /// How a module or component was loaded.
@@ -165,6 +166,8 @@ pub(crate) struct Pool<L: Linked> {
     pub(crate) runtime: Runtime,
     /// The engine `linked` was compiled for: with the deadline or without.
     engine: wasmtime::Engine,
+    /// What its instances are granted (components only).
+    grants: Grants,
     pub(crate) linked: L,
     funcs: usize,
     limits: Limits,
@@ -191,6 +194,7 @@ impl<L: Linked> Pool<L> {
         linked: L,
         funcs: usize,
         limits: Limits,
+        grants: Grants,
     ) -> Result<Self, Error> {
         let config = &runtime.shared.config;
         let deadline_ticks = config.deadline_ticks(limits.timeout);
@@ -202,6 +206,7 @@ impl<L: Linked> Pool<L> {
         let pool = Self {
             runtime,
             engine,
+            grants,
             linked,
             funcs,
             limits,
@@ -226,6 +231,11 @@ impl<L: Linked> Pool<L> {
     /// The limits its calls run under.
     pub(crate) fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// What its instances are granted.
+    pub(crate) fn grants(&self) -> &Grants {
+        &self.grants
     }
 
     pub(crate) fn stats(&self) -> PoolStats {
@@ -325,8 +335,8 @@ impl<L: Linked> Pool<L> {
             &shared.config,
             self.limits.max_memory_bytes,
             self.deadline_ticks,
-            L::WASI,
-        );
+            L::WASI.then_some(&self.grants),
+        )?;
         match self.linked.instantiate(&mut store) {
             Ok(instance) => Ok(Box::new(Slot {
                 store,

@@ -1,6 +1,6 @@
 //! The state every `Store` carries, and how a store is made.
 
-use crate::wasi::WasiState;
+use crate::wasi::{Grants, WasiState};
 use crate::{CancelToken, Error};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
@@ -100,21 +100,23 @@ impl wasmtime::ResourceLimiter for CallState {
 }
 
 /// A store with the limiter, the deadline callback and a first deadline (a
-/// start function runs during instantiation, so it gets one too), and WASI
-/// state when `wasi` (components).
+/// start function runs during instantiation, so it gets one too), and, for a
+/// component, WASI state with its grants.
 pub(crate) fn new_store(
     engine: &wasmtime::Engine,
     config: &crate::RuntimeConfig,
     max_memory: usize,
     deadline_ticks: u64,
-    wasi: bool,
-) -> wasmtime::Store<CallState> {
+    wasi: Option<&Grants>,
+) -> Result<wasmtime::Store<CallState>, Error> {
     let state = CallState {
         max_memory,
         refused_growth: None,
         cancel: None,
         ticks_left: 0,
-        wasi: wasi.then(|| WasiState::new(config.max_output_bytes)),
+        wasi: wasi
+            .map(|grants| WasiState::new(config.max_output_bytes, grants))
+            .transpose()?,
         inline: false,
         preempted: false,
     };
@@ -122,7 +124,7 @@ pub(crate) fn new_store(
     store.limiter(|state| state);
     store.epoch_deadline_callback(|mut store| store.data_mut().on_deadline());
     store.set_epoch_deadline(deadline_ticks);
-    store
+    Ok(store)
 }
 
 impl WasiView for CallState {

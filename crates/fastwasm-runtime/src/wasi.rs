@@ -1,13 +1,16 @@
 //! WASI preview 2 for components, deny by default.
 //!
-//! A component's store gets a `WasiCtx` with nothing granted: no preopened
-//! directories, no environment variables, no arguments, no sockets or name
-//! lookups, and an empty stdin. Clocks and random numbers work (they reveal
+//! A component's store gets a `WasiCtx` with nothing granted unless its
+//! [`Grants`] say: no preopened directories (a grant opens one read-only),
+//! no environment variables (a grant gives each by value; nothing is
+//! inherited from the host), no arguments, no sockets or name lookups, and
+//! an empty stdin. Clocks and random numbers work (they reveal
 //! nothing the guest could not measure by itself). stdout and stderr are
 //! captured per call, up to a cap, so a guest's `println!` or panic message
 //! reaches the caller instead of the server's own terminal.
 
 use std::io;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,7 +18,9 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::{FsPerms, WasiCtx};
+
+use crate::Error;
 use wasmtime_wasi::async_trait;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
@@ -154,6 +159,77 @@ impl tokio::io::AsyncWrite for Capture {
     }
 }
 
+/// What a component is granted beyond deny-by-default
+/// ([`LoadOptions::grants`](crate::LoadOptions::grants)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// Directories the guest may read, and nothing else of the host's
+    /// filesystem: each is preopened read-only, so writes fail, and `..`
+    /// cannot leave it (WASI resolves every path under its preopen).
+    pub dirs: Vec<DirGrant>,
+    /// The environment variables the guest sees, by value, in this order.
+    pub env: Vec<(String, String)>,
+}
+
+/// A host directory, and the path the guest opens it at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGrant {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// Where the guest finds it: an absolute path such as `/data`.
+    pub guest: String,
+}
+
+impl Grants {
+    /// Whether nothing is granted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty() && self.env.is_empty()
+    }
+
+    /// Checks every grant, naming the one that is wrong: a host directory
+    /// must be one, a guest path absolute and used once, a variable's name
+    /// non-empty without `=` or NUL, and no value holds a NUL.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming `dirs` or `env`.
+    pub fn check(&self) -> Result<(), Error> {
+        let invalid =
+            |setting: &'static str, reason: String| Err(Error::InvalidConfig { setting, reason });
+        for (i, dir) in self.dirs.iter().enumerate() {
+            if !dir.host.is_dir() {
+                return invalid(
+                    "dirs",
+                    format!("{} is not a directory on the host", dir.host.display()),
+                );
+            }
+            if !dir.guest.starts_with('/') || dir.guest.contains('\0') {
+                return invalid(
+                    "dirs",
+                    format!("the guest path {:?} is not an absolute path", dir.guest),
+                );
+            }
+            if self.dirs[..i].iter().any(|d| d.guest == dir.guest) {
+                return invalid(
+                    "dirs",
+                    format!("the guest path {:?} is granted twice", dir.guest),
+                );
+            }
+        }
+        for (name, value) in &self.env {
+            if name.is_empty() || name.contains(['=', '\0']) || value.contains('\0') {
+                return invalid(
+                    "env",
+                    format!(
+                        "{name:?} is not a variable name (non-empty, no '=' or NUL) with a value without NUL"
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A component store's WASI state: the context, its resource table, and the
 /// captured stdout and stderr.
 pub(crate) struct WasiState {
@@ -164,8 +240,12 @@ pub(crate) struct WasiState {
 }
 
 impl WasiState {
-    /// Deny by default: see the module docs.
-    pub(crate) fn new(max_output_bytes: usize) -> Self {
+    /// Deny by default, and `grants`: see the module docs.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming `dirs` when a granted directory can
+    /// no longer be opened (it was checked at load).
+    pub(crate) fn new(max_output_bytes: usize, grants: &Grants) -> Result<Self, Error> {
         let (stdout, stderr) = (
             Capture::new(max_output_bytes),
             Capture::new(max_output_bytes),
@@ -176,13 +256,22 @@ impl WasiState {
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false);
-        Self {
+            .allow_ip_name_lookup(false)
+            .envs(&grants.env);
+        for dir in &grants.dirs {
+            builder
+                .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadOnly)
+                .map_err(|e| Error::InvalidConfig {
+                    setting: "dirs",
+                    reason: format!("cannot open {}: {e}", dir.host.display()),
+                })?;
+        }
+        Ok(Self {
             ctx: builder.build(),
             table: ResourceTable::new(),
             stdout,
             stderr,
-        }
+        })
     }
 
     /// Forgets output left from an earlier call on this instance.

@@ -41,6 +41,10 @@ impl Guest for Fault {
         std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))
     }
 
+    fn write_file(path: String, contents: String) -> Result<(), String> {
+        std::fs::write(path, contents).map_err(|e| e.to_string())
+    }
+
     fn environment() -> Vec<(String, String)> {
         std::env::vars().collect()
     }

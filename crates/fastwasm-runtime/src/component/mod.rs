@@ -22,7 +22,7 @@ use crate::fast::{FastArg, FastValue};
 use crate::placement::Costs;
 use crate::pool::{CallOptions, Lease, Linked, LoadInfo, Pool, PoolStats, Stop};
 use crate::store::CallState;
-use crate::wasi::CallOutput;
+use crate::wasi::{CallOutput, Grants};
 use crate::wit::kebab;
 use crate::{CancelToken, Error, Runtime};
 
@@ -140,6 +140,7 @@ impl Component {
         component: &wasmtime::component::Component,
         info: LoadInfo,
         limits: Limits,
+        grants: Grants,
     ) -> Result<Self, Error> {
         let engine = component.engine();
         let mut linker = wasmtime::component::Linker::<CallState>::new(engine);
@@ -179,7 +180,14 @@ impl Component {
             limits.placement,
             runtime.shared.config.inline_threshold,
         );
-        let pool = Pool::new(runtime, engine.clone(), Pre(pre), functions.len(), limits)?;
+        let pool = Pool::new(
+            runtime,
+            engine.clone(),
+            Pre(pre),
+            functions.len(),
+            limits,
+            grants,
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
@@ -215,6 +223,13 @@ impl Component {
             .ok_or_else(|| Error::MissingExport {
                 name: name.to_owned(),
             })
+    }
+
+    /// What its instances are granted: read-only directories and
+    /// environment variables ([`crate::LoadOptions::grants`]).
+    #[must_use]
+    pub fn grants(&self) -> &Grants {
+        self.inner.pool.grants()
     }
 
     /// Whether its calls run under a deadline, so a timeout or a

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::{
-    Bulk, CacheDir, CacheOutcome, CancelToken, Component, Error, ErrorKind, FastArg, FastValue,
-    Isolation, Loaded, Runtime, RuntimeConfig,
+    Bulk, CacheDir, CacheOutcome, CancelToken, Component, DirGrant, Error, ErrorKind, FastArg,
+    FastValue, Grants, Isolation, LoadOptions, Loaded, Runtime, RuntimeConfig,
 };
 
 use crate::{BOTH, wait_until};
@@ -189,6 +189,61 @@ fn wasi_grants_nothing_but_clocks_and_random() {
     let connect = call(&fault, "connect", &[Val::String("127.0.0.1:9".into())]);
     assert!(matches!(connect, Some(Val::Result(Err(_)))), "{connect:?}");
     assert!(matches!(call(&fault, "now", &[]), Some(Val::U64(t)) if t > 1_700_000_000_000_000_000));
+}
+
+#[test]
+fn a_grant_opens_one_directory_read_only_and_gives_variables_by_value() {
+    let dir = std::env::temp_dir().join(format!("fastwasm-test-grants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("words.txt"), "apple").unwrap();
+    let options = LoadOptions {
+        grants: Grants {
+            dirs: vec![DirGrant {
+                host: dir.clone(),
+                guest: "/data".into(),
+            }],
+            env: vec![("LOCALE".into(), "de_CH".into())],
+        },
+        ..LoadOptions::default()
+    };
+    let fault = runtime(Isolation::PerCall, Duration::from_secs(5))
+        .load_with(path("fault"), options)
+        .unwrap()
+        .into_component()
+        .unwrap();
+    assert_eq!(fault.grants().dirs[0].guest, "/data");
+    let read = call(
+        &fault,
+        "read-file",
+        &[Val::String("/data/words.txt".into())],
+    );
+    assert_eq!(
+        read,
+        Some(Val::Result(Ok(Some(Box::new(Val::String("apple".into()))))))
+    );
+    let write = call(
+        &fault,
+        "write-file",
+        &[
+            Val::String("/data/words.txt".into()),
+            Val::String("no".into()),
+        ],
+    );
+    assert!(matches!(write, Some(Val::Result(Err(_)))), "{write:?}");
+    let escape = call(
+        &fault,
+        "read-file",
+        &[Val::String("/data/../words.txt".into())],
+    );
+    assert!(matches!(escape, Some(Val::Result(Err(_)))), "{escape:?}");
+    let env = call(&fault, "environment", &[]);
+    let expected = Val::Tuple(vec![
+        Val::String("LOCALE".into()),
+        Val::String("de_CH".into()),
+    ]);
+    assert_eq!(env, Some(Val::List(vec![expected])));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

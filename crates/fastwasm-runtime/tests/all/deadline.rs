@@ -11,12 +11,12 @@ use fastwasm_runtime::{
 
 use crate::{MISBEHAVING_WAT, runtime};
 
-const NO_DEADLINE: LoadOptions = LoadOptions {
-    timeout: None,
-    max_memory_bytes: None,
-    placement: Placement::Measured,
-    deadline: Some(false),
-};
+fn no_deadline() -> LoadOptions {
+    LoadOptions {
+        deadline: Some(false),
+        ..LoadOptions::default()
+    }
+}
 
 /// A loop of `n` iterations that returns `n`: long enough to cross many epoch
 /// ticks at a large `n`, and always finishes.
@@ -31,7 +31,7 @@ const COUNT_WAT: &str = r#"(module
 fn a_module_without_a_deadline_runs_past_the_timeout_and_answers() {
     let runtime = runtime(Duration::from_millis(20), Isolation::Pooled);
     let trusted = runtime
-        .load_bytes_with(COUNT_WAT.as_bytes(), NO_DEADLINE)
+        .load_bytes_with(COUNT_WAT.as_bytes(), no_deadline())
         .unwrap()
         .into_module()
         .unwrap();
@@ -88,7 +88,7 @@ fn a_runtime_without_a_deadline_can_still_load_a_module_with_one() {
 fn without_a_deadline_a_call_cannot_set_one_nor_run_inline() {
     let runtime = runtime(Duration::from_secs(5), Isolation::Pooled);
     let trusted = runtime
-        .load_bytes_with(MISBEHAVING_WAT.as_bytes(), NO_DEADLINE)
+        .load_bytes_with(MISBEHAVING_WAT.as_bytes(), no_deadline())
         .unwrap()
         .into_module()
         .unwrap();
@@ -121,7 +121,7 @@ fn without_a_deadline_a_call_cannot_set_one_nor_run_inline() {
     // Declaring it inline is refused at load, naming the setting.
     let inline = LoadOptions {
         placement: Placement::Inline,
-        ..NO_DEADLINE
+        ..no_deadline()
     };
     match runtime.load_bytes_with(MISBEHAVING_WAT.as_bytes(), inline) {
         Err(Error::InvalidConfig { setting, .. }) => assert_eq!(setting, "placement"),
@@ -134,7 +134,7 @@ fn without_a_deadline_a_call_cannot_set_one_nor_run_inline() {
 fn a_cancel_token_is_seen_before_the_call_and_not_during_it() {
     let runtime = runtime(Duration::from_secs(5), Isolation::Pooled);
     let trusted = runtime
-        .load_bytes_with(COUNT_WAT.as_bytes(), NO_DEADLINE)
+        .load_bytes_with(COUNT_WAT.as_bytes(), no_deadline())
         .unwrap()
         .into_module()
         .unwrap();
@@ -182,9 +182,13 @@ fn code_with_and_without_the_deadline_is_cached_apart() {
             .cache
     };
     assert_eq!(outcome(LoadOptions::default()), CacheOutcome::Miss);
-    assert_eq!(outcome(NO_DEADLINE), CacheOutcome::Miss, "a separate entry");
+    assert_eq!(
+        outcome(no_deadline()),
+        CacheOutcome::Miss,
+        "a separate entry"
+    );
     assert_eq!(outcome(LoadOptions::default()), CacheOutcome::Hit);
-    assert_eq!(outcome(NO_DEADLINE), CacheOutcome::Hit);
+    assert_eq!(outcome(no_deadline()), CacheOutcome::Hit);
     let entries = std::fs::read_dir(&dir)
         .unwrap()
         .filter(|e| {
