@@ -12,6 +12,7 @@ mod convert;
 mod exceptions;
 mod fibonacci;
 mod guest_log;
+mod held;
 mod kernels;
 mod module;
 mod runtime;
