@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 
 from bench.common import QUICK, RESULTS, ROOT
 from bench.suite.report_arrays import arrays_section
-from bench.suite.report_format import conditions, fmt_time, micro_table
+from bench.suite.report_format import conditions, fmt_time, micro_table, rows_of
 from bench.suite.report_moved import moved_section
 
 SUFFIX = "-quick" if QUICK else ""
@@ -51,13 +51,6 @@ def save(fig: Any, name: str) -> str:
     fig.savefig(IMG_DIR / name, dpi=110)
     plt.close(fig)
     return f"img/{name}"
-
-
-def rows_of(micro: dict[str, Any], title_start: str) -> list[dict[str, Any]]:
-    for title, rows in micro["tables"].items():
-        if title.startswith(title_start):
-            return list(rows)
-    raise SystemExit(f"micro results have no table starting {title_start!r}")
 
 
 def find(rows: list[dict[str, Any]], *needles: str) -> float:

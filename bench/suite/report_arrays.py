@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.suite.report_format import compare, conditions, fmt_time, met_every_round, micro_table
+from bench.suite.report_format import compare, conditions, fmt_time, met_every_round, micro_table, rows_of
 
 
 def _table(data: dict[str, Any], start: str) -> dict[str, dict[str, Any]]:
-    for title, rows in data["tables"].items():
-        if title.startswith(start):
-            return {row["name"]: row for row in rows}
-    raise SystemExit(f"arrays results have no table starting {start!r}")
+    return {row["name"]: row for row in rows_of(data, start)}
 
 
 def _row(table: dict[str, dict[str, Any]], start: str) -> dict[str, Any]:

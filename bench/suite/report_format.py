@@ -36,6 +36,14 @@ def micro_table(title: str, table: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def rows_of(results: dict[str, Any], title_start: str) -> list[dict[str, Any]]:
+    """The rows of the results' first table whose title starts with `title_start`."""
+    for title, rows in results["tables"].items():
+        if title.startswith(title_start):
+            return list(rows)
+    raise SystemExit(f"the results have no table starting {title_start!r}")
+
+
 def compare(samples: list[float], other: list[float]) -> str:
     """How a time's samples compare with another's: "faster" or "slower"
     only when the whole spread is below or above the other's, else "tie"."""
