@@ -105,4 +105,4 @@ def test_the_adopted_shop_under_uvicorn() -> None:
             assert len(response.read()) == 32 * 32 * 4
         status, listing = get(f"{base}/kernels")
         assert status == 200
-        assert {m["name"] for m in listing["kernels"]} == {"echo", "fib", "image", "markdown", "numeric"}
+        assert {m["name"] for m in listing["kernels"]} == {"echo", "fib", "image", "markdown", "numeric", "words"}

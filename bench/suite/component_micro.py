@@ -29,6 +29,8 @@ from bench.suite.image_filters import blur_pillow, blur_python
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
 ECHO = COMPONENTS / "echo.wasm"
 IMAGE = COMPONENTS / "image.wasm"
+FAULT = ROOT / "tests" / "components" / "fault.wasm"
+COUNTERS = "fastwasm:echo/counters@0.1.0"
 RUST_EXAMPLE = ROOT / "target" / "release" / "examples" / "component_call_cost"
 
 ASCII = "a" * 1024  # 1 KiB of ASCII
@@ -48,6 +50,11 @@ TITLES = {
     "ten": "component: a record with 10 fields, `echo-ten(v: ten) -> ten`",
     "points": "component: a list of 1,000 records, `echo-points(v: list<point>) -> list<point>`",
     "blur": f"component: box blur of a {SIDE}×{SIDE} RGBA image, radius {RADIUS}",
+    "method": "resource: a method on a live object, `counter.value() -> u32`, against a function of the same "
+    "shape, `nothing() -> u32`",
+    "construct": "resource: constructing a `counter` and dropping it (its destructor runs)",
+    "grant": 'instantiation: a fresh instance per call (`isolation="per-call"`) of a component granted '
+    "one read-only directory, against the same component granted none",
 }
 
 # The Rust example's rows (its output names them), by table.
@@ -61,6 +68,8 @@ RUST_ROWS = {
         "wasmtime Val: echo-points(1,000 records)",
         "fastwasm Component::call: echo-points(1,000 records)",
     ),
+    "method": ("wasmtime Val: [method]counter.value()", "fastwasm Pinned::call: [method]counter.value()"),
+    "construct": ("wasmtime Val: construct and drop a counter", "fastwasm Pinned: construct and drop a counter"),
 }
 
 
@@ -127,6 +136,13 @@ def component_tables() -> dict[str, list[Row]]:
     points = [{"x": float(i), "y": -float(i)} for i in range(1000)]
     points_wpy = [py_record(**p) for p in points]
     rgba = bytes((i * 7919) % 251 for i in range(SIDE * SIDE * 4))
+    counter = echo.resource("counter")
+    live = counter(0)
+    per_call = fastwasm.Runtime(isolation="per-call")
+    bare_fault = per_call.load(FAULT)
+    granted_fault = per_call.load(FAULT, dirs={ROOT / "docs": "/docs"})
+    assert isinstance(bare_fault, fastwasm.Component)
+    assert isinstance(granted_fault, fastwasm.Component)
 
     # Every contender answers the same before it is timed.
     xored = bytes(b ^ KEY for b in data)
@@ -141,6 +157,13 @@ def component_tables() -> dict[str, list[Row]]:
         assert wpy_xor(store, data, KEY) == xored
     assert echo.call("echo-ten", ten) == ten == vars(wpy_ten(store, ten_wpy))
     assert echo.call("echo-points", points) == points == [vars(p) for p in wpy_points(store, points_wpy)]
+    assert live.value() == 0
+    assert granted_fault.call("read-file", "/docs/errors.md").startswith("# Errors")
+    try:
+        bare_fault.call("read-file", "/docs/errors.md")
+        raise AssertionError("a component granted nothing read a file")
+    except fastwasm.GuestError:
+        pass
     blurred = blur_pillow(rgba, SIDE, SIDE, RADIUS)
     assert image.call("blur", rgba, SIDE, SIDE, RADIUS) == blurred == blur_python(rgba, SIDE, SIDE, RADIUS)
 
@@ -221,6 +244,30 @@ def component_tables() -> dict[str, list[Row]]:
                 calls_for(2e-3, k),
             ),
         ],
+        "method": [
+            Row("fastwasm counter.value(), a method on a live object", live.value, calls_for(1e-6, k)),
+            Row('fastwasm Component.call("nothing"), a function', lambda: echo.call("nothing"), calls_for(0.6e-6, k)),
+        ],
+        "construct": [
+            Row(
+                "fastwasm counter.beside(obj, 0).close(): in a live object's instance",
+                lambda: counter.beside(live, 0).close(),
+                calls_for(5e-6, k),
+            ),
+            Row(
+                "fastwasm counter(0).close(): pins an instance, and gives it back",
+                lambda: counter(0).close(),
+                calls_for(10e-6, k),
+            ),
+        ],
+        "grant": [
+            Row('fastwasm Component.call("random"), no grant', lambda: bare_fault.call("random"), calls_for(50e-6, k)),
+            Row(
+                'fastwasm Component.call("random"), one read-only directory',
+                lambda: granted_fault.call("random"),
+                calls_for(50e-6, k),
+            ),
+        ],
     }
     if QUICK:
         # A smoke run: the wasmtime-py rows that take seconds a call stay out.
@@ -266,9 +313,13 @@ def component_overhead_lines(tables: dict[str, list[Row]]) -> list[str]:
         "| call | wasmtime from Rust (typed, or `Val` for records) | fastwasm from Python | overhead |",
         "|---|---:|---:|---:|",
     ]
+    # The Python row each Rust row is the ceiling of: the call, or the
+    # resource operation in one live object's instance.
+    ours_prefix = {"method": "fastwasm counter.value()", "construct": "fastwasm counter.beside"}
     for key, (bare_name, _) in RUST_ROWS.items():
         rows = {row.name: row for row in tables[TITLES[key]]}
         bare = rows[f"Rust: {bare_name}"].median
-        ours = next(row for name, row in rows.items() if name.startswith("fastwasm Component.call")).median
+        prefix = ours_prefix.get(key, "fastwasm Component.call")
+        ours = next(row for name, row in rows.items() if name.startswith(prefix)).median
         lines.append(f"| {key} | {bare:,.3f} µs | {ours:,.3f} µs | {ours - bare:+,.3f} µs |")
     return lines

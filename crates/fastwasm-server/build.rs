@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "guest/fibonacci_wasm.wasm",
     "components/echo.wasm",
     "components/fib.wasm",
     "components/image.wasm",
     "components/markdown.wasm",
     "components/numeric.wasm",
+    "components/words.wasm",
 ];
 
 fn main() {

@@ -6,7 +6,7 @@ as long as the binding's public surface, in the binding's order."""
 from collections.abc import Coroutine, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias, final
+from typing import Any, Final, Literal, Self, TypeAlias, final
 
 from typing_extensions import disjoint_base
 
@@ -34,6 +34,10 @@ __all__ = [
     "Module",
     "ModuleError",
     "PoolStats",
+    "Resource",
+    "ResourceError",
+    "ResourceMethod",
+    "ResourceType",
     "Runtime",
     "ServiceSettings",
     "WasmCancelled",
@@ -41,6 +45,7 @@ __all__ = [
     "WasmInstanceLimit",
     "WasmLimitError",
     "WasmMemoryLimit",
+    "WasmResourceLimit",
     "WasmTimeout",
     "WasmTrap",
     "available_cores",
@@ -147,6 +152,18 @@ class WasmMemoryLimit(WasmLimitError):
 @final
 class WasmInstanceLimit(WasmLimitError):
     """Every instance slot of the runtime is in use (`max_instances`)."""
+
+@final
+class WasmResourceLimit(WasmLimitError):
+    """A component already holds `max_resources` live resources: close some first."""
+
+@final
+class ResourceError(WasmError):
+    """A resource object cannot be used: closed, moved into a call that took it, or its
+    instance was thrown away after a trap or a timeout."""
+
+    @property
+    def resource(self) -> str: ...
 
 @final
 class ModuleError(WasmError):
@@ -274,10 +291,13 @@ class ComponentExport:
         """The WIT text: `func(a: s32, b: s32) -> result<s32, string>`."""
     @property
     def unsupported(self) -> str | None:
-        """Why it cannot be called yet (resources, futures, streams), if it cannot."""
+        """Why it cannot be called yet (futures, streams), if it cannot."""
     @property
     def fast_path(self) -> bool:
         """Whether bytes and strings cross it as one copy (docs/components.md)."""
+    @property
+    def resources(self) -> bool:
+        """Whether it passes a resource: callable from Python, not served over HTTP."""
 
 @final
 class CallResult:
@@ -346,9 +366,13 @@ class KernelSet:
         file: bool = False,
         prefix: str = "/kernels",
         setting_names: _SettingNames = "library",
+        grants_root: str | PathLike[str] | None = None,
     ) -> KernelSet: ...
     @property
     def directory_error(self) -> str | None: ...
+    @property
+    def grant_errors(self) -> list[str]:
+        """The refused grants of the kernels' sidecars, each naming its file and key."""
     @property
     def prefix(self) -> str: ...
     @property
@@ -449,6 +473,54 @@ class Component:
     @property
     def load_info(self) -> LoadInfo: ...
     def pool_stats(self) -> PoolStats: ...
+    def resource(self, name: str) -> ResourceType:
+        """The exported resource `name` as a Python type: calling it runs the WIT
+        constructor in a newly pinned instance."""
+    @property
+    def resources(self) -> list[str]:
+        """Every exported resource, by full name."""
+
+@final
+class ResourceType:
+    """A WIT resource: calling it runs the constructor; its static functions are attributes."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Resource: ...
+    def beside(self, other: Resource, /, *args: Any, **kwargs: Any) -> Resource:
+        """Runs the constructor in `other`'s instance, so both can go to one call."""
+    def __getattr__(self, name: str) -> ResourceMethod: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def methods(self) -> list[str]: ...
+    @property
+    def statics(self) -> list[str]: ...
+
+@final
+class Resource:
+    """One resource object; `close()`, a `with` block's end or garbage collection runs
+    the guest's destructor."""
+
+    def __getattr__(self, name: str) -> ResourceMethod: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def resource_type(self) -> ResourceType: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+@final
+class ResourceMethod:
+    """A method bound to its object, or a static function of a resource type."""
+
+    def __call__(
+        self, *args: Any, cancel: CancelToken | None = None, timeout_s: float | None = None, **kwargs: Any
+    ) -> Any: ...
+    def acall(self, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Coroutine[Any, Any, Any]:
+        """As calling it, awaited: it runs on the runtime's call threads."""
+    def _start(self, args: tuple[Any, ...], kwargs: dict[str, Any] | None, timeout_s: float | None) -> Any: ...
 
 @final
 class FibonacciModule:
@@ -489,6 +561,7 @@ class Runtime:
         inline_threshold_us: int = 50,
         blocking_warning_ms: int | None = None,
         deadline: bool = True,
+        max_resources: int = 1024,
     ) -> Runtime: ...
     def load(
         self,

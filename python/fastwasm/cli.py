@@ -132,7 +132,12 @@ def inspect_file(parser: argparse.ArgumentParser, settings: Settings, path: Path
     if isinstance(loaded, fastwasm.Component):
         print(f"{path.name}: a component")
         for export in loaded.exports:
-            note = f"  (cannot be called yet: {export.unsupported})" if export.unsupported else ""
+            if export.unsupported:
+                note = f"  (cannot be called yet: {export.unsupported})"
+            elif export.resources:
+                note = "  (passes a resource: callable from Python, not served over HTTP)"
+            else:
+                note = ""
             print(f"  {export.name}: {export.signature}{note}")
     else:
         print(f"{path.name}: a core module")

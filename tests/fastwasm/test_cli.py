@@ -176,8 +176,9 @@ def test_inspect_prints_wit_signatures_or_core_types(capsys: pytest.CaptureFixtu
     assert "  calculate_fibonacci: (i32) -> i64" in out
     main(["inspect", str(COMPONENTS / "echo.wasm")])
     assert (
-        "(cannot be called yet: `fastwasm:echo/counters@0.1.0/make-counter` cannot be called" in capsys.readouterr().out
-    )
+        "  fastwasm:echo/counters@0.1.0/make-counter: func() -> own<resource>"
+        "  (passes a resource: callable from Python, not served over HTTP)"
+    ) in capsys.readouterr().out.splitlines()
     with pytest.raises(SystemExit) as missing:
         main(["inspect", str(ROOT / "nope.wasm")])
     assert missing.value.code == 1

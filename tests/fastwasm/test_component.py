@@ -43,8 +43,9 @@ def test_exports_describe_each_function(echo: fastwasm.Component) -> None:
     assert exports["fastwasm:echo/api@0.1.0/greet"].signature == "func(name: string) -> string"
     assert exports["xor-bytes"].fast_path
     make = exports["fastwasm:echo/counters@0.1.0/make-counter"]
-    assert make.unsupported is not None
-    assert "resources are not supported yet" in make.unsupported
+    assert make.unsupported is None
+    assert make.resources
+    assert not div.resources
 
 
 TEN = {"a": 1, "b": -2, "c": 3, "d": -4, "e": 5, "f": -6, "g": 2**64 - 1, "h": -(2**63), "i": 0.5, "j": "ten"}
@@ -191,9 +192,11 @@ def test_a_wrong_value_is_refused_naming_the_path_and_never_reaches_the_guest(
     assert (after.size, after.traps, after.busy) == (before.size, before.traps, 0)
 
 
-def test_a_resource_function_is_refused_with_a_reason(echo: fastwasm.Component) -> None:
-    with pytest.raises(fastwasm.ModuleError, match="resources are not supported yet") as error:
-        echo.call("fastwasm:echo/counters@0.1.0/make-counter")
+def test_a_resource_function_runs_only_on_a_pinned_instance(echo: fastwasm.Component) -> None:
+    # `call` pins one (tests/fastwasm/test_resources.py); the output-capturing
+    # call runs on the pool, which refuses it.
+    with pytest.raises(fastwasm.ModuleError, match="runs only on a pinned instance") as error:
+        echo.call_with_output("fastwasm:echo/counters@0.1.0/make-counter")
     assert (error.value.kind, error.value.http_status) == ("unsupported", 501)
 
 
@@ -202,6 +205,61 @@ def test_the_fast_path_moves_a_mebibyte(echo: fastwasm.Component) -> None:
     assert echo.call("xor-bytes", data, 0xFF) == bytes(b ^ 0xFF for b in data)
     assert echo.call("xor-bytes", bytearray(data[:3]), 1) == bytes(b ^ 1 for b in data[:3])
     assert echo.call("reverse", "abc" * 1000) == "cba" * 1000
+
+
+def _checked(value: int | None, bits: int) -> int | None:
+    return value if value is not None and value < 2**bits else None
+
+
+def _parse_bool(text: str) -> bool:
+    if text in ("true", "false"):
+        return text == "true"
+    raise ValueError(text)
+
+
+# A Python model of each function that returns a scalar inside an option or a
+# result, one per size in memory (1, 2, 4 and 8 bytes); `None` stands for an
+# absent option and `ValueError` for the result's err.
+SCALAR_PAYLOADS: dict[str, tuple[Any, Any]] = {
+    "find-byte": (
+        st.tuples(st.binary(max_size=64), st.integers(0, 255)),
+        lambda data, needle: data.find(bytes([needle])) if needle in data else None,
+    ),
+    "first-byte": (st.tuples(st.binary(max_size=4)), lambda data: data[0] if data else None),
+    "first-char": (st.tuples(st.text(max_size=4)), lambda text: text[0] if text else None),
+    "parse-bool": (st.tuples(st.sampled_from(["true", "false", "", "yes", "True"])), _parse_bool),
+    "checked-add-u16": (
+        st.tuples(st.integers(0, 2**16 - 1), st.integers(0, 2**16 - 1)),
+        lambda a, b: a + b if a + b < 2**16 else ValueError,
+    ),
+    "checked-mul-u64": (
+        st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)),
+        lambda a, b: _checked(a * b, 64),
+    ),
+}
+
+
+def test_a_scalar_in_an_option_or_a_result_takes_the_fast_path(echo: fastwasm.Component) -> None:
+    exports = {e.name: e for e in echo.exports}
+    assert all(exports[name].fast_path for name in [*SCALAR_PAYLOADS, "checked-div"])
+
+
+@given(data=st.data())
+def test_a_scalar_in_an_option_or_a_result_matches_a_python_model(
+    echo: fastwasm.Component, data: st.DataObject
+) -> None:
+    function = data.draw(st.sampled_from(sorted(SCALAR_PAYLOADS)))
+    arguments, model = SCALAR_PAYLOADS[function]
+    args = data.draw(arguments)
+    try:
+        expected = model(*args)
+    except ValueError:
+        expected = ValueError
+    if expected is ValueError:
+        with pytest.raises(fastwasm.GuestError):
+            echo.call(function, *args)
+    else:
+        assert echo.call(function, *args) == expected
 
 
 def test_a_panic_is_a_trap_that_carries_the_panic_message(fault: fastwasm.Component) -> None:
@@ -357,8 +415,8 @@ def fits(value: Any, wit: str) -> bool:
         return type(value) is str and len(value) == 1
     if wit == "option<string>":
         return value is None or type(value) is str
-    if wit == "list<s32>":
-        return type(value) is list and all(fits(item, "s32") for item in value)
+    if wit.startswith("list<") and (wit[5:-1] in INT_RANGES or wit[5:-1] in ("f32", "f64")):
+        return type(value) is list and all(fits(item, wit[5:-1]) for item in value)
     if wit == "record { x: f64, y: f64 }":
         return type(value) is dict and set(value) == {"x", "y"} and all(fits(v, "f64") for v in value.values())
     if wit == "enum { red, green, dark-blue }":

@@ -25,6 +25,20 @@ pub struct Answer {
     /// `not_found`, `too_large`, `unsupported_media_type`, or an error kind
     /// of the runtime (`timeout`, `trap`, ...).
     pub outcome: &'static str,
+    /// What the guest wrote, for a kernel whose sidecar asks for its output
+    /// in the log (`log_output = true`): each server logs it its own way.
+    pub guest_output: Option<Box<GuestOutput>>,
+}
+
+/// What one call of a kernel wrote to stdout and stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestOutput {
+    /// The kernel.
+    pub kernel: String,
+    /// The function.
+    pub function: String,
+    /// What it wrote (bounded by the runtime's `max_output_bytes`).
+    pub output: fastwasm_runtime::CallOutput,
 }
 
 impl Answer {
@@ -36,6 +50,7 @@ impl Answer {
             retry_after_s: None,
             execution_time_s: None,
             outcome,
+            guest_output: None,
         }
     }
 

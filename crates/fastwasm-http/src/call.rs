@@ -8,11 +8,11 @@ use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
     Bulk, CallOptions, Called, Component, Error, ErrorKind, FastArg, FastValue, Function, LendArg,
-    NumberType, Numbers, OwnedArgs, Returned, kebab, snake,
+    NumberType, Numbers, OwnedArgs, Payload, Returned, kebab, snake,
 };
 use serde_json::{Value, json};
 
-use crate::answer::Answer;
+use crate::answer::{Answer, GuestOutput};
 use crate::json::{Invalid, Loc, bytes_from_json, bytes_to_json, from_json, to_json};
 use crate::kernel::Kernel;
 use crate::openapi::{is_bytes, raw_request};
@@ -96,12 +96,9 @@ impl Target<'_> {
     /// inside it) that does not fit, a missing one and an unknown one.
     pub fn arguments(&self, body: &[u8], content_type: Option<&str>) -> Result<Arguments, Answer> {
         let function = self.function;
-        if function.unsupported.is_some() {
-            return Err(Answer::not_found(&format!(
-                "{}: {}",
-                function.name,
-                function.unsupported.as_deref().unwrap_or_default()
-            )));
+        if let Some(reason) = crate::openapi::unsupported(function) {
+            let kind = ErrorKind::Unsupported;
+            return Err(Answer::detail(status::status(kind), &reason, kind.name()));
         }
         if is_octet_stream(content_type) {
             if raw_request(function) {
@@ -238,6 +235,14 @@ impl Target<'_> {
         accept: Option<&str>,
     ) -> Answer {
         let function = self.function;
+        let guest_output = match &called {
+            Ok(called) if self.kernel.grants.log_output => Some(Box::new(GuestOutput {
+                kernel: self.kernel.name.clone(),
+                function: function.name.clone(),
+                output: called.output.clone(),
+            })),
+            _ => None,
+        };
         let outcome = called.map(|called| {
             let seconds = called.elapsed.as_secs_f64();
             let wire = match called.value {
@@ -268,6 +273,7 @@ impl Target<'_> {
                     retry_after_s: None,
                     execution_time_s: None,
                     outcome: "ok",
+                    guest_output: None,
                 },
                 seconds,
             ),
@@ -295,6 +301,7 @@ impl Target<'_> {
             Err(error) => (self.failed(&error), started.elapsed().as_secs_f64()),
         };
         answer.execution_time_s = Some(seconds);
+        answer.guest_output = guest_output;
         answer
     }
 
@@ -314,21 +321,14 @@ impl Target<'_> {
     /// A fast-path result: the answer's `result` (or raw bytes), or the
     /// guest's error value.
     fn fast_outcome(&self, value: FastValue) -> Result<Wire, Value> {
-        let type_of_bulk = || {
-            let result = self.function.result.as_ref();
-            match result {
-                Some(Type::Option(o)) => Some(o.ty()),
-                Some(Type::Result(r)) => r.ok(),
-                other => other.cloned(),
-            }
-        };
+        let type_of_value = || self.function.value_type();
         let numbers_json = |numbers: &Numbers, ty: Option<Type>| {
             ty.map_or(Value::Null, |ty| to_json(&numbers.to_val(), &ty))
         };
         let bulk = |bulk: Bulk| match bulk {
             Bulk::Bytes(bytes) => Wire::Bytes(bytes),
             Bulk::Str(text) => Wire::Json(Value::String(text)),
-            Bulk::Numbers(numbers) => Wire::Json(numbers_json(&numbers, type_of_bulk())),
+            Bulk::Numbers(numbers) => Wire::Json(numbers_json(&numbers, type_of_value())),
         };
         let json = |bulk: Bulk| match bulk {
             Bulk::Bytes(bytes) => bytes_to_json(&bytes),
@@ -341,15 +341,16 @@ impl Target<'_> {
                 numbers_json(&numbers, err)
             }
         };
+        let scalar =
+            |val: Val| Wire::Json(type_of_value().map_or(Value::Null, |ty| to_json(&val, &ty)));
         Ok(match value {
             FastValue::Unit | FastValue::Option(None) => Wire::Json(Value::Null),
-            FastValue::Scalar(val) => Wire::Json(
-                self.function
-                    .result
-                    .as_ref()
-                    .map_or(Value::Null, |ty| to_json(&val, ty)),
-            ),
-            FastValue::Bulk(b) | FastValue::Option(Some(b)) | FastValue::Result(Ok(b)) => bulk(b),
+            FastValue::Scalar(val)
+            | FastValue::Option(Some(Payload::Scalar(val)))
+            | FastValue::Result(Ok(Payload::Scalar(val))) => scalar(val),
+            FastValue::Bulk(b)
+            | FastValue::Option(Some(Payload::Bulk(b)))
+            | FastValue::Result(Ok(Payload::Bulk(b))) => bulk(b),
             FastValue::Result(Err(b)) => return Err(json(b)),
         })
     }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::answer::Answer;
 use crate::call::Target;
 use crate::openapi::describe_function;
-use crate::sidecar::Limits;
+use crate::sidecar::{Limits, SidecarGrants};
 
 /// One `.wasm` file of the directory: loaded, or its error.
 pub struct Kernel {
@@ -26,6 +26,11 @@ pub struct Kernel {
     pub limits: Limits,
     /// The sidecar keys that tightened them.
     pub tightened: Vec<&'static str>,
+    /// What its sidecar grants it.
+    pub grants: SidecarGrants,
+    /// Why its sidecar's grants were refused, if they were: a server does
+    /// not start with such a kernel ([`crate::KernelSet::grant_errors`]).
+    pub grant_error: Option<String>,
     /// The component, or why it did not load.
     pub loaded: Result<Component, String>,
 }
@@ -56,6 +61,7 @@ impl Kernel {
         name: Option<&str>,
         path: &Path,
         defaults: Limits,
+        grants_root: Option<&Path>,
     ) -> Self {
         let name = name.map_or_else(
             || {
@@ -78,7 +84,25 @@ impl Kernel {
             (file, text)
         });
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"));
-        Self::of_bytes(runtime, name, file, bytes, sidecar, defaults)
+        let mut kernel = Self::new(name, file, &bytes, defaults);
+        if let Some((sidecar_file, text)) = &sidecar {
+            match crate::sidecar::grants(
+                sidecar_file,
+                text,
+                grants_root,
+                defaults.names.grants_root,
+            ) {
+                Ok(grants) => kernel.grants = grants,
+                Err(error) => {
+                    kernel.grant_error = Some(error.to_string());
+                    kernel.loaded = Err(error.to_string());
+                    return kernel;
+                }
+            }
+        }
+        kernel.loaded =
+            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
+        kernel
     }
 
     /// A kernel from its bytes (`file` names it in messages), with a
@@ -91,22 +115,29 @@ impl Kernel {
         sidecar: Option<(String, String)>,
         defaults: Limits,
     ) -> Self {
-        let (sha256, size_bytes) = match &bytes {
+        let mut kernel = Self::new(name, file, &bytes, defaults);
+        kernel.loaded =
+            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
+        kernel
+    }
+
+    /// A kernel not loaded yet.
+    fn new(name: String, file: String, bytes: &Result<Vec<u8>, String>, defaults: Limits) -> Self {
+        let (sha256, size_bytes) = match bytes {
             Ok(bytes) => (format!("{:x}", Sha256::digest(bytes)), bytes.len() as u64),
             Err(_) => (String::new(), 0),
         };
-        let mut kernel = Self {
+        Self {
             name,
             file,
             sha256,
             size_bytes,
             limits: defaults,
             tightened: Vec::new(),
+            grants: SidecarGrants::default(),
+            grant_error: None,
             loaded: Err(String::new()),
-        };
-        kernel.loaded =
-            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
-        kernel
+        }
     }
 
     fn load_component(
@@ -131,7 +162,7 @@ impl Kernel {
             max_memory_bytes: Some(self.limits.max_memory_mb << 20),
             placement: self.limits.placement,
             deadline: Some(self.limits.deadline),
-            ..LoadOptions::default()
+            grants: self.grants.grants.clone(),
         };
         match runtime
             .load_bytes_with(bytes, options)
@@ -196,6 +227,13 @@ impl Kernel {
                 "max_body_bytes": self.limits.max_body_bytes,
                 "placement": self.limits.placement.name(),
                 "deadline": self.limits.deadline,
+            },
+            // What a client may know of the grants: guest paths and
+            // variable names, never host paths or values.
+            "grants": {
+                "dirs": self.grants.grants.dirs.iter().map(|d| &d.guest).collect::<Vec<_>>(),
+                "env": self.grants.grants.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+                "log_output": self.grants.log_output,
             },
             "functions": functions,
         })

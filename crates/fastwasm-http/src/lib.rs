@@ -33,7 +33,8 @@
 //!     deadline: true,
 //!     names: SettingNames::LIBRARY,
 //! };
-//! let kernels = KernelSet::load(&Runtime::new()?, dir.as_ref(), limits);
+//! // No grants root: no sidecar may grant a directory.
+//! let kernels = KernelSet::load(&Runtime::new()?, dir.as_ref(), limits, None);
 //! let answer = kernels.call("fib", "fib", br#"{"n": 90, "algorithm": "fast-doubling"}"#, None, None, None);
 //! assert_eq!(answer.status, 200);
 //! let body: serde_json::Value = serde_json::from_slice(&answer.body)?;
@@ -55,7 +56,7 @@ pub mod settings;
 pub mod sidecar;
 pub mod status;
 
-pub use answer::Answer;
+pub use answer::{Answer, GuestOutput};
 pub use call::{Arguments, Owned, Target};
 pub use kernel::Kernel;
 pub use set::{DEFAULT_PREFIX, KernelSet, UNKNOWN_FUNCTION};

@@ -53,10 +53,28 @@ pub(crate) fn describe_function(prefix: &str, kernel: &str, function: &Function)
             .collect::<Vec<_>>(),
         "result": type_schema(ok.as_ref()),
         "error": err,
-        "unsupported": function.unsupported,
+        "unsupported": unsupported(function),
         "raw_request": raw_request(function),
         "raw_response": raw_response(function),
     })
+}
+
+/// Why a function is not served over HTTP, if it is not: what the runtime
+/// cannot carry, or a resource. A resource lives in one instance across
+/// calls, and a request here carries no session: a handle given to one
+/// client would keep state another client's request could reach, and
+/// nothing would ever drop it (docs/components.md says what a session
+/// design would need).
+#[must_use]
+pub fn unsupported(function: &Function) -> Option<String> {
+    match &function.unsupported {
+        Some(reason) => Some(reason.clone()),
+        None if function.resources => Some(format!(
+            "`{}` passes a resource, which keeps state in one instance across calls; HTTP requests here carry no session, so resource functions are not served (call it from Python)",
+            function.name
+        )),
+        None => None,
+    }
 }
 
 /// Whether the only parameter is a `list<u8>`: the body may be raw bytes.

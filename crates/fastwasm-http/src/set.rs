@@ -47,7 +47,12 @@ impl KernelSet {
     /// `defaults` tightened by its sidecar. A file that fails to load is kept,
     /// with its error: it never stops the others.
     #[must_use]
-    pub fn load(runtime: &Runtime, dir: &Path, defaults: Limits) -> Self {
+    pub fn load(
+        runtime: &Runtime,
+        dir: &Path,
+        defaults: Limits,
+        grants_root: Option<&Path>,
+    ) -> Self {
         let mut set = Self::empty(defaults.names);
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
@@ -63,7 +68,7 @@ impl KernelSet {
             .collect();
         paths.sort();
         for path in paths {
-            let kernel = Kernel::load(runtime, None, &path, defaults);
+            let kernel = Kernel::load(runtime, None, &path, defaults, grants_root);
             set.kernels.insert(kernel.name.clone(), kernel);
         }
         set
@@ -72,9 +77,14 @@ impl KernelSet {
     /// One file as a set of one kernel (the `fastwasm call` command), named
     /// after its file stem, with its sidecar if it has one.
     #[must_use]
-    pub fn load_file(runtime: &Runtime, path: &Path, defaults: Limits) -> Self {
+    pub fn load_file(
+        runtime: &Runtime,
+        path: &Path,
+        defaults: Limits,
+        grants_root: Option<&Path>,
+    ) -> Self {
         let mut set = Self::empty(defaults.names);
-        let kernel = Kernel::load(runtime, None, path, defaults);
+        let kernel = Kernel::load(runtime, None, path, defaults, grants_root);
         set.kernels.insert(kernel.name.clone(), kernel);
         set
     }
@@ -82,10 +92,15 @@ impl KernelSet {
     /// Named files, each with its sidecar (`NAME.toml` beside `NAME.wasm`)
     /// if it has one. A file that fails to load is kept, with its error.
     #[must_use]
-    pub fn load_files(runtime: &Runtime, files: &[(String, PathBuf)], defaults: Limits) -> Self {
+    pub fn load_files(
+        runtime: &Runtime,
+        files: &[(String, PathBuf)],
+        defaults: Limits,
+        grants_root: Option<&Path>,
+    ) -> Self {
         let mut set = Self::empty(defaults.names);
         for (name, path) in files {
-            let kernel = Kernel::load(runtime, Some(name), path, defaults);
+            let kernel = Kernel::load(runtime, Some(name), path, defaults, grants_root);
             set.kernels.insert(kernel.name.clone(), kernel);
         }
         set
@@ -108,6 +123,17 @@ impl KernelSet {
             set.kernels.insert(kernel.name.clone(), kernel);
         }
         set
+    }
+
+    /// The refused grants of its kernels' sidecars (a directory outside the
+    /// grants root, say), each naming the file and the key: a server does
+    /// not start while there is one.
+    #[must_use]
+    pub fn grant_errors(&self) -> Vec<&str> {
+        self.kernels
+            .values()
+            .filter_map(|k| k.grant_error.as_deref())
+            .collect()
     }
 
     /// The set with its routes mounted at `prefix` (`/kernels`): the paths
@@ -278,7 +304,7 @@ impl KernelSet {
             for function in component
                 .functions()
                 .iter()
-                .filter(|f| f.unsupported.is_none())
+                .filter(|f| crate::openapi::unsupported(f).is_none())
             {
                 paths.insert(
                     route(&self.prefix, &kernel.name, &function.name),

@@ -65,6 +65,10 @@ pub struct Settings {
     pub kernels_dir: Option<PathBuf>,
     /// `FASTWASM_MAX_BODY_BYTES`: the largest body of a kernel call. Default 8 MiB.
     pub max_body_bytes: usize,
+    /// `FASTWASM_GRANTS_ROOT`: the only directory under which a kernel's
+    /// sidecar may grant directories. `None`, the default: no sidecar
+    /// grants a directory.
+    pub grants_root: Option<PathBuf>,
     /// `FASTWASM_CACHE_DIR`: compiled-module cache. Default as the runtime's.
     pub cache_dir: Option<PathBuf>,
 }
@@ -137,6 +141,7 @@ impl Settings {
                 .or_else(|| env.get("modules_dir"))
                 .map(PathBuf::from),
             max_body_bytes: env.int("max_body_bytes", 8 << 20, 1, 1 << 30)?,
+            grants_root: env.get("grants_root").map(PathBuf::from),
             cache_dir: env.get("cache_dir").map(PathBuf::from),
         })
     }
@@ -176,6 +181,7 @@ impl Settings {
             "wasm_module": self.wasm_module,
             "kernels_dir": self.kernels_dir,
             "max_body_bytes": self.max_body_bytes,
+            "grants_root": self.grants_root,
             "cache_dir": self.cache_dir,
         })
     }

@@ -7,6 +7,13 @@
 //! max_body_bytes = 65536   # at most the server's body limit
 //! heavy = false            # declared cheap: calls run inline, without a heavy-work slot
 //! deadline = false         # trusted code: no epoch checks, so no timeout and no cancel
+//! log_output = true        # its stdout and stderr lines as log records
+//!
+//! [dirs]                   # read-only directories, under the operator's grants root
+//! "dictionaries/en" = "/dictionary"
+//!
+//! [env]                    # the only variables it sees, by value
+//! LANG = "en"
 //! ```
 //!
 //! Without `heavy`, where a call runs is measured (see
@@ -17,10 +24,17 @@
 //! `.wasm` next to it decides to trust it. Its calls cannot be stopped, so a
 //! server waits at most `timeout_s` for an answer (then a 504), while the call
 //! runs on to its end and keeps its heavy-work slot until then.
+//!
+//! Grants (`dirs`, `env`, `log_output`) give a component what it may use,
+//! deny by default as without a sidecar. A directory is a path under the
+//! grants root the operator sets (`FASTWASM_GRANTS_ROOT`): resolved, links
+//! and `..` included, it must stay under the root, or the server does not
+//! start ([`grants`]). Without a root, a sidecar grants no directory.
 
+use std::path::Path;
 use std::time::Duration;
 
-use fastwasm_runtime::Placement;
+use fastwasm_runtime::{DirGrant, Grants, Placement};
 use toml::Value;
 
 use crate::status::SettingNames;
@@ -57,7 +71,23 @@ pub struct SidecarError {
     pub reason: String,
 }
 
-/// The keys a sidecar may set.
+impl SidecarError {
+    fn new(file: &str, key: &str, reason: String) -> Self {
+        Self {
+            file: file.to_owned(),
+            key: key.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// The sidecar `text` (named `file` in errors) as a TOML table.
+fn parse(file: &str, text: &str) -> Result<toml::Table, SidecarError> {
+    text.parse()
+        .map_err(|e: toml::de::Error| SidecarError::new(file, "(file)", e.message().to_owned()))
+}
+
+/// The keys a sidecar may set that tighten limits.
 pub const KEYS: [&str; 5] = [
     "timeout_s",
     "max_memory_mb",
@@ -65,6 +95,109 @@ pub const KEYS: [&str; 5] = [
     "heavy",
     "deadline",
 ];
+
+/// The keys a sidecar may set that grant capabilities ([`grants`]).
+pub const GRANT_KEYS: [&str; 3] = ["dirs", "env", "log_output"];
+
+/// What a sidecar grants a component: directories and variables, and
+/// whether its output is logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SidecarGrants {
+    /// The runtime's grants: directories (resolved, under the root) and
+    /// variables.
+    pub grants: Grants,
+    /// Whether its stdout and stderr lines are logged.
+    pub log_output: bool,
+}
+
+/// The grants of the sidecar `text` (named `file` in errors). A directory
+/// is a host path under `root` (relative paths are taken from it) that
+/// resolves, links and `..` included, to a directory under it; the server
+/// calls the root `root_setting`.
+///
+/// # Errors
+/// [`SidecarError`] naming the key (`dirs`, `env`, `log_output`): of the
+/// wrong type, a directory outside the root or missing, or any directory
+/// when there is no root.
+pub fn grants(
+    file: &str,
+    text: &str,
+    root: Option<&Path>,
+    root_setting: &str,
+) -> Result<SidecarGrants, SidecarError> {
+    let error = |key: &str, reason: String| SidecarError::new(file, key, reason);
+    let table = parse(file, text)?;
+    let mut granted = SidecarGrants::default();
+    let strings = |key: &str, value: &Value| -> Result<Vec<(String, String)>, SidecarError> {
+        let Value::Table(entries) = value else {
+            return Err(error(
+                key,
+                format!("must be a table of strings, got {value}"),
+            ));
+        };
+        entries
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(v) => Ok((k.clone(), v.clone())),
+                other => Err(error(key, format!("{k}: must be a string, got {other}"))),
+            })
+            .collect()
+    };
+    if let Some(value) = table.get("dirs") {
+        let entries = strings("dirs", value)?;
+        if !entries.is_empty() {
+            let Some(root) = root else {
+                return Err(error(
+                    "dirs",
+                    format!("no directory may be granted: {root_setting} is not set"),
+                ));
+            };
+            let root = root
+                .canonicalize()
+                .map_err(|e| error("dirs", format!("{root_setting} {}: {e}", root.display())))?;
+            for (host, guest) in entries {
+                let resolved = root
+                    .join(&host)
+                    .canonicalize()
+                    .map_err(|e| error("dirs", format!("{host:?} under {root_setting}: {e}")))?;
+                if !resolved.starts_with(&root) {
+                    return Err(error(
+                        "dirs",
+                        format!(
+                            "{host:?} is outside {root_setting} ({}): a sidecar grants only under it",
+                            root.display()
+                        ),
+                    ));
+                }
+                granted.grants.dirs.push(DirGrant {
+                    host: resolved,
+                    guest,
+                });
+            }
+        }
+    }
+    if let Some(value) = table.get("env") {
+        granted.grants.env = strings("env", value)?;
+    }
+    match table.get("log_output") {
+        None => {}
+        Some(Value::Boolean(on)) => granted.log_output = *on,
+        Some(other) => {
+            return Err(error(
+                "log_output",
+                format!("must be true or false, got {other}"),
+            ));
+        }
+    }
+    granted.grants.check().map_err(|e| {
+        let key = match &e {
+            fastwasm_runtime::Error::InvalidConfig { setting, .. } => setting,
+            _ => "dirs",
+        };
+        error(key, e.to_string())
+    })?;
+    Ok(granted)
+}
 
 impl Limits {
     /// These limits, tightened by the sidecar `text` (named `file` in
@@ -74,14 +207,8 @@ impl Limits {
     /// [`SidecarError`] naming the key: unknown, of the wrong type, zero, or
     /// looser than the server's limit (named by its setting, `names`).
     pub fn tightened(self, file: &str, text: &str) -> Result<Self, SidecarError> {
-        let error = |key: &str, reason: String| SidecarError {
-            file: file.to_owned(),
-            key: key.to_owned(),
-            reason,
-        };
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| error("(file)", e.message().to_owned()))?;
+        let error = |key: &str, reason: String| SidecarError::new(file, key, reason);
+        let table = parse(file, text)?;
         let mut limits = self;
         for (key, value) in &table {
             match (key.as_str(), value) {
@@ -129,8 +256,13 @@ impl Limits {
                     let reason = format!("must be {wanted}, got {other}");
                     return Err(error(key, reason));
                 }
+                (key, _) if GRANT_KEYS.contains(&key) => {}
                 _ => {
-                    let reason = format!("unknown key: a sidecar may set {}", KEYS.join(", "));
+                    let reason = format!(
+                        "unknown key: a sidecar may set {}, {}",
+                        KEYS.join(", "),
+                        GRANT_KEYS.join(", ")
+                    );
                     return Err(error(key, reason));
                 }
             }

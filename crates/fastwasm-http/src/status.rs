@@ -22,6 +22,9 @@ pub struct SettingNames {
     pub max_memory: &'static str,
     /// The instances alive at once.
     pub max_instances: &'static str,
+    /// The live resources of one component. Only a library reaches it: the
+    /// servers refuse every function that passes a resource.
+    pub max_resources: &'static str,
     /// The largest request body.
     pub max_body: &'static str,
     /// The heavy calls at once (admission control).
@@ -30,6 +33,8 @@ pub struct SettingNames {
     pub queue_timeout: &'static str,
     /// Where the kernels are.
     pub kernels: &'static str,
+    /// The operator's root for the directories a sidecar grants.
+    pub grants_root: &'static str,
 }
 
 impl SettingNames {
@@ -38,10 +43,12 @@ impl SettingNames {
         timeout: "FASTWASM_WASM_TIMEOUT_S",
         max_memory: "FASTWASM_WASM_MAX_MEMORY_MB",
         max_instances: "FASTWASM_WASM_MAX_INSTANCES",
+        max_resources: "max_resources",
         max_body: "FASTWASM_MAX_BODY_BYTES",
         max_concurrent: "FASTWASM_MAX_CONCURRENT_HEAVY",
         queue_timeout: "FASTWASM_QUEUE_TIMEOUT_S",
         kernels: "FASTWASM_KERNELS_DIR",
+        grants_root: "FASTWASM_GRANTS_ROOT",
     };
 
     /// A library user's: the keyword arguments of the Python API.
@@ -49,10 +56,12 @@ impl SettingNames {
         timeout: "timeout_s",
         max_memory: "max_memory_mb",
         max_instances: "max_instances",
+        max_resources: "max_resources",
         max_body: "max_body_bytes",
         max_concurrent: "max_concurrent",
         queue_timeout: "queue_timeout_s",
         kernels: "folder",
+        grants_root: "grants_root",
     };
 
     /// `"service"` or `"library"`, by name.
@@ -75,13 +84,16 @@ impl SettingNames {
 /// - 504: the deadline.
 /// - 499: the caller cancelled (only logged: its client is gone).
 /// - 501: the function passes a type the host cannot carry yet.
+/// - 409: a resource that cannot be used (closed, or its instance thrown
+///   away); a library reaches it, never a server.
 /// - 502: the guest failed, or does not fit the call.
 #[must_use]
 pub const fn status(kind: ErrorKind) -> u16 {
     match kind {
         ErrorKind::MemoryLimit => 400,
         ErrorKind::Unsupported => 501,
-        ErrorKind::InstanceLimit => 503,
+        ErrorKind::InstanceLimit | ErrorKind::ResourceLimit => 503,
+        ErrorKind::Resource => 409,
         ErrorKind::Timeout => 504,
         ErrorKind::Cancelled => CLIENT_CLOSED_REQUEST,
         ErrorKind::Trap
@@ -99,8 +111,9 @@ pub const fn status(kind: ErrorKind) -> u16 {
 #[must_use]
 pub const fn retry_after_s(kind: ErrorKind) -> Option<u32> {
     match kind {
-        ErrorKind::InstanceLimit => Some(1),
-        ErrorKind::ModuleNotFound
+        ErrorKind::InstanceLimit | ErrorKind::ResourceLimit => Some(1),
+        ErrorKind::Resource
+        | ErrorKind::ModuleNotFound
         | ErrorKind::InvalidModule
         | ErrorKind::MissingExport
         | ErrorKind::WrongSignature
@@ -125,7 +138,14 @@ pub fn with_setting(kind: ErrorKind, message: &str, names: &SettingNames) -> Str
         ErrorKind::InstanceLimit => {
             format!("{message} (set by {}); retry later", names.max_instances)
         }
-        ErrorKind::Cancelled
+        ErrorKind::ResourceLimit => {
+            format!(
+                "{message} (set by {}); close some first",
+                names.max_resources
+            )
+        }
+        ErrorKind::Resource
+        | ErrorKind::Cancelled
         | ErrorKind::Unsupported
         | ErrorKind::Trap
         | ErrorKind::Abi

@@ -8,7 +8,7 @@ use fastwasm_runtime::mapping::{Typed, outcome};
 use fastwasm_runtime::wasmtime::component::types::Type;
 use fastwasm_runtime::{
     self as runtime, Bulk, CallOptions, CallOutput, Called, FastValue, NumberType, Numbers,
-    Returned, kebab, snake, type_text,
+    Payload, Returned, kebab, snake, type_text,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
@@ -16,10 +16,12 @@ use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use crate::aio;
 use crate::arrays::{self, Arrays};
 use crate::blocking::Guard;
-use crate::convert::{Class, argument_error, to_py};
+use crate::convert::{Class, MakeResource, argument_error, to_py, to_py_with};
 use crate::exceptions::guest_error;
 use crate::guest_log::GuestLog;
 use crate::held::{Held, Prepared, general, hold};
+use crate::resource_calls;
+use crate::resources::{self, ResourceType};
 use crate::runtime::{CancelToken, LoadInfo, PoolStats, load_info, pool_stats};
 use crate::{Error, Result};
 
@@ -32,6 +34,7 @@ pub struct ComponentExport {
     signature: String,
     unsupported: Option<String>,
     fast_path: bool,
+    resources: bool,
 }
 
 #[pymethods]
@@ -115,7 +118,12 @@ impl Component {
     }
 
     /// Logs what function `index` wrote, when this component logs.
-    fn log_output(&self, py: Python<'_>, index: usize, output: &CallOutput) -> PyResult<()> {
+    pub(crate) fn log_output(
+        &self,
+        py: Python<'_>,
+        index: usize,
+        output: &CallOutput,
+    ) -> PyResult<()> {
         match &self.log {
             Some(log) => log.emit(py, &self.inner.functions()[index].name, output),
             None => Ok(()),
@@ -124,7 +132,7 @@ impl Component {
 
     /// The arguments bound to the parameters: positional, then keywords by
     /// WIT or `snake_case` name.
-    fn bind<'py>(
+    pub(crate) fn bind<'py>(
         function: &runtime::Function,
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
@@ -211,22 +219,36 @@ impl Component {
 
     /// The call's value in Python: a `result` at the top of the signature
     /// gives its ok value, or raises `GuestError` with its err value.
-    fn finish<'py>(
+    pub(crate) fn finish<'py>(
         &self,
         py: Python<'py>,
         index: usize,
         value: Returned,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.finish_with(py, index, value, None)
+    }
+
+    /// As `finish`, with `make` turning the resource handles the call
+    /// returned into objects.
+    pub(crate) fn finish_with<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        value: Returned,
+        make: Option<MakeResource<'_, 'py>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let function = &self.inner.functions()[index];
         match value {
             Returned::Fast(value) => Ok(match value {
                 FastValue::Unit | FastValue::Option(None) => py.None().into_bound(py),
-                FastValue::Scalar(val) => {
-                    to_py(py, &val, function.result.as_ref().unwrap_or(&Type::Bool))?
+                FastValue::Scalar(val)
+                | FastValue::Option(Some(Payload::Scalar(val)))
+                | FastValue::Result(Ok(Payload::Scalar(val))) => {
+                    to_py(py, &val, &function.value_type().unwrap_or(Type::Bool))?
                 }
                 FastValue::Bulk(bulk)
-                | FastValue::Option(Some(bulk))
-                | FastValue::Result(Ok(bulk)) => bulk_to_py(py, bulk, self.arrays)?,
+                | FastValue::Option(Some(Payload::Bulk(bulk)))
+                | FastValue::Result(Ok(Payload::Bulk(bulk))) => bulk_to_py(py, bulk, self.arrays)?,
                 FastValue::Result(Err(bulk)) => {
                     let value = bulk_to_py(py, bulk, self.arrays)?;
                     return Err(guest_error(py, &function.name, value)?);
@@ -240,10 +262,10 @@ impl Component {
                                 .and_then(|number_type| Numbers::from_val(v, number_type))
                             {
                                 Some(numbers) => arrays::to_py(py, numbers, self.arrays),
-                                None => to_py(py, v, &t),
+                                None => to_py_with(py, v, &t, make),
                             }
                         }
-                        _ => to_py(py, v, &t),
+                        _ => to_py_with(py, v, &t, make),
                     },
                     None => Ok(py.None().into_bound(py)),
                 };
@@ -304,6 +326,7 @@ impl Component {
                     signature: f.signature(),
                     unsupported: f.unsupported.clone(),
                     fast_path: f.has_fast_path(),
+                    resources: f.resources,
                 })
             })
             .collect()
@@ -313,19 +336,44 @@ impl Component {
     /// keyword arguments, blocking this thread; returns its result. A
     /// `result<T, E>` at the top of the signature returns T, or raises
     /// `GuestError` with E as `.value`.
+    ///
+    /// A function that passes resources runs on the instance of the
+    /// resource objects it is given, or on a newly pinned one (see
+    /// `resource`).
     #[pyo3(signature = (function, /, *args, cancel = None, timeout_s = None, **kwargs))]
     fn call<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         function: &str,
         args: &Bound<'py, PyTuple>,
         cancel: Option<&CancelToken>,
         timeout_s: Option<f64>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> Result<Bound<'py, PyAny>> {
-        Ok(self
-            .invoke(py, function, args, kwargs, cancel, timeout_s)?
+        let this = slf.get();
+        let index = this.index(function)?;
+        if this.inner.functions()[index].resources {
+            return resource_calls::call(slf, index, None, args, kwargs, cancel, timeout_s);
+        }
+        Ok(this
+            .invoke(slf.py(), function, args, kwargs, cancel, timeout_s)?
             .0)
+    }
+
+    /// The resource `name` exports (`counter`, or its full name
+    /// `interface/counter`), as a Python type: calling it runs the WIT
+    /// constructor in a newly pinned instance (docs/components.md).
+    fn resource(slf: &Bound<'_, Self>, name: &str) -> Result<ResourceType> {
+        resources::resource_type(slf, name)
+    }
+
+    /// Every resource the component exports, by full name.
+    #[getter]
+    fn resources(&self) -> Vec<String> {
+        self.inner
+            .resources()
+            .iter()
+            .map(runtime::ResourceExport::full_name)
+            .collect()
     }
 
     /// As `call`, returning a `CallResult` that also holds what the guest
@@ -376,6 +424,12 @@ impl Component {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
+        let index = this.index(function)?;
+        if this.inner.functions()[index].resources {
+            return Ok(resource_calls::start(
+                slf, index, None, args, kwargs, timeout_s,
+            )?);
+        }
         let (index, prepared) = this.prepare(function, args, kwargs)?;
         let timeout = call_timeout(timeout_s)?;
         let inner = &this.inner;

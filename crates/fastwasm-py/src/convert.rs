@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 use fastwasm_runtime::mapping::{self, Fit, Mismatch, Names, Problem, Sink, Source, Step};
-use fastwasm_runtime::wasmtime::component::Val;
 use fastwasm_runtime::wasmtime::component::types::Type;
+use fastwasm_runtime::wasmtime::component::{ResourceAny, Val};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -27,6 +27,10 @@ fn is_int(obj: &Bound<'_, PyAny>) -> bool {
 }
 
 impl Source for Obj<'_> {
+    fn as_resource(&self) -> Result<Option<ResourceAny>, String> {
+        crate::resource_calls::handle_of(&self.0)
+    }
+
     const NAMES: Names = Names {
         bool: "a bool",
         int: "an int",
@@ -237,10 +241,15 @@ fn kind_of(obj: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".into(), |n| n.to_string())
 }
 
-/// Python as a target of the one value mapping.
-struct Out<'py>(Python<'py>);
+/// Makes the Python object of a resource handle a call returned.
+pub(crate) type MakeResource<'a, 'py> =
+    &'a dyn Fn(ResourceAny, &Type) -> PyResult<Bound<'py, PyAny>>;
 
-impl<'py> Sink for Out<'py> {
+/// Python as a target of the one value mapping; with a maker, a call's
+/// resource handles become objects.
+struct Out<'a, 'py>(Python<'py>, Option<MakeResource<'a, 'py>>);
+
+impl<'py> Sink for Out<'_, 'py> {
     type Out = Bound<'py, PyAny>;
     type Error = PyErr;
 
@@ -310,6 +319,16 @@ impl<'py> Sink for Out<'py> {
     fn unsupported(&self, why: String) -> PyResult<Self::Out> {
         Err(PyTypeError::new_err(why))
     }
+
+    fn resource(&self, handle: ResourceAny, ty: &Type) -> PyResult<Self::Out> {
+        match self.1 {
+            Some(make) => make(handle, ty),
+            None => self.unsupported(format!(
+                "a {} cannot be returned here",
+                fastwasm_runtime::type_text(ty)
+            )),
+        }
+    }
 }
 
 /// A WIT value of type `ty` as its Python value, by the one value mapping.
@@ -318,5 +337,18 @@ impl<'py> Sink for Out<'py> {
 /// Only Python's own failures (memory): every WIT value has a Python form,
 /// except the unsupported types, which never get this far.
 pub fn to_py<'py>(py: Python<'py>, val: &Val, ty: &Type) -> PyResult<Bound<'py, PyAny>> {
-    mapping::from_val(&Out(py), val, ty)
+    mapping::from_val(&Out(py, None), val, ty)
+}
+
+/// As [`to_py`], with `make` turning resource handles into objects.
+///
+/// # Errors
+/// As [`to_py`], and what `make` raises.
+pub fn to_py_with<'py>(
+    py: Python<'py>,
+    val: &Val,
+    ty: &Type,
+    make: Option<MakeResource<'_, 'py>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    mapping::from_val(&Out(py, make), val, ty)
 }

@@ -65,7 +65,7 @@ pub struct WasmCancelled {
     export: String,
 }
 
-/// The call hit a resource limit (memory, instances).
+/// The call hit a limit (memory, instances, live resources).
 #[pyclass(extends = WasmError, subclass, frozen, module = "fastwasm", get_all)]
 pub struct WasmLimitError {
     limit: usize,
@@ -81,6 +81,19 @@ pub struct WasmMemoryLimit {
 /// Every instance slot of the runtime is in use (`max_instances`).
 #[pyclass(extends = WasmLimitError, frozen, module = "fastwasm")]
 pub struct WasmInstanceLimit;
+
+/// A component already holds as many live resources as `max_resources`
+/// allows: close some first.
+#[pyclass(extends = WasmLimitError, frozen, module = "fastwasm")]
+pub struct WasmResourceLimit;
+
+/// A resource object cannot be used: it was closed, moved into a call that
+/// took it (`own`), or its instance was thrown away after a trap or a
+/// timeout; `.resource` names it.
+#[pyclass(extends = WasmError, frozen, module = "fastwasm", get_all)]
+pub struct ResourceError {
+    resource: String,
+}
 
 /// The module cannot be loaded or does not fit the call.
 #[pyclass(extends = WasmError, frozen, module = "fastwasm")]
@@ -158,6 +171,14 @@ pub fn raise(py: Python<'_>, error: E) -> PyErr {
             })
             .add_subclass(WasmInstanceLimit),
         ),
+        E::ResourceLimit { limit } => exception(
+            py,
+            base.add_subclass(WasmLimitError { limit })
+                .add_subclass(WasmResourceLimit),
+        ),
+        E::Resource { resource, .. } => {
+            exception(py, base.add_subclass(ResourceError { resource }))
+        }
         E::ModuleNotFound { .. }
         | E::InvalidModule { .. }
         | E::MissingExport { .. }
@@ -178,6 +199,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WasmLimitError>()?;
     m.add_class::<WasmMemoryLimit>()?;
     m.add_class::<WasmInstanceLimit>()?;
+    m.add_class::<WasmResourceLimit>()?;
+    m.add_class::<ResourceError>()?;
     m.add_class::<ModuleError>()?;
     m.add_class::<GuestError>()?;
     Ok(())

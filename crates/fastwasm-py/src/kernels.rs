@@ -13,6 +13,7 @@ use pyo3::types::PyBytes;
 use crate::aio;
 use crate::arrays::Arrays;
 use crate::component::Component;
+use crate::guest_log::GuestLog;
 use crate::runtime::{CancelToken, Runtime};
 use crate::{Error, Result};
 
@@ -27,7 +28,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The Python answer; what the guest wrote, when its kernel logs its
+    /// output, goes to the `fastwasm.guest` logger first.
     fn of(py: Python<'_>, answer: &http::Answer) -> Self {
+        if let Some(written) = &answer.guest_output {
+            // A logging failure (a handler that raises) must not turn a
+            // computed answer into an error; Python's logging reports it.
+            let _ = GuestLog::new(&written.kernel).emit(py, &written.function, &written.output);
+        }
         Self {
             status: answer.status,
             content_type: answer.content_type,
@@ -111,6 +119,7 @@ impl KernelSet {
     #[pyo3(signature = (
         runtime, directory = None, *, files = None, timeout_s, max_memory_mb, max_body_bytes,
         placement = "measured", file = false, prefix = "/kernels", setting_names = "library",
+        grants_root = None,
     ))]
     // pyo3 extracts a `PathBuf`, not a `&Path`.
     #[allow(
@@ -130,6 +139,7 @@ impl KernelSet {
         file: bool,
         prefix: &str,
         setting_names: &str,
+        grants_root: Option<PathBuf>,
     ) -> Result<Self> {
         // A kernel keeps its runtime's deadline unless its sidecar says.
         let defaults = limits(
@@ -142,16 +152,17 @@ impl KernelSet {
         )?;
         let blocking_warning = runtime.blocking_warning;
         let runtime = &runtime.inner;
+        let root = grants_root.as_deref();
         let inner = match (directory, files) {
             (Some(directory), None) => py.detach(|| {
                 if file {
-                    http::KernelSet::load_file(runtime, &directory, defaults)
+                    http::KernelSet::load_file(runtime, &directory, defaults, root)
                 } else {
-                    http::KernelSet::load(runtime, &directory, defaults)
+                    http::KernelSet::load(runtime, &directory, defaults, root)
                 }
             }),
             (None, Some(files)) => {
-                py.detach(|| http::KernelSet::load_files(runtime, &files, defaults))
+                py.detach(|| http::KernelSet::load_files(runtime, &files, defaults, root))
             }
             _ => {
                 let message = "give a directory, or files, but not both".to_owned();
@@ -168,6 +179,18 @@ impl KernelSet {
     #[getter]
     fn directory_error(&self) -> Option<String> {
         self.inner.dir_error.clone()
+    }
+
+    /// The refused grants of the kernels' sidecars (a directory outside
+    /// the grants root, say), each naming its file and key: a server does
+    /// not start while there is one.
+    #[getter]
+    fn grant_errors(&self) -> Vec<String> {
+        self.inner
+            .grant_errors()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Where the routes are mounted (`/kernels` by default).

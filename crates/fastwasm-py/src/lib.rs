@@ -15,6 +15,8 @@ mod guest_log;
 mod held;
 mod kernels;
 mod module;
+mod resource_calls;
+mod resources;
 mod runtime;
 mod service;
 
@@ -97,6 +99,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<component::Component>()?;
     m.add_class::<component::ComponentExport>()?;
     m.add_class::<component::CallResult>()?;
+    m.add_class::<resources::ResourceType>()?;
+    m.add_class::<resources::Resource>()?;
+    m.add_class::<resources::ResourceMethod>()?;
     m.add_class::<kernels::KernelSet>()?;
     m.add_class::<kernels::Answer>()?;
     m.add_class::<kernels::KernelLimits>()?;

@@ -51,7 +51,7 @@ impl Runtime {
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
         *, max_stack_kb = 512, max_module_bytes = 16 << 20, pool_size = None, max_instances = 256, use_cache = true,
         max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
-        blocking_warning_ms = None, deadline = true,
+        blocking_warning_ms = None, deadline = true, max_resources = 1024,
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -71,6 +71,7 @@ impl Runtime {
         inline_threshold_us: u64,
         blocking_warning_ms: Option<u64>,
         deadline: bool,
+        max_resources: usize,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -89,6 +90,7 @@ impl Runtime {
         config.call_thread_nice = call_thread_nice;
         config.inline_threshold = Duration::from_micros(inline_threshold_us);
         config.deadline = deadline;
+        config.max_resources = max_resources;
         config.cache_dir = match (cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
             (Some(dir), true) => runtime::CacheDir::Path(dir),

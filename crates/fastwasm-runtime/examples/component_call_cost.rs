@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use fastwasm_runtime::wasmtime::component::{Instance, Val};
 use fastwasm_runtime::wasmtime::{self, Store};
-use fastwasm_runtime::{Component, FastArg, Runtime};
+use fastwasm_runtime::{CallOptions, Component, FastArg, Returned, Runtime};
 
 use common::{Host, bare_instance, time};
 
@@ -105,6 +105,85 @@ fn val_rows(
     Ok(())
 }
 
+/// The resource rows: a method call on a live `counter` against the plain
+/// call of the same shape (`nothing() -> u32`, above), and constructing and
+/// dropping one; the dynamic `Val` call on both sides (a handle has no typed
+/// form without generated bindings).
+fn resource_rows(
+    store: &mut Store<Host>,
+    instance: &Instance,
+    fastwasm: &Component,
+    budget: Duration,
+    rows: &mut Vec<(&'static str, f64)>,
+) -> wasmtime::Result<()> {
+    const COUNTERS: &str = "fastwasm:echo/counters@0.1.0";
+    let interface = instance
+        .get_export_index(&mut *store, None, COUNTERS)
+        .ok_or_else(|| wasmtime::format_err!("no {COUNTERS}"))?;
+    let func = |store: &mut Store<Host>, name: &str| {
+        let index = instance
+            .get_export_index(&mut *store, Some(&interface), name)
+            .ok_or_else(|| wasmtime::format_err!("no {name}"))?;
+        instance
+            .get_func(&mut *store, index)
+            .ok_or_else(|| wasmtime::format_err!("{name} is not a function"))
+    };
+    let (new, value) = (
+        func(store, "[constructor]counter")?,
+        func(store, "[method]counter.value")?,
+    );
+    let mut out = [Val::Bool(false)];
+    new.call(&mut *store, &[Val::U32(0)], &mut out)?;
+    let counter = out[0].clone();
+    rows.push((
+        "wasmtime Val: [method]counter.value()",
+        time(budget, || {
+            value
+                .call(&mut *store, std::slice::from_ref(&counter), &mut out)
+                .unwrap();
+        }),
+    ));
+    rows.push((
+        "wasmtime Val: construct and drop a counter",
+        time(budget, || {
+            new.call(&mut *store, &[Val::U32(0)], &mut out).unwrap();
+            let Val::Resource(handle) = out[0] else {
+                unreachable!("a constructor gives a handle")
+            };
+            handle.resource_drop(&mut *store).unwrap();
+        }),
+    ));
+    let mut pinned = fastwasm.pin()?;
+    let options = CallOptions::default();
+    let handle = |called: fastwasm_runtime::Called| match called.value {
+        Returned::Val(Some(Val::Resource(handle))) => handle,
+        other => unreachable!("a constructor gives a handle, not {other:?}"),
+    };
+    let ours = handle(pinned.call(
+        &format!("{COUNTERS}/[constructor]counter"),
+        &[Val::U32(0)],
+        &options,
+    )?);
+    let method = format!("{COUNTERS}/[method]counter.value");
+    let constructor = format!("{COUNTERS}/[constructor]counter");
+    rows.push((
+        "fastwasm Pinned::call: [method]counter.value()",
+        time(budget, || {
+            pinned
+                .call(&method, &[Val::Resource(ours)], &options)
+                .unwrap();
+        }),
+    ));
+    rows.push((
+        "fastwasm Pinned: construct and drop a counter",
+        time(budget, || {
+            let made = handle(pinned.call(&constructor, &[Val::U32(0)], &options).unwrap());
+            pinned.drop_resource(made, "counter").unwrap();
+        }),
+    ));
+    Ok(())
+}
+
 fn main() -> wasmtime::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args
@@ -182,6 +261,7 @@ fn main() -> wasmtime::Result<()> {
         }),
     ));
     val_rows(&mut store, &instance, &fastwasm, budget, &mut rows)?;
+    resource_rows(&mut store, &instance, &fastwasm, budget, &mut rows)?;
     #[allow(clippy::print_stdout)]
     for (name, micros) in rows {
         println!("{name}\t{micros:.4}");

@@ -84,6 +84,11 @@ pub struct RuntimeConfig {
     /// without a deadline has a second engine, and a second allocator of
     /// this size ([`RuntimeConfig::deadline`]). Default 256.
     pub max_instances: u32,
+    /// Most live resources (WIT `resource` handles the host owns) each
+    /// component holds at once (`max_resources`); each pins an instance
+    /// (see [`crate::Pinned`]), so this bounds what a caller that never
+    /// closes them can hold. Default 1024.
+    pub max_resources: usize,
     /// The disk cache of compiled modules.
     pub cache_dir: CacheDir,
     /// How often the ticker thread advances the epoch, which is the
@@ -130,6 +135,7 @@ impl Default for RuntimeConfig {
             isolation: Isolation::Pooled,
             pool_size: None,
             max_instances: 256,
+            max_resources: 1024,
             cache_dir: CacheDir::Default,
             epoch_tick: Duration::from_millis(5),
             max_output_bytes: 64 << 10,
@@ -190,6 +196,9 @@ impl RuntimeConfig {
         }
         if self.max_instances == 0 {
             return invalid("max_instances", "must be at least 1".into());
+        }
+        if self.max_resources == 0 {
+            return invalid("max_resources", "must be at least 1".into());
         }
         if let Some(pool_size) = self.pool_size
             && pool_size > self.max_instances as usize

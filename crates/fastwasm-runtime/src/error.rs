@@ -104,6 +104,21 @@ pub enum Error {
         /// The cap.
         limit: u32,
     },
+    /// A component already holds as many live resources as its cap allows.
+    #[error("all {limit} live resources of this component are in use")]
+    ResourceLimit {
+        /// The cap.
+        limit: usize,
+    },
+    /// A resource cannot be used: it was closed, its instance was thrown
+    /// away after a failure, or it is not one the call can take.
+    #[error("`{resource}` cannot be used: {reason}")]
+    Resource {
+        /// The resource's WIT name.
+        resource: String,
+        /// Why, naming what happened.
+        reason: String,
+    },
     /// A setting is out of range.
     #[error("invalid setting {setting}: {reason}")]
     InvalidConfig {
@@ -166,6 +181,10 @@ pub enum ErrorKind {
     MemoryLimit,
     /// [`Error::InstanceLimit`].
     InstanceLimit,
+    /// [`Error::ResourceLimit`].
+    ResourceLimit,
+    /// [`Error::Resource`].
+    Resource,
     /// [`Error::InvalidConfig`].
     InvalidConfig,
     /// [`Error::Abi`].
@@ -178,7 +197,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::ModuleNotFound,
         Self::InvalidModule,
         Self::MissingExport,
@@ -188,6 +207,8 @@ impl ErrorKind {
         Self::Cancelled,
         Self::MemoryLimit,
         Self::InstanceLimit,
+        Self::ResourceLimit,
+        Self::Resource,
         Self::InvalidConfig,
         Self::Abi,
         Self::Unsupported,
@@ -208,6 +229,8 @@ impl ErrorKind {
             Self::Cancelled => "cancelled",
             Self::MemoryLimit => "memory_limit",
             Self::InstanceLimit => "instance_limit",
+            Self::ResourceLimit => "resource_limit",
+            Self::Resource => "resource",
             Self::InvalidConfig => "invalid_config",
             Self::Abi => "abi",
             Self::Unsupported => "unsupported",
@@ -230,6 +253,8 @@ impl Error {
             Self::Cancelled { .. } => ErrorKind::Cancelled,
             Self::MemoryLimit { .. } => ErrorKind::MemoryLimit,
             Self::InstanceLimit { .. } => ErrorKind::InstanceLimit,
+            Self::ResourceLimit { .. } => ErrorKind::ResourceLimit,
+            Self::Resource { .. } => ErrorKind::Resource,
             Self::InvalidConfig { .. } => ErrorKind::InvalidConfig,
             Self::Abi { .. } => ErrorKind::Abi,
             Self::Unsupported { .. } => ErrorKind::Unsupported,

@@ -52,6 +52,7 @@ mod config;
 mod engine;
 mod error;
 mod fast;
+mod lease;
 mod load;
 pub mod mapping;
 mod module;
@@ -68,13 +69,15 @@ pub const WASMTIME_VERSION: &str = env!("WASMTIME_VERSION_IN_LOCK");
 
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
-pub use component::{Args, Called, Callee, Component, Function, LendArg, OwnedArgs, Returned};
+pub use component::{
+    Args, Called, Callee, Component, Function, LendArg, OwnedArgs, Pinned, ResourceExport, Returned,
+};
 pub use config::{
     CacheDir, INLINE_STREAK, Isolation, LoadOptions, Placement, RuntimeConfig, available_cores,
 };
 pub use engine::{CacheStatus, Runtime};
 pub use error::{BoxError, Error, ErrorKind};
-pub use fast::{Bulk, FastArg, FastValue, NumberSlice, NumberType, Numbers};
+pub use fast::{Bulk, FastArg, FastValue, NumberSlice, NumberType, Numbers, Payload};
 pub use load::Loaded;
 pub use module::Module;
 pub use pool::{CallOptions, Lease, LoadInfo, PoolStats};
@@ -84,4 +87,4 @@ pub use wasi::{CallOutput, DirGrant, Grants};
 /// The wasmtime crate this runtime is built on, for facades that name its
 /// types (`TypedFunc`, `Memory`) in [`Module::with_instance`] closures.
 pub use wasmtime;
-pub use wit::{kebab, snake, type_text};
+pub use wit::{has_resources, kebab, snake, type_text};

@@ -3,7 +3,6 @@
 //! under the deadline, the memory cap and its cancel token, and the failures
 //! classified into one [`Error`].
 
-use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -12,6 +11,8 @@ use crossbeam_queue::ArrayQueue;
 use crate::cache::CacheOutcome;
 use crate::config::Limits;
 use crate::error::trap_code;
+pub use crate::lease::Lease;
+pub(crate) use crate::lease::{Linked, Slot};
 use crate::store::{CallState, new_store};
 use crate::wasi::Grants;
 use crate::{CancelToken, Error, Isolation, Runtime};
@@ -67,97 +68,18 @@ pub(crate) enum Stop {
     Preempted,
 }
 
+/// Why a call on a pinned instance did not return.
+pub(crate) enum PinnedStop {
+    /// It never started (cancelled already, a looser deadline): the
+    /// instance is untouched.
+    Refused(Error),
+    /// It started and failed: the instance may be mid-call.
+    Failed(Error),
+}
+
 impl From<Error> for Stop {
     fn from(error: Error) -> Self {
         Self::Failed(error)
-    }
-}
-
-/// What a pool instantiates: a core module or a component, pre-linked.
-pub(crate) trait Linked: Send + Sync + 'static {
-    /// `wasmtime::Instance`, or `wasmtime::component::Instance`.
-    type Instance: Copy + Send + 'static;
-    /// A function handle, cached per instance by export index.
-    type Func: Copy + Send + 'static;
-    /// Whether its stores need WASI state.
-    const WASI: bool;
-
-    fn instantiate(
-        &self,
-        store: &mut wasmtime::Store<CallState>,
-    ) -> wasmtime::Result<Self::Instance>;
-}
-
-/// One instance and its store, and what callers resolved on it.
-pub(crate) struct Slot<L: Linked> {
-    store: wasmtime::Store<CallState>,
-    instance: L::Instance,
-    funcs: Vec<Option<L::Func>>,
-    cache: Vec<(TypeId, Box<dyn Any + Send>)>,
-}
-
-/// An instance lent to the closure of `with_instance`, with the deadline,
-/// the memory cap and the cancel token of the call already set.
-pub struct Lease<'a, I = wasmtime::Instance, F = wasmtime::Func> {
-    pub(crate) store: &'a mut wasmtime::Store<CallState>,
-    instance: I,
-    pub(crate) funcs: &'a mut Vec<Option<F>>,
-    cache: &'a mut Vec<(TypeId, Box<dyn Any + Send>)>,
-}
-
-impl<I: Copy, F: Copy> Lease<'_, I, F> {
-    /// The instance's store, for wasmtime's calls.
-    pub fn store(&mut self) -> &mut wasmtime::Store<CallState> {
-        self.store
-    }
-
-    /// The instance.
-    #[must_use]
-    pub fn instance(&self) -> I {
-        self.instance
-    }
-
-    /// A value of type `T` made once per instance by `resolve`, then reused
-    /// (typed functions, an exported memory), with the store beside it.
-    /// Resolving `TypedFunc`s once per instance, not per call, is what makes
-    /// a facade's call as cheap as wasmtime's own typed call.
-    ///
-    /// # Errors
-    /// What `resolve` returns, the first time.
-    ///
-    /// # Panics
-    /// Never: the entry stored under `TypeId::of::<T>()` is always a `T`.
-    pub fn cached<T: Any + Send>(
-        &mut self,
-        resolve: impl FnOnce(&mut wasmtime::Store<CallState>, I) -> wasmtime::Result<T>,
-    ) -> wasmtime::Result<(&T, &mut wasmtime::Store<CallState>)> {
-        let key = TypeId::of::<T>();
-        let index = if let Some(index) = self.cache.iter().position(|(k, _)| *k == key) {
-            index
-        } else {
-            let value = resolve(self.store, self.instance)?;
-            self.cache.push((key, Box::new(value)));
-            self.cache.len() - 1
-        };
-        let value = self.cache[index]
-            .1
-            .downcast_ref::<T>()
-            .expect("the entry under TypeId::of::<T>() is a T");
-        Ok((value, self.store))
-    }
-
-    /// Function `index`, looked up by `lookup` once per instance.
-    pub(crate) fn func(
-        &mut self,
-        index: usize,
-        lookup: impl FnOnce(&mut wasmtime::Store<CallState>, I) -> F,
-    ) -> F {
-        if let Some(func) = self.funcs[index] {
-            return func;
-        }
-        let func = lookup(self.store, self.instance);
-        self.funcs[index] = Some(func);
-        func
     }
 }
 
@@ -281,29 +203,76 @@ impl<L: Linked> Pool<L> {
         inline: bool,
         body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
     ) -> Result<R, Stop> {
-        let cancel = options.cancel;
-        if cancel.is_some_and(CancelToken::is_cancelled) {
+        let (timeout, ticks) = self.admit(label, options, inline)?;
+        let mut call = Call::start(self, label)?;
+        match Self::enter(call.slot(), options.cancel, inline, ticks, body) {
+            Ok(value) => {
+                call.succeeded();
+                Ok(value)
+            }
+            Err(error) => Err(call.failed(label, timeout, error)),
+        }
+    }
+
+    /// Runs `body` on `slot`, an instance taken out with [`Pool::pin`],
+    /// under the same limits as [`Pool::run`] (never inline). On an error
+    /// the instance may be mid-call: the caller gives it back with
+    /// [`Pool::unpin`] as unhealthy.
+    pub(crate) fn run_pinned<R>(
+        &self,
+        slot: &mut Slot<L>,
+        label: &str,
+        options: &CallOptions<'_>,
+        body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
+    ) -> Result<R, PinnedStop> {
+        let (timeout, ticks) = self
+            .admit(label, options, false)
+            .map_err(PinnedStop::Refused)?;
+        Self::enter(slot, options.cancel, false, ticks, body).map_err(|error| {
+            PinnedStop::Failed(self.classify(label, timeout, slot.store.data(), error))
+        })
+    }
+
+    /// What a call may run under: its deadline, and its epoch ticks; or why
+    /// it may not start (cancelled already, a looser deadline, inline with
+    /// no deadline).
+    fn admit(
+        &self,
+        label: &str,
+        options: &CallOptions<'_>,
+        inline: bool,
+    ) -> Result<(Duration, u64), Error> {
+        if options.cancel.is_some_and(CancelToken::is_cancelled) {
             self.cancelled.fetch_add(1, Ordering::Relaxed);
-            return Err(Stop::Failed(Error::Cancelled {
+            return Err(Error::Cancelled {
                 export: label.to_owned(),
-            }));
+            });
         }
         let timeout = self.limits.call_timeout(options.timeout)?;
         if inline && !self.limits.deadline {
-            return Err(Stop::Failed(Error::InvalidConfig {
+            return Err(Error::InvalidConfig {
                 setting: "placement",
                 reason: format!(
                     "`{label}` runs without a deadline, so it cannot run inline: nothing could preempt it"
                 ),
-            }));
+            });
         }
         let ticks = if options.timeout.is_none() {
             self.deadline_ticks
         } else {
             self.runtime.shared.config.deadline_ticks(timeout)
         };
-        let mut call = Call::start(self, label)?;
-        let slot = call.slot();
+        Ok((timeout, ticks))
+    }
+
+    /// Sets `slot`'s store up for one call and runs `body` on it.
+    fn enter<R>(
+        slot: &mut Slot<L>,
+        cancel: Option<&CancelToken>,
+        inline: bool,
+        ticks: u64,
+        body: impl FnOnce(&mut Lease<'_, L::Instance, L::Func>) -> wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
         slot.store.data_mut().begin_call(cancel, inline);
         if inline {
             slot.store.set_epoch_deadline(1);
@@ -313,19 +282,50 @@ impl<L: Linked> Pool<L> {
         } else {
             slot.store.set_epoch_deadline(ticks);
         }
-        let mut lease = Lease {
-            store: &mut slot.store,
-            instance: slot.instance,
-            funcs: &mut slot.funcs,
-            cache: &mut slot.cache,
-        };
-        match body(&mut lease) {
-            Ok(value) => {
-                call.succeeded();
-                Ok(value)
-            }
-            Err(error) => Err(call.failed(label, timeout, error)),
+        body(&mut slot.lease())
+    }
+
+    /// Takes an instance out for one caller: from the pool (or a new one it
+    /// keeps), or, per call, a fresh one. Give it back with [`Pool::unpin`].
+    pub(crate) fn pin(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
+        if self.pooled() {
+            self.take(label)
+        } else {
+            let slot = self.instantiate(label)?;
+            self.per_call_busy.fetch_add(1, Ordering::Relaxed);
+            Ok(slot)
         }
+    }
+
+    /// Gives back an instance from [`Pool::pin`]: a healthy one to the pool
+    /// (pooled); an unhealthy one is dropped and, pooled, replaced.
+    pub(crate) fn unpin(&self, slot: Box<Slot<L>>, healthy: bool) {
+        match (self.pooled(), healthy) {
+            (true, true) => self.put(slot),
+            (true, false) => {
+                drop(slot);
+                self.replace();
+            }
+            (false, _) => {
+                drop(slot);
+                self.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Counts an instance from [`Pool::pin`] gone without giving it back
+    /// (dropped during an unwind). The pool regrows on demand; instantiating
+    /// here, during an unwind, could panic again.
+    pub(crate) fn lost(&self) {
+        if self.pooled() {
+            self.size.fetch_sub(1, Ordering::Relaxed);
+        } else {
+            self.per_call_busy.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    fn pooled(&self) -> bool {
+        self.runtime.shared.config.isolation == Isolation::Pooled
     }
 
     fn instantiate(&self, label: &str) -> Result<Box<Slot<L>>, Error> {
@@ -441,23 +441,13 @@ impl<L: Linked> Pool<L> {
 struct Call<'a, L: Linked> {
     pool: &'a Pool<L>,
     slot: Option<Box<Slot<L>>>,
-    pooled: bool,
 }
 
 impl<'a, L: Linked> Call<'a, L> {
     fn start(pool: &'a Pool<L>, label: &str) -> Result<Self, Error> {
-        let pooled = pool.runtime.shared.config.isolation == Isolation::Pooled;
-        let slot = if pooled {
-            pool.take(label)?
-        } else {
-            let slot = pool.instantiate(label)?;
-            pool.per_call_busy.fetch_add(1, Ordering::Relaxed);
-            slot
-        };
         Ok(Self {
             pool,
-            slot: Some(slot),
-            pooled,
+            slot: Some(pool.pin(label)?),
         })
     }
 
@@ -470,11 +460,7 @@ impl<'a, L: Linked> Call<'a, L> {
     /// The instance did nothing wrong: back to the pool.
     fn succeeded(mut self) {
         let slot = self.slot.take().expect("a call ends once");
-        if self.pooled {
-            self.pool.put(slot);
-        } else {
-            self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.pool.unpin(slot, true);
     }
 
     /// The call failed, or was preempted: the instance is dropped and, when
@@ -487,27 +473,17 @@ impl<'a, L: Linked> Call<'a, L> {
         } else {
             Stop::Failed(self.pool.classify(label, timeout, slot.store.data(), error))
         };
-        drop(slot);
-        if self.pooled {
-            self.pool.replace();
-        } else {
-            self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.pool.unpin(slot, false);
         stop
     }
 }
 
 impl<L: Linked> Drop for Call<'_, L> {
     fn drop(&mut self) {
-        // Only reached with a slot when the closure panicked: drop the
-        // instance (it may be mid-call), and count it gone. The pool regrows
-        // on demand; instantiating here, during an unwind, could panic again.
+        // Only reached with a slot when the closure panicked: the instance
+        // may be mid-call, so it is dropped, not pooled.
         if self.slot.take().is_some() {
-            if self.pooled {
-                self.pool.size.fetch_sub(1, Ordering::Relaxed);
-            } else {
-                self.pool.per_call_busy.fetch_sub(1, Ordering::Relaxed);
-            }
+            self.pool.lost();
         }
     }
 }

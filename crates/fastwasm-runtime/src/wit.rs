@@ -143,32 +143,53 @@ fn leaf_name(ty: &Type) -> &'static str {
     }
 }
 
-/// Why a value of this type cannot cross yet, if it cannot: resources,
-/// futures, streams and error-context (anywhere inside it).
+/// Why a value of this type cannot cross yet, if it cannot: futures,
+/// streams and error-context (anywhere inside it). Resources cross only on
+/// a pinned instance ([`has_resources`], [`crate::Pinned`]).
 #[must_use]
 pub fn unsupported(ty: &Type) -> Option<&'static str> {
+    find_part(ty, &|t| match t {
+        Type::Future(_) => Some("futures are not supported yet"),
+        Type::Stream(_) => Some("streams are not supported yet"),
+        Type::ErrorContext => Some("error-context is not supported yet"),
+        _ => None,
+    })
+}
+
+/// Whether `ty` is, or holds, a resource handle (`own<T>` or `borrow<T>`):
+/// a value that lives in one instance's store across calls.
+#[must_use]
+pub fn has_resources(ty: &Type) -> bool {
+    find_part(ty, &|t| {
+        matches!(t, Type::Own(_) | Type::Borrow(_)).then_some(())
+    })
+    .is_some()
+}
+
+/// The first of `ty` and the types inside it, outermost first, for which
+/// `test` gives a value.
+fn find_part<T>(ty: &Type, test: &impl Fn(&Type) -> Option<T>) -> Option<T> {
+    if let Some(found) = test(ty) {
+        return Some(found);
+    }
     let first = |types: &mut dyn Iterator<Item = Type>| {
         for t in types {
-            if let Some(reason) = unsupported(&t) {
-                return Some(reason);
+            if let Some(found) = find_part(&t, test) {
+                return Some(found);
             }
         }
         None
     };
     match ty {
-        Type::Own(_) | Type::Borrow(_) => Some("resources are not supported yet"),
-        Type::Future(_) => Some("futures are not supported yet"),
-        Type::Stream(_) => Some("streams are not supported yet"),
-        Type::ErrorContext => Some("error-context is not supported yet"),
-        Type::List(l) => unsupported(&l.ty()),
-        Type::FixedLengthList(l) => unsupported(&l.ty()),
-        Type::Map(m) => unsupported(&m.key()).or_else(|| unsupported(&m.value())),
-        Type::Option(o) => unsupported(&o.ty()),
+        Type::List(l) => find_part(&l.ty(), test),
+        Type::FixedLengthList(l) => find_part(&l.ty(), test),
+        Type::Map(m) => find_part(&m.key(), test).or_else(|| find_part(&m.value(), test)),
+        Type::Option(o) => find_part(&o.ty(), test),
         Type::Result(r) => first(&mut r.ok().into_iter().chain(r.err())),
         Type::Record(r) => first(&mut r.fields().map(|f| f.ty)),
         Type::Tuple(t) => first(&mut t.types()),
         Type::Variant(v) => first(&mut v.cases().filter_map(|c| c.ty)),
-        // Scalars, strings, enums and flags.
+        // Scalars, strings, enums, flags and handles.
         _ => None,
     }
 }
@@ -177,21 +198,20 @@ pub fn unsupported(ty: &Type) -> Option<&'static str> {
 /// core value in the canonical ABI's flat form).
 #[must_use]
 pub fn is_scalar(ty: &Type) -> bool {
-    matches!(
-        ty,
-        Type::Bool
-            | Type::S8
-            | Type::U8
-            | Type::S16
-            | Type::U16
-            | Type::S32
-            | Type::U32
-            | Type::S64
-            | Type::U64
-            | Type::Float32
-            | Type::Float64
-            | Type::Char
-    )
+    scalar_size(ty).is_some()
+}
+
+/// The bytes a scalar takes in linear memory, which is also its alignment
+/// (the canonical ABI's); `None` for any other type.
+#[must_use]
+pub fn scalar_size(ty: &Type) -> Option<u32> {
+    match ty {
+        Type::Bool | Type::S8 | Type::U8 => Some(1),
+        Type::S16 | Type::U16 => Some(2),
+        Type::S32 | Type::U32 | Type::Float32 | Type::Char => Some(4),
+        Type::S64 | Type::U64 | Type::Float64 => Some(8),
+        _ => None,
+    }
 }
 
 /// A WIT name (`checked-div`, `ns:pkg/iface/do-it`) from either spelling:

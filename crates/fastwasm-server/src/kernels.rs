@@ -19,7 +19,7 @@ use crate::compute::CancelOnDrop;
 use crate::error::ApiError;
 
 /// The example components this server ships, embedded (see `build.rs`).
-const EMBEDDED: [(&str, &[u8]); 5] = [
+const EMBEDDED: [(&str, &[u8]); 6] = [
     (
         "echo",
         include_bytes!(concat!(env!("OUT_DIR"), "/components-echo.wasm")),
@@ -40,6 +40,10 @@ const EMBEDDED: [(&str, &[u8]); 5] = [
         "numeric",
         include_bytes!(concat!(env!("OUT_DIR"), "/components-numeric.wasm")),
     ),
+    (
+        "words",
+        include_bytes!(concat!(env!("OUT_DIR"), "/components-words.wasm")),
+    ),
 ];
 
 /// `FASTWASM_KERNELS_DIR`, or the embedded examples, loaded; each kernel
@@ -47,7 +51,7 @@ const EMBEDDED: [(&str, &[u8]); 5] = [
 pub fn load(runtime: &Runtime, settings: &Settings) -> KernelSet {
     let limits = settings.kernel_limits();
     let kernels = match &settings.kernels_dir {
-        Some(dir) => KernelSet::load(runtime, dir, limits),
+        Some(dir) => KernelSet::load(runtime, dir, limits, settings.grants_root.as_deref()),
         None => KernelSet::load_embedded(runtime, &EMBEDDED, limits),
     };
     if let Some(reason) = &kernels.dir_error {
@@ -61,8 +65,28 @@ pub fn load(runtime: &Runtime, settings: &Settings) -> KernelSet {
     kernels
 }
 
+/// Logs what a kernel's call wrote, when its sidecar asks
+/// (`log_output = true`): one event per line on the `fastwasm.guest`
+/// target, stdout at INFO and stderr at WARN, as the Python service does.
+fn log_output(answer: &Answer) {
+    let Some(written) = &answer.guest_output else {
+        return;
+    };
+    let (kernel, function) = (&written.kernel, &written.function);
+    for line in String::from_utf8_lossy(&written.output.stdout).lines() {
+        tracing::info!(target: "fastwasm.guest", kernel = %kernel, function = %function, stream = "stdout", "{line}");
+    }
+    for line in String::from_utf8_lossy(&written.output.stderr).lines() {
+        tracing::warn!(target: "fastwasm.guest", kernel = %kernel, function = %function, stream = "stderr", "{line}");
+    }
+    if written.output.dropped > 0 {
+        tracing::warn!(target: "fastwasm.guest", kernel = %kernel, function = %function, dropped = written.output.dropped, "output past the cap was dropped");
+    }
+}
+
 /// The answer as `fastwasm-http` made it.
 fn respond(answer: Answer) -> Response {
+    log_output(&answer);
     let mut response = (
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         [(header::CONTENT_TYPE, answer.content_type)],

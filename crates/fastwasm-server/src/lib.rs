@@ -147,6 +147,17 @@ impl AppState {
             .collect();
         let admission = Admission::new(settings.max_concurrent_heavy, settings.queue_timeout);
         let kernels = kernels::load(&runtime, &settings);
+        let refused = kernels.grant_errors();
+        if !refused.is_empty() {
+            // A grant the operator did not allow is a start-up error: the
+            // server must not serve a kernel with less than its sidecar
+            // says, nor more than the root allows.
+            return Err(fastwasm_runtime::Error::InvalidConfig {
+                setting: "FASTWASM_GRANTS_ROOT",
+                reason: refused.join("; "),
+            }
+            .into());
+        }
         Ok(Arc::new(Self {
             guest,
             admission,

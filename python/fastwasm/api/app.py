@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry=metrics.registry,
         name="kernels",
         setting_names="service",
+        grants_root=settings.grants_root,
     )
 
     @asynccontextmanager

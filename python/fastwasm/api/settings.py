@@ -44,6 +44,7 @@ class Settings(BaseModel):
     wasm_module: Path | None
     kernels_dir: Path | None
     max_body_bytes: int
+    grants_root: Path | None
     cache_dir: Path | None
     _rules: ServiceSettings = PrivateAttr()
 

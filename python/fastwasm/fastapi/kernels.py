@@ -86,6 +86,9 @@ class Kernels:
     - `setting_names`: whose words error details name a limit in:
       `"library"` (these keyword arguments) or `"service"` (fastwasm's
       `FASTWASM_*` variables).
+    - `grants_root`: the only directory under which a kernel's `NAME.toml`
+      may grant directories (`[dirs]`); None: no sidecar grants one. A grant
+      outside it stops start-up, naming the file and the key.
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class Kernels:
         registry: CollectorRegistry | None = None,
         name: str = "kernels",
         setting_names: SettingNames = "library",
+        grants_root: str | os.PathLike[str] | None = None,
     ) -> None:
         if (folder is None) == (files is None):
             raise TypeError("Kernels takes a folder or files=, not both and not neither")
@@ -115,6 +119,7 @@ class Kernels:
         self.registry = registry
         self.name = name
         self.setting_names: SettingNames = setting_names
+        self.grants_root = None if grants_root is None else Path(grants_root)
         #: The slots heavy calls take: yours, or the kit's own.
         self.admission = admission or Admission(
             max_concurrent or 2 * fastwasm.available_cores(),
@@ -277,6 +282,7 @@ class Kernels:
             "max_body_bytes": self.max_body_bytes,
             "prefix": prefix or "/kernels",
             "setting_names": self.setting_names,
+            "grants_root": self.grants_root,
         }
         if self.folder is not None:
             if not self.folder.is_dir():
@@ -289,6 +295,9 @@ class Kernels:
                     raise KernelSetupError(f"the kernel file {str(path)!r} ({kernel!r}) does not exist")
             files: list[tuple[str, str | os.PathLike[str]]] = list(self.files.items())
             kernels = fastwasm.KernelSet(runtime, files=files, **limits)
+        if kernels.grant_errors:
+            # Less than the sidecar says, or more than the root allows: never serve.
+            raise KernelSetupError("; ".join(kernels.grant_errors))
         failed = {name: error for name, error in kernels.kernels if error is not None}
         for name, error in failed.items():
             LOG.warning(

@@ -30,6 +30,14 @@ class KernelLimitsInfo(BaseModel):
     )
 
 
+class KernelGrantsInfo(BaseModel):
+    """What a kernel's `NAME.toml` grants it, as much as a client may know."""
+
+    dirs: list[str] = Field(description="The guest paths of its read-only directories (never the host's).")
+    env: list[str] = Field(description="The names of the variables it sees (never their values).")
+    log_output: bool = Field(description="Whether its stdout and stderr lines are logged.")
+
+
 class ParamInfo(BaseModel):
     """One parameter of a served function."""
 
@@ -50,7 +58,7 @@ class FunctionInfo(BaseModel):
     error: dict[str, Any] | None = Field(
         description="JSON Schema of `error` in a 400 answer, when the signature ends in result<T, E>."
     )
-    unsupported: str | None = Field(description="Why it cannot be called yet (resources, streams...).")
+    unsupported: str | None = Field(description="Why it is not served over HTTP (resources, streams...), if it is not.")
     raw_request: bool = Field(description="Accepts an application/octet-stream body (one list<u8> parameter).")
     raw_response: bool = Field(description="Answers raw bytes when Accept asks for application/octet-stream.")
 
@@ -64,6 +72,7 @@ class ServedKernel(BaseModel):
     size_bytes: int
     error: str | None
     limits: KernelLimitsInfo
+    grants: KernelGrantsInfo
     functions: list[FunctionInfo]
 
 

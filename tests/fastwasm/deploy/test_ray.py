@@ -80,6 +80,7 @@ def test_two_replicas_answer_exactly_and_a_killed_one_is_replaced() -> None:
             "image",
             "markdown",
             "numeric",
+            "words",
         ]
 
         victim = next(iter(seen))

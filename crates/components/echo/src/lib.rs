@@ -127,6 +127,28 @@ impl Guest for Echo {
             Ok(())
         }
     }
+    fn find_byte(data: Vec<u8>, needle: u8) -> Option<u32> {
+        data.iter()
+            .position(|&b| b == needle)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+    fn first_byte(data: Vec<u8>) -> Option<u8> {
+        data.first().copied()
+    }
+    fn first_char(text: String) -> Option<char> {
+        text.chars().next()
+    }
+    fn parse_bool(text: String) -> Result<bool, String> {
+        text.parse()
+            .map_err(|_| format!("{text:?} is neither true nor false"))
+    }
+    fn checked_add_u16(a: u16, b: u16) -> Result<u16, String> {
+        a.checked_add(b)
+            .ok_or_else(|| format!("{a} + {b} overflows u16"))
+    }
+    fn checked_mul_u64(a: u64, b: u64) -> Option<u64> {
+        a.checked_mul(b)
+    }
     fn nothing() -> u32 {
         42
     }
@@ -150,23 +172,95 @@ impl api::Guest for Echo {
     }
 }
 
-/// The resource the host cannot pass yet.
+/// How many counters this instance holds (each instance has its own).
+static LIVE_COUNTERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The echo component's resource.
 struct Counter(std::cell::Cell<u32>);
 
+impl Counter {
+    fn starting_at(start: u32) -> Self {
+        LIVE_COUNTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(std::cell::Cell::new(start))
+    }
+}
+
+impl Drop for Counter {
+    fn drop(&mut self) {
+        LIVE_COUNTERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl counters::GuestCounter for Counter {
-    fn new() -> Self {
-        Self(std::cell::Cell::new(0))
+    fn new(start: u32) -> Self {
+        Self::starting_at(start)
     }
     fn up(&self) -> u32 {
-        self.0.set(self.0.get() + 1);
+        self.0.set(self.0.get().wrapping_add(1));
         self.0.get()
+    }
+    fn value(&self) -> u32 {
+        self.0.get()
+    }
+    fn add(&self, other: counters::CounterBorrow<'_>) -> u32 {
+        let other = other.get::<Counter>().0.get();
+        self.0.set(self.0.get().wrapping_add(other));
+        self.0.get()
+    }
+    fn sum(a: counters::CounterBorrow<'_>, b: counters::CounterBorrow<'_>) -> counters::Counter {
+        let total = a
+            .get::<Counter>()
+            .0
+            .get()
+            .wrapping_add(b.get::<Counter>().0.get());
+        counters::Counter::new(Self::starting_at(total))
+    }
+    fn boom(&self) {
+        panic!("boom, with the counter at {}", self.0.get());
+    }
+    fn spin(&self, rounds: u64) -> u32 {
+        for _ in 0..rounds {
+            self.0
+                .set(std::hint::black_box(self.0.get()).wrapping_add(1));
+        }
+        self.0.get()
+    }
+    fn siblings(&self) -> u32 {
+        LIVE_COUNTERS.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
 impl counters::Guest for Echo {
     type Counter = Counter;
     fn make_counter() -> counters::Counter {
-        counters::Counter::new(Counter(std::cell::Cell::new(0)))
+        counters::Counter::new(Counter::starting_at(0))
+    }
+    fn consume(c: counters::Counter) -> u32 {
+        c.get::<Counter>().0.get()
+    }
+    fn total(
+        p: counters::Pair<'_>,
+        lent: Vec<counters::CounterBorrow<'_>>,
+        given: Vec<counters::Counter>,
+        maybe: Option<counters::Counter>,
+        fallible: Result<counters::Counter, String>,
+        pairs: (counters::CounterBorrow<'_>, counters::Counter),
+        e: counters::Either<'_>,
+    ) -> u32 {
+        let value = |c: &Counter| c.0.get();
+        let mut sum = value(p.lent.get()) + value(p.given.get());
+        sum += lent.iter().map(|c| value(c.get())).sum::<u32>();
+        sum += given.iter().map(|c| value(c.get())).sum::<u32>();
+        sum += maybe.map_or(0, |c| value(c.get()));
+        sum += fallible.map_or(0, |c| value(c.get()));
+        sum += value(pairs.0.get()) + value(pairs.1.get());
+        sum + match e {
+            counters::Either::Lent(c) => value(c.get()),
+            counters::Either::Given(c) => value(c.get()),
+        }
+    }
+    fn live_counters() -> u32 {
+        LIVE_COUNTERS.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -54,5 +54,5 @@ fn copy(dir: &tempfile::TempDir, from: &Path, name: &str) {
 
 /// The set loaded from `dir` with [`limits`].
 fn load(dir: &Path) -> KernelSet {
-    KernelSet::load(&runtime(), dir, limits())
+    KernelSet::load(&runtime(), dir, limits(), None)
 }

@@ -71,7 +71,7 @@ fn a_wrong_key_is_named() {
         ),
         (
             "timeout = 1",
-            "blur.toml: timeout: unknown key: a sidecar may set timeout_s, max_memory_mb, max_body_bytes, heavy, deadline",
+            "blur.toml: timeout: unknown key: a sidecar may set timeout_s, max_memory_mb, max_body_bytes, heavy, deadline, dirs, env, log_output",
         ),
     ] {
         assert_eq!(tighten(text).unwrap_err(), message);
@@ -81,4 +81,68 @@ fn a_wrong_key_is_named() {
             .unwrap_err()
             .starts_with("blur.toml: (file): ")
     );
+}
+
+/// The grants of `text`, with the root `root`.
+fn grants(
+    text: &str,
+    root: Option<&std::path::Path>,
+) -> Result<fastwasm_http::sidecar::SidecarGrants, String> {
+    fastwasm_http::sidecar::grants("k.toml", text, root, "FASTWASM_GRANTS_ROOT")
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn grants_resolve_under_the_root_and_name_the_key_when_they_leave_it() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("data")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.path().join("link")).unwrap();
+    let ok = grants(
+        "log_output = true\n[dirs]\n\"data\" = \"/data\"\n[env]\nLANG = \"en\"\n",
+        Some(root.path()),
+    )
+    .unwrap();
+    assert!(ok.log_output);
+    assert_eq!(ok.grants.env, [("LANG".to_owned(), "en".to_owned())]);
+    assert_eq!(ok.grants.dirs[0].guest, "/data");
+    assert_eq!(
+        ok.grants.dirs[0].host,
+        root.path().canonicalize().unwrap().join("data")
+    );
+    for (text, says) in [
+        // `..`, a symlink, an absolute path: each resolves outside.
+        ("[dirs]\n\"../\" = \"/x\"\n", "outside FASTWASM_GRANTS_ROOT"),
+        (
+            "[dirs]\n\"link\" = \"/x\"\n",
+            "outside FASTWASM_GRANTS_ROOT",
+        ),
+        (
+            "[dirs]\n\"/etc\" = \"/x\"\n",
+            "outside FASTWASM_GRANTS_ROOT",
+        ),
+        (
+            "[dirs]\n\"missing\" = \"/x\"\n",
+            "k.toml: dirs: \"missing\" under FASTWASM_GRANTS_ROOT",
+        ),
+        ("[dirs]\n\"data\" = \"relative\"\n", "k.toml: dirs:"),
+        ("[env]\nLANG = 1\n", "k.toml: env: LANG: must be a string"),
+        ("env = \"LANG\"\n", "k.toml: env: must be a table"),
+        (
+            "log_output = \"yes\"\n",
+            "k.toml: log_output: must be true or false",
+        ),
+    ] {
+        let error = grants(text, Some(root.path())).unwrap_err();
+        assert!(error.contains(says), "{text}: {error}");
+        assert!(error.starts_with("k.toml: "), "{error}");
+    }
+    let no_root = grants("[dirs]\n\"data\" = \"/data\"\n", None).unwrap_err();
+    assert!(
+        no_root
+            .contains("k.toml: dirs: no directory may be granted: FASTWASM_GRANTS_ROOT is not set"),
+        "{no_root}"
+    );
+    // Grant keys are not limits: the limits parser lets them through.
+    assert!(tighten("log_output = true\n[env]\nA = \"b\"\n").is_ok());
 }

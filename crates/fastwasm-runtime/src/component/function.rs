@@ -7,7 +7,7 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use super::Component;
 use crate::Error;
 use crate::fast::Shape;
-use crate::wit::{type_text, unsupported};
+use crate::wit::{has_resources, type_text, unsupported};
 
 /// A function a component exports, with its WIT types.
 #[derive(Debug, Clone)]
@@ -18,9 +18,12 @@ pub struct Function {
     pub params: Vec<(String, Type)>,
     /// The result type, if it has one.
     pub result: Option<Type>,
-    /// Why it cannot be called yet (it passes a resource, a future, a stream
-    /// or an error-context), if it cannot.
+    /// Why it cannot be called yet (it passes a future, a stream or an
+    /// error-context), if it cannot.
     pub unsupported: Option<String>,
+    /// Whether it passes a resource handle, in a parameter or its result:
+    /// then it runs only on a [`crate::Pinned`] instance.
+    pub resources: bool,
     pub(super) index: ComponentExportIndex,
     pub(super) shape: Option<Shape>,
     /// Where it is in `Component::functions`.
@@ -51,6 +54,18 @@ impl Function {
         self.shape.is_some()
     }
 
+    /// The type of the value a successful call carries: an `option`'s
+    /// payload, a `result`'s `ok`, or else the result type itself. A fast
+    /// path [`crate::Payload`] has this type.
+    #[must_use]
+    pub fn value_type(&self) -> Option<Type> {
+        match &self.result {
+            Some(Type::Option(o)) => Some(o.ty()),
+            Some(Type::Result(r)) => r.ok(),
+            other => other.clone(),
+        }
+    }
+
     fn of(name: String, ty: &ComponentFunc, index: ComponentExportIndex) -> Self {
         let params: Vec<(String, Type)> = ty.params().map(|(n, t)| (n.to_owned(), t)).collect();
         let result = ty.results().next();
@@ -61,11 +76,17 @@ impl Function {
             .find_map(unsupported)
             .map(|reason| format!("`{name}` cannot be called: {reason}"));
         let shape = Shape::of(&params, result.as_ref());
+        let resources = params
+            .iter()
+            .map(|(_, t)| t)
+            .chain(result.as_ref())
+            .any(has_resources);
         Self {
             name,
             params,
             result,
             unsupported,
+            resources,
             index,
             shape,
             position: 0,

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::Val;
@@ -27,9 +28,13 @@ use crate::wit::kebab;
 use crate::{CancelToken, Error, Runtime};
 
 mod function;
+mod pinned;
+mod resource;
 
 use function::functions;
 pub use function::{Callee, Function};
+pub use pinned::Pinned;
+pub use resource::ResourceExport;
 
 /// A compiled, linked component, ready to call from any number of threads.
 /// Cheap to clone: clones share the compiled code and the instance pool.
@@ -44,6 +49,9 @@ struct Inner {
     by_name: HashMap<String, usize>,
     info: LoadInfo,
     costs: Costs,
+    resources: Vec<ResourceExport>,
+    /// Handles the host owns across every pinned instance (`max_resources`).
+    live_resources: AtomicUsize,
 }
 
 /// A call's arguments, borrowed: for the typed fast path (bytes and strings
@@ -170,6 +178,7 @@ impl Component {
         for (position, function) in functions.iter_mut().enumerate() {
             function.position = position;
         }
+        let resources = resource::resources(engine, component, &functions);
         let by_name = functions
             .iter()
             .enumerate()
@@ -195,6 +204,8 @@ impl Component {
                 by_name,
                 info,
                 costs,
+                resources,
+                live_resources: AtomicUsize::new(0),
             }),
         })
     }
@@ -427,13 +438,18 @@ impl Component {
 
     fn callable(&self, index: usize) -> Result<&Function, Stop> {
         let function = &self.inner.functions[index];
-        match &function.unsupported {
-            Some(reason) => Err(Stop::Failed(Error::Unsupported {
-                function: function.name.clone(),
-                reason: reason.clone(),
-            })),
-            None => Ok(function),
-        }
+        let reason = match &function.unsupported {
+            Some(reason) => reason.clone(),
+            None if function.resources => format!(
+                "`{}` passes a resource, which lives in one instance across calls: it runs only on a pinned instance",
+                function.name
+            ),
+            None => return Ok(function),
+        };
+        Err(Stop::Failed(Error::Unsupported {
+            function: function.name.clone(),
+            reason,
+        }))
     }
 }
 

@@ -23,8 +23,16 @@ pub(super) struct InBulk<'a>(pub(super) FastArg<'a>);
 #[derive(Debug, Clone, Copy)]
 pub(super) struct InScalar<'a>(pub(super) &'a Val);
 
-/// A scalar result: the `Val` of its type.
-pub(super) struct OutScalar(pub(super) Val);
+/// A scalar result: the `Val` of its type. `SIZE` is the bytes its WIT
+/// type takes in memory (1, 2, 4 or 8): a scalar inside an `option` or a
+/// `result` is returned through memory, where the payload's offset follows
+/// from its alignment, so each size is its own Rust type with its own
+/// canonical ABI info. `SIZE` 0 ([`OutScalar`]) is any scalar, lifted flat
+/// only: a function's single scalar result is always returned flat.
+pub(super) struct OutSized<const SIZE: u32>(pub(super) Val);
+
+/// A function's own scalar result, of any size.
+pub(super) type OutScalar = OutSized<0>;
 
 /// A bulk result.
 pub(super) struct OutBulk(pub(super) Bulk);
@@ -33,25 +41,9 @@ fn bad(ty: InterfaceType) -> wasmtime::Error {
     wasmtime::format_err!("the fast path met a value of an unexpected type {ty:?}")
 }
 
-/// `ty`, if it is a scalar (see [`is_scalar`], for the types wasmtime hands
-/// an adapter).
+/// `ty`, if it is a scalar.
 fn scalar_type(ty: InterfaceType) -> wasmtime::Result<()> {
-    let scalar = matches!(
-        ty,
-        InterfaceType::Bool
-            | InterfaceType::S8
-            | InterfaceType::U8
-            | InterfaceType::S16
-            | InterfaceType::U16
-            | InterfaceType::S32
-            | InterfaceType::U32
-            | InterfaceType::S64
-            | InterfaceType::U64
-            | InterfaceType::Float32
-            | InterfaceType::Float64
-            | InterfaceType::Char
-    );
-    if scalar { Ok(()) } else { Err(bad(ty)) }
+    interface_scalar_size(ty).map(|_| ()).ok_or_else(|| bad(ty))
 }
 
 fn bulk_type(ty: InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
@@ -172,56 +164,110 @@ unsafe impl Lower for InScalar<'_> {
     }
 }
 
-// SAFETY: as `ComponentType for InScalar`: one core value, lifted flat only
-// (a function's single scalar result is always returned flat).
-unsafe impl ComponentType for OutScalar {
-    type Lower = ValRaw;
-    const ABI: CanonicalAbiInfo = CanonicalAbiInfo::SCALAR8;
-
-    fn typecheck(ty: &InterfaceType, _: &InstanceType<'_>) -> wasmtime::Result<()> {
-        scalar_type(*ty)
+/// As [`crate::wit::scalar_size`], for the interface types wasmtime hands
+/// an adapter.
+fn interface_scalar_size(ty: InterfaceType) -> Option<u32> {
+    match ty {
+        InterfaceType::Bool | InterfaceType::S8 | InterfaceType::U8 => Some(1),
+        InterfaceType::S16 | InterfaceType::U16 => Some(2),
+        InterfaceType::S32 | InterfaceType::U32 | InterfaceType::Float32 | InterfaceType::Char => {
+            Some(4)
+        }
+        InterfaceType::S64 | InterfaceType::U64 | InterfaceType::Float64 => Some(8),
+        _ => None,
     }
 }
 
-// SAFETY: see `ComponentType for OutScalar`; the value is validated as the
-// canonical ABI asks (a `bool` is 0 or 1 read as any non-zero, a `char` a
-// Unicode scalar value).
-unsafe impl Lift for OutScalar {
+// SAFETY: every scalar WIT type flattens to one core value (`ValRaw`),
+// which is all the flat form claims. In memory the type is `SIZE` bytes
+// with alignment `SIZE`, exactly the canonical ABI's for the scalars
+// `typecheck` admits: only those of that size. `SIZE` 0 admits every
+// scalar and is never lifted from memory (`linear_lift_from_memory`
+// refuses), so its placeholder `SCALAR8` layout is never used.
+unsafe impl<const SIZE: u32> ComponentType for OutSized<SIZE> {
+    type Lower = ValRaw;
+    const ABI: CanonicalAbiInfo = match SIZE {
+        1 => CanonicalAbiInfo::SCALAR1,
+        2 => CanonicalAbiInfo::SCALAR2,
+        4 => CanonicalAbiInfo::SCALAR4,
+        0 | 8 => CanonicalAbiInfo::SCALAR8,
+        _ => panic!("a scalar is 1, 2, 4 or 8 bytes"),
+    };
+
+    fn typecheck(ty: &InterfaceType, _: &InstanceType<'_>) -> wasmtime::Result<()> {
+        match interface_scalar_size(*ty) {
+            Some(size) if SIZE == 0 || size == SIZE => Ok(()),
+            _ => Err(bad(*ty)),
+        }
+    }
+}
+
+// SAFETY: see `ComponentType for OutSized`; `bytes` is the payload's slice
+// of guest memory, at least `SIZE` long (wasmtime slices it by `SIZE32`),
+// read little-endian and validated as `lift_scalar_flat` validates.
+unsafe impl<const SIZE: u32> Lift for OutSized<SIZE> {
     fn linear_lift_from_flat(
         _cx: &mut LiftContext<'_>,
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> wasmtime::Result<Self> {
-        let bits32 = src.get_u32();
-        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-        let val = match ty {
-            InterfaceType::Bool => Val::Bool(bits32 != 0),
-            InterfaceType::S8 => Val::S8(bits32 as i8),
-            InterfaceType::U8 => Val::U8(bits32 as u8),
-            InterfaceType::S16 => Val::S16(bits32 as i16),
-            InterfaceType::U16 => Val::U16(bits32 as u16),
-            InterfaceType::S32 => Val::S32(src.get_i32()),
-            InterfaceType::U32 => Val::U32(bits32),
-            InterfaceType::S64 => Val::S64(src.get_i64()),
-            InterfaceType::U64 => Val::U64(src.get_u64()),
-            InterfaceType::Float32 => Val::Float32(f32::from_bits(src.get_f32())),
-            InterfaceType::Float64 => Val::Float64(f64::from_bits(src.get_f64())),
-            InterfaceType::Char => Val::Char(
-                char::from_u32(bits32)
-                    .ok_or_else(|| wasmtime::format_err!("{bits32:#x} is not a valid char"))?,
-            ),
-            other => return Err(bad(other)),
-        };
-        Ok(Self(val))
+        lift_scalar_flat(ty, src).map(Self)
     }
 
     fn linear_lift_from_memory(
         _cx: &mut LiftContext<'_>,
         ty: InterfaceType,
-        _bytes: &[u8],
+        bytes: &[u8],
     ) -> wasmtime::Result<Self> {
-        Err(bad(ty))
+        if SIZE == 0 {
+            return Err(bad(ty));
+        }
+        let mut word = [0u8; 8];
+        let size = SIZE as usize;
+        word[..size].copy_from_slice(
+            bytes
+                .get(..size)
+                .ok_or_else(|| wasmtime::format_err!("a {SIZE}-byte scalar out of bounds"))?,
+        );
+        let bits = u64::from_le_bytes(word);
+        #[allow(clippy::cast_possible_truncation)]
+        let raw = if SIZE == 8 {
+            ValRaw::u64(bits)
+        } else {
+            ValRaw::u32(bits as u32)
+        };
+        if ty == InterfaceType::Bool && bits > 1 {
+            // In memory a `bool` is a byte that must be 0 or 1.
+            return Err(wasmtime::format_err!("invalid boolean value {bits}"));
+        }
+        lift_scalar_flat(ty, &raw).map(Self)
     }
+}
+
+/// A scalar of WIT type `ty` from its one core value, validated as the
+/// canonical ABI asks: a `bool` is any non-zero value, a `char` a Unicode
+/// scalar value.
+fn lift_scalar_flat(ty: InterfaceType, src: &ValRaw) -> wasmtime::Result<Val> {
+    let bits32 = src.get_u32();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    Ok(match ty {
+        InterfaceType::Bool => Val::Bool(bits32 != 0),
+        InterfaceType::S8 => Val::S8(bits32 as i8),
+        InterfaceType::U8 => Val::U8(bits32 as u8),
+        InterfaceType::S16 => Val::S16(bits32 as i16),
+        InterfaceType::U16 => Val::U16(bits32 as u16),
+        InterfaceType::S32 => Val::S32(src.get_i32()),
+        InterfaceType::U32 => Val::U32(bits32),
+        InterfaceType::S64 => Val::S64(src.get_i64()),
+        InterfaceType::U64 => Val::U64(src.get_u64()),
+        InterfaceType::Float32 => Val::Float32(f32::from_bits(src.get_f32())),
+        InterfaceType::Float64 => Val::Float64(f64::from_bits(src.get_f64())),
+        InterfaceType::Char => Val::Char(
+            char::from_u32(bits32)
+                .ok_or_else(|| wasmtime::format_err!("{bits32:#x} is not a valid char"))?,
+        ),
+        other => return Err(bad(other)),
+    })
 }
 
 // SAFETY: as `ComponentType for InBulk`: the same pointer pair for both types.

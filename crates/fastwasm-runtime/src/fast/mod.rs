@@ -13,8 +13,8 @@
 //!   or a list of any other integer or float, [`Numbers`]) or a scalar
 //!   (booleans, integers, floats, `char`), or none (the typed call skips the
 //!   `Val` path's per-call conversions there too);
-//! - result: none, a scalar, a bulk type, an `option` of one, or a `result`
-//!   whose `ok` and `err` are each a bulk type.
+//! - result: none, a scalar, a bulk type, an `option` of either, or a
+//!   `result` whose `ok` is either and whose `err` is a bulk type.
 //!
 //! Everything else takes the general path. Strings are fast on both: a
 //! `Val::String` is one copy too.
@@ -28,7 +28,8 @@
 //! parameters are eight core values, under the canonical ABI's limit of
 //! sixteen), and a result is flat (one scalar) or a pointer to a bulk
 //! value, an `option` or a `result` of them, whose layout the adapters give
-//! exactly.
+//! exactly. A scalar inside an `option` or a `result` sits at an offset
+//! that depends on its size, so it has one adapter per size (`OutSized`).
 
 mod abi;
 mod numbers;
@@ -39,10 +40,10 @@ use wasmtime::Store;
 use wasmtime::component::types::Type;
 use wasmtime::component::{ComponentNamedList, Func, Lift, Lower, Val};
 
-use self::abi::{InBulk, InScalar, OutBulk, OutScalar};
+use self::abi::{InBulk, InScalar, OutBulk, OutScalar, OutSized};
 use crate::Error;
 use crate::store::CallState;
-use crate::wit::is_scalar;
+use crate::wit::{is_scalar, scalar_size};
 
 /// An argument of the fast path.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +69,15 @@ pub enum Bulk {
     Numbers(Numbers),
 }
 
+/// What an `option` holds, or a `result`'s `ok`, on the fast path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A scalar, as the `Val` of its type.
+    Scalar(Val),
+    /// A bulk value.
+    Bulk(Bulk),
+}
+
 /// A result of the fast path.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FastValue {
@@ -75,12 +85,13 @@ pub enum FastValue {
     Unit,
     /// A scalar, as the `Val` of its type.
     Scalar(Val),
-    /// A `list<u8>` or `string`.
+    /// A bulk value: a `list<u8>`, a `string` or a list of numbers.
     Bulk(Bulk),
-    /// An `option` of one.
-    Option(Option<Bulk>),
-    /// A `result` of them.
-    Result(Result<Bulk, Bulk>),
+    /// An `option` of a scalar or a bulk value.
+    Option(Option<Payload>),
+    /// A `result` whose `ok` is a scalar or a bulk value and whose `err` is
+    /// a bulk value.
+    Result(Result<Payload, Bulk>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +105,25 @@ enum Out {
     Unit,
     Scalar,
     Bulk,
-    Option,
-    Result,
+    Option(Inner),
+    Result(Inner),
+}
+
+/// What an `option` or a `result`'s `ok` holds: a bulk value, or a scalar
+/// of this many bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inner {
+    Bulk,
+    Scalar(u32),
+}
+
+impl Inner {
+    fn of(ty: &Type) -> Option<Self> {
+        match class(ty)? {
+            Class::Bulk => Some(Self::Bulk),
+            Class::Scalar => scalar_size(ty).map(Self::Scalar),
+        }
+    }
 }
 
 /// The shape of a function the fast path takes.
@@ -125,12 +153,9 @@ impl Shape {
             Some(ty) => match (class(ty), ty) {
                 (Some(Class::Scalar), _) => Out::Scalar,
                 (Some(Class::Bulk), _) => Out::Bulk,
-                (None, Type::Option(o)) if class(&o.ty()) == Some(Class::Bulk) => Out::Option,
-                (None, Type::Result(r))
-                    if r.ok().and_then(|t| class(&t)) == Some(Class::Bulk)
-                        && r.err().and_then(|t| class(&t)) == Some(Class::Bulk) =>
-                {
-                    Out::Result
+                (None, Type::Option(o)) => Out::Option(Inner::of(&o.ty())?),
+                (None, Type::Result(r)) if r.err().and_then(|t| class(&t)) == Some(Class::Bulk) => {
+                    Out::Result(Inner::of(&r.ok()?)?)
                 }
                 _ => return None,
             },
@@ -189,7 +214,20 @@ impl Shape {
             )),
         };
         macro_rules! with_out {
-            ($params:expr) => {
+            ($params:expr) => {{
+                // An option, or a result's ok, of one adapter (`$payload`).
+                macro_rules! option {
+                    ($adapter:ty, $payload:expr) => {
+                        typed::<_, (Option<$adapter>,)>(func, store, $params)
+                            .map(|r| FastValue::Option(r.0.map(|v| $payload(v.0))))
+                    };
+                }
+                macro_rules! result {
+                    ($adapter:ty, $payload:expr) => {
+                        typed::<_, (Result<$adapter, OutBulk>,)>(func, store, $params)
+                            .map(|r| FastValue::Result(r.0.map(|v| $payload(v.0)).map_err(|b| b.0)))
+                    };
+                }
                 match self.out {
                     Out::Unit => typed::<_, ()>(func, store, $params).map(|()| FastValue::Unit),
                     Out::Scalar => typed::<_, (OutScalar,)>(func, store, $params)
@@ -197,12 +235,18 @@ impl Shape {
                     Out::Bulk => {
                         typed::<_, (OutBulk,)>(func, store, $params).map(|r| FastValue::Bulk(r.0.0))
                     }
-                    Out::Option => typed::<_, (Option<OutBulk>,)>(func, store, $params)
-                        .map(|r| FastValue::Option(r.0.map(|b| b.0))),
-                    Out::Result => typed::<_, (Result<OutBulk, OutBulk>,)>(func, store, $params)
-                        .map(|r| FastValue::Result(r.0.map(|b| b.0).map_err(|b| b.0))),
+                    Out::Option(Inner::Bulk) => option!(OutBulk, Payload::Bulk),
+                    Out::Option(Inner::Scalar(1)) => option!(OutSized<1>, Payload::Scalar),
+                    Out::Option(Inner::Scalar(2)) => option!(OutSized<2>, Payload::Scalar),
+                    Out::Option(Inner::Scalar(4)) => option!(OutSized<4>, Payload::Scalar),
+                    Out::Option(Inner::Scalar(_)) => option!(OutSized<8>, Payload::Scalar),
+                    Out::Result(Inner::Bulk) => result!(OutBulk, Payload::Bulk),
+                    Out::Result(Inner::Scalar(1)) => result!(OutSized<1>, Payload::Scalar),
+                    Out::Result(Inner::Scalar(2)) => result!(OutSized<2>, Payload::Scalar),
+                    Out::Result(Inner::Scalar(4)) => result!(OutSized<4>, Payload::Scalar),
+                    Out::Result(Inner::Scalar(_)) => result!(OutSized<8>, Payload::Scalar),
                 }
-            };
+            }};
         }
         // One arm per shape `of` makes: any mix of up to four parameters.
         match &self.params[..self.len] {

@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use wasmtime::component::Val;
 use wasmtime::component::types::Type;
+use wasmtime::component::{ResourceAny, Val};
 
 use crate::wit::{snake, type_text};
 
@@ -63,9 +63,16 @@ pub trait Sink {
     /// `none`, and a payload that is not there.
     #[allow(clippy::missing_errors_doc)]
     fn null(&self) -> Result<Self::Out, Self::Error>;
-    /// A value of a type that cannot be returned yet (a resource).
+    /// A value of a type that cannot be returned yet.
     #[allow(clippy::missing_errors_doc)]
     fn unsupported(&self, why: String) -> Result<Self::Out, Self::Error>;
+    /// A resource handle of type `ty` (`own<T>`). A sink that cannot hold
+    /// one (JSON) keeps the default: unsupported.
+    #[allow(clippy::missing_errors_doc)]
+    fn resource(&self, handle: ResourceAny, ty: &Type) -> Result<Self::Out, Self::Error> {
+        let _ = handle;
+        self.unsupported(format!("a {} cannot be returned here", type_text(ty)))
+    }
 }
 
 /// The WIT value `val` of type `ty`, written into `sink`.
@@ -141,6 +148,7 @@ pub fn from_val<K: Sink>(sink: &K, val: &Val, ty: &Type) -> Result<K::Out, K::Er
             }
             sink.map(out, &key)
         }
+        (Val::Resource(handle), Type::Own(_) | Type::Borrow(_)) => sink.resource(*handle, ty),
         (Val::Option(None), _) => sink.null(),
         (Val::Option(Some(v)), Type::Option(option)) => from_val(sink, v, &option.ty()),
         (Val::Result(Ok(v)), Type::Result(ty)) => {

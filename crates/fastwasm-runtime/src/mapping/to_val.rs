@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use wasmtime::component::Val;
 use wasmtime::component::types::{Record, ResultType, Type, Variant};
+use wasmtime::component::{ResourceAny, Val};
 
 use super::{Fit, Mismatch, Names, Problem, Step};
 use crate::wit::{snake, type_text};
@@ -62,6 +62,16 @@ pub trait Source: Sized {
 
     /// The value as a message shows it.
     fn show(&self) -> String;
+
+    /// The value as a resource handle: `Ok(None)` when it is not a resource
+    /// object, `Err` for one that can no longer be used (why). A source
+    /// that never holds one (JSON) keeps the default.
+    ///
+    /// # Errors
+    /// Why the resource object cannot be used.
+    fn as_resource(&self) -> Result<Option<ResourceAny>, String> {
+        Ok(None)
+    }
 
     /// The kind of value this is, in the source's words (`int`, `string`).
     fn kind(&self) -> String;
@@ -179,7 +189,11 @@ pub fn to_val<S: Source>(value: &S, ty: &Type) -> Fit<Val> {
         Type::Option(_) if value.is_null() => Val::Option(None),
         Type::Option(option) => Val::Option(Some(Box::new(to_val(value, &option.ty())?))),
         Type::Result(result) => self::result(value, result)?,
-        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+        Type::Own(_) | Type::Borrow(_) => match value.as_resource().map_err(Problem::Value)? {
+            Some(handle) => Val::Resource(handle),
+            None => return Err(kind(format!("a resource object for {}", type_text(ty)))),
+        },
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
             let why = format!("{} cannot be passed yet", type_text(ty));
             return Err(Problem::Unsupported(why).into());
         }

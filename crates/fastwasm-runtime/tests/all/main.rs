@@ -12,6 +12,7 @@ mod layout;
 mod mapping;
 mod placement;
 mod pool;
+mod resources;
 mod threads;
 
 use std::time::Duration;

@@ -38,7 +38,10 @@ async fn the_bundled_components_are_listed_and_called() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["echo", "fib", "image", "markdown", "numeric"]);
+    assert_eq!(
+        names,
+        ["echo", "fib", "image", "markdown", "numeric", "words"]
+    );
     let (status, answer) = post(
         &state,
         "/kernels/fib/fib",
