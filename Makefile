@@ -177,7 +177,12 @@ bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE)
 	$(PYTHON) -m bench.suite.ray_http
 	$(PYTHON) -m bench.suite.kernel_http
 	$(PYTHON) -m bench.suite.acall_bench
+	$(PYTHON) -m bench.suite.startup_bench
 	$(PYTHON) -m bench.suite.report
+
+.PHONY: bench-startup ## start-up with kernels, cold, warm and precompiled, both servers (bench/results/startup.json)
+bench-startup: build server-bin
+	$(PYTHON) -m bench.suite.startup_bench
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
 bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN) $(ARRAY_COST_BIN) $(SCALAR_IMAGE)
@@ -192,6 +197,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.cheap_under_heavy
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.value_mapping quick
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.acall_bench > /dev/null
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.startup_bench
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.report
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks

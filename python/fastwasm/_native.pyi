@@ -51,6 +51,7 @@ __all__ = [
     "available_cores",
     "check_request",
     "compare_body",
+    "compile_kernel",
     "default_fibonacci_module",
     "error_detail",
     "fibonacci",
@@ -196,11 +197,14 @@ class LoadInfo:
 
     @property
     def cache(self) -> str:
-        """`hit`, `miss`, `disabled` or `refused`."""
+        """`precompiled`, `hit`, `miss`, `disabled` or `refused`."""
     @property
     def load_time_s(self) -> float: ...
     @property
     def size_bytes(self) -> int: ...
+    @property
+    def artifact_refused(self) -> str | None:
+        """Why the precompiled artifact beside the file (`NAME.cwasm`) was refused, if it was."""
 
 @final
 class PoolStats:
@@ -370,6 +374,9 @@ class KernelSet:
     ) -> KernelSet: ...
     @property
     def directory_error(self) -> str | None: ...
+    @property
+    def artifact_refusals(self) -> list[tuple[str, str]]:
+        """Each kernel whose precompiled artifact was refused (so it was compiled), with why."""
     @property
     def grant_errors(self) -> list[str]:
         """The refused grants of the kernels' sidecars, each naming its file and key."""
@@ -562,6 +569,7 @@ class Runtime:
         blocking_warning_ms: int | None = None,
         deadline: bool = True,
         max_resources: int = 1024,
+        cpu: str = "native",
     ) -> Runtime: ...
     def load(
         self,
@@ -621,6 +629,8 @@ def default_fibonacci_module() -> FibonacciModule: ...
 def check_request(n: int, algorithm: str) -> None: ...
 def is_cheap(n: int, algorithm: str) -> bool: ...
 def available_cores() -> int: ...
+def compile_kernel(runtime: Runtime, path: str | PathLike[str], cpu: str = "native") -> Path:
+    """Compiles `NAME.wasm` ahead of time for the CPU baseline `cpu` and writes `NAME.cwasm` beside it."""
 
 # fastwasm-http's rules for fastwasm's servers (re-exported by `fastwasm.http`).
 

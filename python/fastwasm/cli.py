@@ -57,7 +57,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     call.add_argument("file", type=Path, help="a component (.wasm); its NAME.toml sidecar applies")
     call.add_argument("function", help="the function, in WIT or snake_case spelling")
     call.add_argument("--json", default="{}", help="the arguments: a JSON object by parameter name (default {})")
+    compile_ = commands.add_parser(
+        "compile",
+        help="compile kernels ahead of time: NAME.cwasm beside each NAME.wasm, for a CPU baseline "
+        "(docs/deploy.md, 'Precompiled kernels')",
+    )
+    compile_.add_argument("paths", type=Path, nargs="+", help="folders of *.wasm, or single .wasm files")
+    compile_.add_argument(
+        "--cpu",
+        default="native",
+        help="the CPU baseline: native (this machine), x86-64-v2, x86-64-v3, x86-64-v4, aarch64-v8 or "
+        "aarch64-v8.1 (default %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "compile":
+        return compile_files(parser, defaults, args.paths, args.cpu)
     if args.command == "inspect":
         inspect_file(parser, defaults, args.file)
     if args.command == "call":
@@ -118,6 +132,23 @@ def openapi_document() -> str:
     from fastwasm.api import create_app  # here: `serve` needs no app in the parent process
 
     return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def compile_files(parser: argparse.ArgumentParser, settings: Settings, paths: Sequence[Path], cpu: str) -> None:
+    """Writes NAME.cwasm beside each NAME.wasm, compiled as the service's
+    runtime loads it, and prints one line per file."""
+    import fastwasm
+
+    runtime = settings.runtime()
+    files = [file for path in paths for file in (sorted(path.glob("*.wasm")) if path.is_dir() else [path])]
+    if not files:
+        parser.exit(1, f"fastwasm: no .wasm file in {', '.join(map(str, paths))}\n")
+    for file in files:
+        try:
+            artifact = fastwasm.compile_kernel(runtime, file, cpu)
+        except (fastwasm.WasmError, ValueError) as error:
+            parser.exit(1, f"fastwasm: {error}\n")
+        print(f"{file} -> {artifact} ({cpu}, {artifact.stat().st_size:,} bytes)")
 
 
 def inspect_file(parser: argparse.ArgumentParser, settings: Settings, path: Path) -> None:

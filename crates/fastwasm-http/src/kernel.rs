@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fastwasm_runtime::{Component, LoadOptions, Loaded, Runtime};
+use fastwasm_runtime::{Component, Cpu, LoadOptions, Loaded, Runtime};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -100,8 +100,9 @@ impl Kernel {
                 }
             }
         }
-        kernel.loaded =
-            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
+        let artifact = Some(path.with_extension("cwasm"));
+        kernel.loaded = bytes
+            .and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults, artifact));
         kernel
     }
 
@@ -117,7 +118,7 @@ impl Kernel {
     ) -> Self {
         let mut kernel = Self::new(name, file, &bytes, defaults);
         kernel.loaded =
-            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults));
+            bytes.and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults, None));
         kernel
     }
 
@@ -146,6 +147,7 @@ impl Kernel {
         bytes: &[u8],
         sidecar: Option<(String, String)>,
         defaults: Limits,
+        artifact: Option<std::path::PathBuf>,
     ) -> Result<Component, String> {
         if let Some((file, text)) = sidecar {
             self.limits = defaults
@@ -163,6 +165,7 @@ impl Kernel {
             placement: self.limits.placement,
             deadline: Some(self.limits.deadline),
             grants: self.grants.grants.clone(),
+            artifact,
         };
         match runtime
             .load_bytes_with(bytes, options)
@@ -205,6 +208,13 @@ impl Kernel {
     }
 
     pub(crate) fn describe(&self, prefix: &str) -> Value {
+        let load = self.loaded.as_ref().ok().map(|component| {
+            let info = component.load_info();
+            json!({
+                "code": info.cache.name(),
+                "artifact_refused": info.artifact.as_deref(),
+            })
+        });
         let functions: Vec<Value> = self
             .loaded
             .as_ref()
@@ -235,7 +245,44 @@ impl Kernel {
                 "env": self.grants.grants.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
                 "log_output": self.grants.log_output,
             },
+            // Where its compiled code came from (`precompiled`, the cache,
+            // a compile) and why an artifact beside it was refused.
+            "load": load,
             "functions": functions,
         })
     }
+}
+
+/// Compiles the kernel `path` (`NAME.wasm`) ahead of time for `cpu` and
+/// writes the artifact beside it (`NAME.cwasm`, see
+/// `fastwasm_runtime::compile_artifact`), as `runtime` would load it: with
+/// the deadline unless the kernel's sidecar turns it off. Returns the
+/// artifact's path.
+///
+/// # Errors
+/// What cannot be read, parsed, compiled or written, naming the file.
+pub fn compile_artifact(
+    runtime: &Runtime,
+    path: &Path,
+    cpu: Cpu,
+    defaults: Limits,
+) -> Result<std::path::PathBuf, String> {
+    let wasm = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let sidecar = path.with_extension("toml");
+    let limits = match std::fs::read_to_string(&sidecar) {
+        Ok(text) => defaults
+            .tightened(&sidecar.display().to_string(), &text)
+            .map_err(|e| e.to_string())?,
+        Err(_) => defaults,
+    };
+    let mut config = runtime.config().clone();
+    config.deadline = limits.deadline;
+    let bytes = fastwasm_runtime::compile_artifact(&config, &wasm, cpu)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let artifact = path.with_extension("cwasm");
+    let partial = path.with_extension("cwasm.partial");
+    std::fs::write(&partial, &bytes)
+        .and_then(|()| std::fs::rename(&partial, &artifact))
+        .map_err(|e| format!("cannot write {}: {e}", artifact.display()))?;
+    Ok(artifact)
 }

@@ -58,7 +58,7 @@ pub mod status;
 
 pub use answer::{Answer, GuestOutput};
 pub use call::{Arguments, Owned, Target};
-pub use kernel::Kernel;
+pub use kernel::{Kernel, compile_artifact};
 pub use set::{DEFAULT_PREFIX, KernelSet, UNKNOWN_FUNCTION};
 pub use settings::{Settings, SettingsError};
 pub use status::SettingNames;

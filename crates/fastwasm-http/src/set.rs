@@ -136,6 +136,19 @@ impl KernelSet {
             .collect()
     }
 
+    /// Each kernel whose precompiled artifact was refused (so it was
+    /// compiled), with why: for the servers' start-up log.
+    #[must_use]
+    pub fn artifact_refusals(&self) -> Vec<(&str, String)> {
+        self.kernels
+            .values()
+            .filter_map(|k| {
+                let info = k.loaded.as_ref().ok()?.load_info();
+                Some((k.name.as_str(), info.artifact?.to_string()))
+            })
+            .collect()
+    }
+
     /// The set with its routes mounted at `prefix` (`/kernels`): the paths
     /// its listing and its `OpenAPI` operations name.
     #[must_use]

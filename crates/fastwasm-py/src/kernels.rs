@@ -181,6 +181,17 @@ impl KernelSet {
         self.inner.dir_error.clone()
     }
 
+    /// Each kernel whose precompiled artifact (`NAME.cwasm`) was refused, so
+    /// that it was compiled, with why.
+    #[getter]
+    fn artifact_refusals(&self) -> Vec<(String, String)> {
+        self.inner
+            .artifact_refusals()
+            .into_iter()
+            .map(|(name, why)| (name.to_owned(), why))
+            .collect()
+    }
+
     /// The refused grants of the kernels' sidecars (a directory outside
     /// the grants root, say), each naming its file and key: a server does
     /// not start while there is one.
@@ -379,4 +390,36 @@ impl KernelSet {
     fn openapi_paths(&self) -> String {
         serde_json::Value::Object(self.inner.openapi_paths()).to_string()
     }
+}
+
+/// Compiles the kernel file `path` (`NAME.wasm`) ahead of time for the CPU
+/// baseline `cpu` (`"native"`, `"x86-64-v2"`, `"x86-64-v3"`, ...), as
+/// `runtime` loads it (its sidecar's `deadline` included), and writes the
+/// artifact beside it, `NAME.cwasm`; returns that path. A runtime (or a
+/// server) loading `NAME.wasm` then uses it when every check passes.
+#[pyfunction]
+#[pyo3(signature = (runtime, path, cpu = "native"))]
+// pyo3 extracts a `PathBuf`, not a `&Path`.
+#[allow(clippy::needless_pass_by_value)]
+pub(crate) fn compile_kernel(
+    py: Python<'_>,
+    runtime: &Runtime,
+    path: PathBuf,
+    cpu: &str,
+) -> Result<PathBuf> {
+    let config = runtime.inner.config();
+    // A sidecar may only tighten: the runtime's own limits are the widest it
+    // may name, and the body limit does not matter for compiling.
+    let defaults = limits(
+        config.timeout.as_secs_f64(),
+        config.max_memory_bytes >> 20,
+        usize::MAX,
+        "measured",
+        config.deadline,
+        "library",
+    )?;
+    let cpu: fastwasm_runtime::Cpu = cpu.parse()?;
+    let inner = &runtime.inner;
+    py.detach(|| http::compile_artifact(inner, &path, cpu, defaults))
+        .map_err(Error::InvalidArgument)
 }

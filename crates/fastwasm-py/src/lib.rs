@@ -106,6 +106,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<kernels::Answer>()?;
     m.add_class::<kernels::KernelLimits>()?;
     m.add_function(wrap_pyfunction!(fibonacci::fibonacci_by_method, m)?)?;
+    m.add_function(wrap_pyfunction!(kernels::compile_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci::digits_by_method, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci::native_fibonacci, m)?)?;
     m.add_function(wrap_pyfunction!(fibonacci::native_digits, m)?)?;

@@ -51,7 +51,7 @@ impl Runtime {
         timeout_s = 10.0, max_memory_mb = 64, isolation = "pooled", cache_dir = None,
         *, max_stack_kb = 512, max_module_bytes = 16 << 20, pool_size = None, max_instances = 256, use_cache = true,
         max_output_kb = 64, call_threads = None, call_thread_nice = 19, inline_threshold_us = 50,
-        blocking_warning_ms = None, deadline = true, max_resources = 1024,
+        blocking_warning_ms = None, deadline = true, max_resources = 1024, cpu = "native",
     ))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
@@ -72,6 +72,7 @@ impl Runtime {
         blocking_warning_ms: Option<u64>,
         deadline: bool,
         max_resources: usize,
+        cpu: &str,
     ) -> Result<Self> {
         let mut config = runtime::RuntimeConfig::default();
         config.timeout = Duration::try_from_secs_f64(timeout_s).map_err(|_| {
@@ -91,6 +92,7 @@ impl Runtime {
         config.inline_threshold = Duration::from_micros(inline_threshold_us);
         config.deadline = deadline;
         config.max_resources = max_resources;
+        config.cpu = cpu.parse()?;
         config.cache_dir = match (cache_dir, use_cache) {
             (_, false) => runtime::CacheDir::Disabled,
             (Some(dir), true) => runtime::CacheDir::Path(dir),
@@ -277,6 +279,8 @@ pub(crate) struct LoadInfo {
     cache: &'static str,
     load_time_s: f64,
     size_bytes: usize,
+    /// Why the precompiled artifact beside the file was refused, if it was.
+    artifact_refused: Option<String>,
 }
 
 /// A module's instance pool and its counters.
@@ -296,6 +300,7 @@ pub(crate) fn load_info(info: runtime::LoadInfo) -> LoadInfo {
         cache: info.cache.name(),
         load_time_s: info.load_time.as_secs_f64(),
         size_bytes: info.size_bytes,
+        artifact_refused: info.artifact.map(|why| why.to_string()),
     }
 }
 

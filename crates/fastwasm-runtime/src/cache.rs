@@ -32,11 +32,14 @@ use sha2::{Digest, Sha256};
 use crate::{CacheDir, Error};
 
 /// Bumped when the file layout or the key changes.
-const FORMAT: &str = "fastwasm-compiled-module-v1";
+const FORMAT: &str = "fastwasm-compiled-module-v2";
 
 /// Where a module's compiled code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheOutcome {
+    /// Compiled code came from a precompiled artifact beside the file
+    /// (`NAME.cwasm`, [`crate::compile_artifact`]); nothing was compiled.
+    Precompiled,
     /// Compiled code came from the disk cache; nothing was compiled.
     Hit,
     /// Compiled now, and written to the disk cache for the next process.
@@ -50,10 +53,11 @@ pub enum CacheOutcome {
 }
 
 impl CacheOutcome {
-    /// `"hit"`, `"miss"`, `"disabled"` or `"refused"`.
+    /// `"precompiled"`, `"hit"`, `"miss"`, `"disabled"` or `"refused"`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
+            Self::Precompiled => "precompiled",
             Self::Hit => "hit",
             Self::Miss => "miss",
             Self::Disabled => "disabled",
@@ -94,6 +98,26 @@ impl Hasher for Sha256Hasher {
     fn write(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
     }
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+/// The settings of `engine` that compiled code depends on (wasmtime's
+/// compatibility hash, through SHA-256 so that it is stable across
+/// processes of one build), as hex: part of a cache key, and what a
+/// precompiled artifact records of the engine that made it.
+pub(crate) fn settings_hash(engine: &wasmtime::Engine) -> String {
+    let mut hasher = Sha256Hasher(Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hex(&hasher.0.finalize())
 }
 
 fn current_uid() -> u32 {
@@ -138,19 +162,13 @@ impl DiskCache {
 
     /// The file for `wasm` compiled as `kind` (`"module"` or `"component"`).
     pub(crate) fn path_for(&self, engine: &wasmtime::Engine, kind: &str, wasm: &[u8]) -> PathBuf {
-        let mut hasher = Sha256Hasher(Sha256::new());
-        FORMAT.hash(&mut hasher);
-        kind.hash(&mut hasher);
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        hasher.0.update(wasm);
-        let digest = hasher.0.finalize();
-        let key = digest
-            .iter()
-            .fold(String::with_capacity(64), |mut key, byte| {
-                let _ = write!(key, "{byte:02x}");
-                key
-            });
-        self.dir.join(format!("{key}.cwasm"))
+        let mut key = Sha256::new();
+        for part in [FORMAT, kind, &settings_hash(engine)] {
+            key.update(part.as_bytes());
+            key.update([0]);
+        }
+        key.update(wasm);
+        self.dir.join(format!("{}.cwasm", hex(&key.finalize())))
     }
 
     /// The cached code at `path`, as `deserialize` makes it from the file's
@@ -167,32 +185,11 @@ impl DiskCache {
         path: &Path,
         deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
     ) -> Lookup<T> {
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path);
-        let mut file = match file {
-            Ok(file) => file,
-            Err(e) if e.kind() == IoErrorKind::NotFound => return Lookup::Absent,
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Lookup::Refused(format!("{} is a symbolic link", path.display()));
-            }
-            Err(e) => return Lookup::Refused(format!("cannot open {}: {e}", path.display())),
+        let bytes = match read_checked(path, self.uid) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Lookup::Absent,
+            Err(reason) => return Lookup::Refused(reason),
         };
-        // Checked on the open file, so it is the file that is read.
-        let checked = file.metadata().map_err(|e| e.to_string()).and_then(|meta| {
-            if !meta.is_file() {
-                return Err(format!("{} is not a regular file", path.display()));
-            }
-            owned_and_private(path, &meta, self.uid)
-        });
-        if let Err(reason) = checked {
-            return Lookup::Refused(reason);
-        }
-        let mut bytes = Vec::new();
-        if let Err(e) = file.read_to_end(&mut bytes) {
-            return Lookup::Refused(format!("cannot read {}: {e}", path.display()));
-        }
         // The bytes come from a regular file, owned by this user and writable
         // by nobody else, in a directory with the same guarantees, under a
         // name derived from the module bytes, their kind and the engine's
@@ -234,6 +231,40 @@ impl DiskCache {
             }
         })
     }
+}
+
+/// The bytes of `path` if it is a regular file of this user's that nobody
+/// else may write, opened without following a symbolic link and checked on
+/// the open file (so the file checked is the file read); `Ok(None)` when
+/// there is none; `Err` saying why it was refused.
+fn read_checked(path: &Path, uid: u32) -> Result<Option<Vec<u8>>, String> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path);
+    let mut file = match file {
+        Ok(file) => file,
+        Err(e) if e.kind() == IoErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(format!("{} is a symbolic link", path.display()));
+        }
+        Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
+    };
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    owned_and_private(path, &meta, uid)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Some(bytes))
+}
+
+/// As the cache reads its files ([`read_checked`]), for a file elsewhere (a
+/// precompiled artifact): the same ownership rules, for this process's user.
+pub(crate) fn owned_and_private_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    read_checked(path, current_uid())
 }
 
 fn off(reason: &str) -> CacheOff {

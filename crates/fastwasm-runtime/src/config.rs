@@ -89,6 +89,11 @@ pub struct RuntimeConfig {
     /// (see [`crate::Pinned`]), so this bounds what a caller that never
     /// closes them can hold. Default 1024.
     pub max_resources: usize,
+    /// The CPU baseline the runtime compiles for, and the most an artifact
+    /// it loads may assume (`cpu`, [`crate::Cpu`]). Default
+    /// [`Cpu::Native`](crate::Cpu::Native): every feature of this machine.
+    /// A portable level must be one this machine has.
+    pub cpu: crate::Cpu,
     /// The disk cache of compiled modules.
     pub cache_dir: CacheDir,
     /// How often the ticker thread advances the epoch, which is the
@@ -136,6 +141,7 @@ impl Default for RuntimeConfig {
             pool_size: None,
             max_instances: 256,
             max_resources: 1024,
+            cpu: crate::Cpu::Native,
             cache_dir: CacheDir::Default,
             epoch_tick: Duration::from_millis(5),
             max_output_bytes: 64 << 10,
@@ -196,6 +202,21 @@ impl RuntimeConfig {
         }
         if self.max_instances == 0 {
             return invalid("max_instances", "must be at least 1".into());
+        }
+        let native = crate::Cpu::Native.features();
+        if let Some(missing) = self
+            .cpu
+            .features()
+            .into_iter()
+            .find(|f| !native.contains(f))
+        {
+            return invalid(
+                "cpu",
+                format!(
+                    "this machine lacks {missing}, which {} assumes",
+                    self.cpu.name()
+                ),
+            );
         }
         if self.max_resources == 0 {
             return invalid("max_resources", "must be at least 1".into());
@@ -295,6 +316,11 @@ pub struct LoadOptions {
     /// directories and environment variables. A core module has no WASI,
     /// so it can be granted nothing.
     pub grants: crate::Grants,
+    /// A precompiled artifact of the bytes ([`crate::compile_artifact`]),
+    /// used when it passes every check (`artifact.rs`), else the bytes are
+    /// compiled and [`crate::LoadInfo::artifact`] says why. `Runtime::load`
+    /// looks beside the file (`NAME.cwasm`) when this is `None`.
+    pub artifact: Option<PathBuf>,
 }
 
 /// Where a caller that must not block (an event loop, a server's async

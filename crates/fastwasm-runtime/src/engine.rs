@@ -35,6 +35,10 @@ pub(crate) struct Shared {
     ticks: Arc<AtomicU64>,
     threads: CallThreads,
     ticker: Option<Ticker>,
+    /// The engine settings a precompiled artifact must have, by deadline
+    /// and CPU baseline, once computed (`artifact.rs`): building an engine
+    /// to hash its settings costs milliseconds, once per pair, not per load.
+    artifact_settings: Mutex<Vec<((bool, crate::Cpu), String)>>,
 }
 
 /// The state of a runtime's disk cache of compiled modules.
@@ -145,6 +149,7 @@ impl Runtime {
                 ticks,
                 threads,
                 ticker: Some(ticker),
+                artifact_settings: Mutex::new(Vec::new()),
             }),
         };
         // The runtime's own engine now, so a configuration wasmtime refuses
@@ -169,10 +174,39 @@ impl Runtime {
         if let Some(engine) = cell.get() {
             return Ok(engine);
         }
-        let engine = new_engine(&shared.config, deadline)?;
+        let engine = new_engine(
+            &shared.config,
+            deadline,
+            shared.config.cpu,
+            shared.config.max_instances,
+        )?;
         // Two first loads may race to build it: one wins, the other's is
         // dropped unused.
         Ok(cell.get_or_init(|| engine))
+    }
+
+    /// The settings compiled code for `cpu` has when this runtime's engine
+    /// compiles it (with the deadline or without), as `artifact.rs` hashes
+    /// them; computed once per pair.
+    pub(crate) fn artifact_settings(&self, deadline: bool, cpu: crate::Cpu) -> Option<String> {
+        let key = (deadline, cpu);
+        let mut known = self
+            .shared
+            .artifact_settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, settings)) = known.iter().find(|(k, _)| *k == key) {
+            return Some(settings.clone());
+        }
+        // This runtime's own engine when it compiles for that baseline: the
+        // pooling allocator's size is not among the settings code depends on.
+        let settings = if cpu == self.shared.config.cpu {
+            crate::cache::settings_hash(self.engine(deadline).ok()?)
+        } else {
+            crate::cache::settings_hash(&new_engine(&self.shared.config, deadline, cpu, 1).ok()?)
+        };
+        known.push((key, settings.clone()));
+        Some(settings)
     }
 
     /// The configuration this runtime was built with.
@@ -254,13 +288,22 @@ impl Runtime {
     }
 }
 
-fn new_engine(config: &RuntimeConfig, deadline: bool) -> Result<wasmtime::Engine, Error> {
+/// An engine with `config`'s settings, epoch interruption as `deadline`
+/// says, compiling for `cpu`, with a pooling allocator of `instances`
+/// (which compiled code does not depend on: an engine that only compiles
+/// artifacts takes one).
+pub(crate) fn new_engine(
+    config: &RuntimeConfig,
+    deadline: bool,
+    cpu: crate::Cpu,
+    instances: u32,
+) -> Result<wasmtime::Engine, Error> {
     let mut pooling = wasmtime::PoolingAllocationConfig::new();
     pooling
-        .total_core_instances(config.max_instances)
-        .total_component_instances(config.max_instances)
-        .total_memories(config.max_instances)
-        .total_tables(config.max_instances)
+        .total_core_instances(instances)
+        .total_component_instances(instances)
+        .total_memories(instances)
+        .total_tables(instances)
         .max_memory_size(config.max_memory_bytes);
     let mut wasm_config = wasmtime::Config::new();
     wasm_config
@@ -274,5 +317,6 @@ fn new_engine(config: &RuntimeConfig, deadline: bool) -> Result<wasmtime::Engine
         .relaxed_simd_deterministic(true)
         .max_wasm_stack(config.max_stack_bytes)
         .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+    cpu.configure(&mut wasm_config)?;
     wasmtime::Engine::new(&wasm_config).map_err(|e| Error::engine("cannot create the engine", e))
 }

@@ -45,10 +45,12 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+mod artifact;
 mod cache;
 mod cancel;
 mod component;
 mod config;
+mod cpu;
 mod engine;
 mod error;
 mod fast;
@@ -67,6 +69,7 @@ mod wit;
 /// The wasmtime version this runtime was built with (from `Cargo.lock`).
 pub const WASMTIME_VERSION: &str = env!("WASMTIME_VERSION_IN_LOCK");
 
+pub use artifact::compile_artifact;
 pub use cache::CacheOutcome;
 pub use cancel::CancelToken;
 pub use component::{
@@ -75,6 +78,7 @@ pub use component::{
 pub use config::{
     CacheDir, INLINE_STREAK, Isolation, LoadOptions, Placement, RuntimeConfig, available_cores,
 };
+pub use cpu::Cpu;
 pub use engine::{CacheStatus, Runtime};
 pub use error::{BoxError, Error, ErrorKind};
 pub use fast::{Bulk, FastArg, FastValue, NumberSlice, NumberType, Numbers, Payload};

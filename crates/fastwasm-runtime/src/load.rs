@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use crate::artifact::{self, Found, is_component};
 use crate::cache::{CacheOutcome, DiskCache, Lookup};
 use crate::component::Component;
 use crate::engine::Runtime;
@@ -62,14 +63,6 @@ impl Loaded {
     }
 }
 
-/// The layer field of the binary header: `\0asm`, then a version and a layer.
-const COMPONENT_LAYER: [u8; 2] = [1, 0];
-
-/// Whether binary WebAssembly is a component (layer 1), not a core module.
-fn is_component(binary: &[u8]) -> bool {
-    binary.get(6..8) == Some(&COMPONENT_LAYER)
-}
-
 impl Runtime {
     /// Loads a module or a component from a file: reads it, then as
     /// [`Runtime::load_bytes`].
@@ -99,7 +92,12 @@ impl Runtime {
         if size > limit as u64 {
             return Err(too_large(size, limit));
         }
-        self.load_bytes_with(&std::fs::read(path).map_err(not_found)?, options)
+        let wasm = std::fs::read(path).map_err(not_found)?;
+        let mut options = options;
+        if options.artifact.is_none() {
+            options.artifact = Some(path.with_extension("cwasm"));
+        }
+        self.load_bytes_with(&wasm, options)
     }
 
     /// Loads a module or a component from its bytes, binary or WAT text,
@@ -126,6 +124,7 @@ impl Runtime {
     /// refuses or that a core module cannot take.
     pub fn load_bytes_with(&self, wasm: &[u8], options: LoadOptions) -> Result<Loaded, Error> {
         let limits = options.limits(&self.shared.config)?;
+        let artifact = options.artifact.as_deref();
         options.grants.check()?;
         let limit = self.shared.config.max_module_bytes;
         if wasm.len() > limit {
@@ -138,29 +137,47 @@ impl Runtime {
         })?;
         let engine = self.engine(limits.deadline)?;
         let size = wasm.len();
+        let mut refusal = None;
         if is_component(&binary) {
-            let (code, cache) = self.compiled(
-                engine,
-                "component",
-                &binary,
-                |bytes| wasmtime::component::Component::new(engine, bytes),
-                // SAFETY: `DiskCache::load` checks where the bytes come from;
-                // this is the deserializer it asks for.
-                |bytes| unsafe { wasmtime::component::Component::deserialize(engine, bytes) },
-                wasmtime::component::Component::serialize,
-            )?;
-            let info = load_info(cache, started, size);
+            let from_artifact =
+                self.precompiled(artifact, wasm, limits.deadline, &mut refusal, |bytes| {
+                    // SAFETY: `artifact::load` checks where the bytes come from;
+                    // this is wasmtime's deserializer for this kind and engine.
+                    unsafe { wasmtime::component::Component::deserialize(engine, bytes) }
+                });
+            let (code, cache) = match from_artifact {
+                Some(code) => (code, CacheOutcome::Precompiled),
+                None => self.compiled(
+                    engine,
+                    "component",
+                    &binary,
+                    |bytes| wasmtime::component::Component::new(engine, bytes),
+                    // SAFETY: `DiskCache::load` checks where the bytes come
+                    // from; this is the deserializer it asks for.
+                    |bytes| unsafe { wasmtime::component::Component::deserialize(engine, bytes) },
+                    wasmtime::component::Component::serialize,
+                )?,
+            };
+            let info = load_info(cache, refusal, started, size);
             Component::new(self.clone(), &code, info, limits, options.grants).map(Loaded::Component)
         } else {
-            let (code, cache) = self.compiled(
-                engine,
-                "module",
-                &binary,
-                |bytes| wasmtime::Module::new(engine, bytes),
-                // SAFETY: as above.
-                |bytes| unsafe { wasmtime::Module::deserialize(engine, bytes) },
-                wasmtime::Module::serialize,
-            )?;
+            let from_artifact =
+                self.precompiled(artifact, wasm, limits.deadline, &mut refusal, |bytes| {
+                    // SAFETY: as above.
+                    unsafe { wasmtime::Module::deserialize(engine, bytes) }
+                });
+            let (code, cache) = match from_artifact {
+                Some(code) => (code, CacheOutcome::Precompiled),
+                None => self.compiled(
+                    engine,
+                    "module",
+                    &binary,
+                    |bytes| wasmtime::Module::new(engine, bytes),
+                    // SAFETY: as above.
+                    |bytes| unsafe { wasmtime::Module::deserialize(engine, bytes) },
+                    wasmtime::Module::serialize,
+                )?,
+            };
             if !options.grants.is_empty() {
                 return Err(Error::InvalidConfig {
                     setting: if options.grants.dirs.is_empty() {
@@ -173,7 +190,7 @@ impl Runtime {
                             .into(),
                 });
             }
-            let info = load_info(cache, started, size);
+            let info = load_info(cache, refusal, started, size);
             Module::new(self.clone(), &code, info, limits).map(Loaded::Module)
         }
     }
@@ -193,6 +210,29 @@ impl Runtime {
     /// As [`Runtime::load_bytes`], and [`Error::InvalidModule`] for a component.
     pub fn load_module_bytes(&self, wasm: &[u8]) -> Result<Module, Error> {
         self.load_bytes(wasm)?.into_module()
+    }
+
+    /// The code of the artifact at `artifact` for `wasm`, when there is one
+    /// and it passes every check; a refusal's reason goes to `refusal`.
+    fn precompiled<T>(
+        &self,
+        artifact: Option<&Path>,
+        wasm: &[u8],
+        deadline: bool,
+        refusal: &mut Option<String>,
+        deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
+    ) -> Option<T> {
+        let path = artifact?;
+        // SAFETY: the caller's `deserialize` is wasmtime's, for this kind of
+        // code and the engine it loads into; `artifact::load` checks the rest.
+        match unsafe { artifact::load(path, wasm, self, deadline, deserialize) } {
+            Found::Used(code) => Some(code),
+            Found::Absent => None,
+            Found::Refused(reason) => {
+                *refusal = Some(reason);
+                None
+            }
+        }
     }
 
     /// Compiled code for `binary`: from the disk cache, or compiled now (and
@@ -238,9 +278,15 @@ impl Runtime {
     }
 }
 
-fn load_info(cache: CacheOutcome, started: Instant, size_bytes: usize) -> LoadInfo {
+fn load_info(
+    cache: CacheOutcome,
+    artifact: Option<String>,
+    started: Instant,
+    size_bytes: usize,
+) -> LoadInfo {
     LoadInfo {
         cache,
+        artifact: artifact.map(Into::into),
         load_time: started.elapsed(),
         size_bytes,
     }

@@ -119,7 +119,7 @@ impl Module {
     /// How the module was loaded: cache outcome, time, size.
     #[must_use]
     pub fn load_info(&self) -> LoadInfo {
-        self.inner.info
+        self.inner.info.clone()
     }
 
     /// The runtime this module belongs to.

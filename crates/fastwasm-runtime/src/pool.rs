@@ -18,10 +18,14 @@ use crate::wasi::Grants;
 use crate::{CancelToken, Error, Isolation, Runtime};
 
 /// How a module or component was loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadInfo {
-    /// Whether the compiled code came from the disk cache.
+    /// Where the compiled code came from: a precompiled artifact, the disk
+    /// cache, or a compile.
     pub cache: CacheOutcome,
+    /// Why the precompiled artifact beside the file (`NAME.cwasm`) was not
+    /// used, when there was one and it was refused (`artifact.rs`).
+    pub artifact: Option<std::sync::Arc<str>>,
     /// Time to get compiled code: read from the cache, or compile (and write).
     pub load_time: Duration,
     /// The file's size in bytes.

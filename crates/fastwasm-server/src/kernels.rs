@@ -57,6 +57,9 @@ pub fn load(runtime: &Runtime, settings: &Settings) -> KernelSet {
     if let Some(reason) = &kernels.dir_error {
         tracing::warn!(target: "fastwasm.startup", reason = %reason, "no kernels served");
     }
+    for (kernel, reason) in kernels.artifact_refusals() {
+        tracing::warn!(target: "fastwasm.startup", kernel = %kernel, reason = %reason, "a precompiled artifact was refused; the kernel was compiled");
+    }
     for kernel in kernels.kernels() {
         if let Err(error) = &kernel.loaded {
             tracing::warn!(target: "fastwasm.startup", kernel = %kernel.name, error = %error, "a kernel did not load");

@@ -298,6 +298,13 @@ class Kernels:
         if kernels.grant_errors:
             # Less than the sidecar says, or more than the root allows: never serve.
             raise KernelSetupError("; ".join(kernels.grant_errors))
+        for name, why in kernels.artifact_refusals:
+            LOG.warning(
+                "the precompiled artifact of %s was refused, so it was compiled: %s",
+                name,
+                why,
+                extra={"fields": {"kit": self.name, "kernel": name}},
+            )
         failed = {name: error for name, error in kernels.kernels if error is not None}
         for name, error in failed.items():
             LOG.warning(

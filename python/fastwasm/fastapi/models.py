@@ -38,6 +38,18 @@ class KernelGrantsInfo(BaseModel):
     log_output: bool = Field(description="Whether its stdout and stderr lines are logged.")
 
 
+class KernelLoadInfo(BaseModel):
+    """Where a loaded kernel's compiled code came from."""
+
+    code: Literal["precompiled", "hit", "miss", "disabled", "refused"] = Field(
+        description="`precompiled`: its `NAME.cwasm` artifact; `hit`: the compiled-code cache; else compiled at "
+        "start-up (`miss`: and cached; `disabled`/`refused`: no cache, or a refused one)."
+    )
+    artifact_refused: str | None = Field(
+        description="Why the precompiled artifact beside it was refused (so it was compiled), if it was."
+    )
+
+
 class ParamInfo(BaseModel):
     """One parameter of a served function."""
 
@@ -73,6 +85,7 @@ class ServedKernel(BaseModel):
     error: str | None
     limits: KernelLimitsInfo
     grants: KernelGrantsInfo
+    load: KernelLoadInfo | None = Field(description="How it was loaded; None when it did not load.")
     functions: list[FunctionInfo]
 
 

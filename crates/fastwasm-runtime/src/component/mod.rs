@@ -253,7 +253,7 @@ impl Component {
     /// How the component was loaded: cache outcome, time, size.
     #[must_use]
     pub fn load_info(&self) -> LoadInfo {
-        self.inner.info
+        self.inner.info.clone()
     }
 
     /// The runtime this component belongs to.

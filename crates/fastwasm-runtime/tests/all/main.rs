@@ -1,6 +1,7 @@
 //! Integration tests of fastwasm-runtime: one binary, one module per area.
 #![allow(clippy::missing_panics_doc, clippy::must_use_candidate)] // test helpers panic on purpose
 
+mod artifact;
 mod cache;
 mod calls;
 mod cancel;
