@@ -98,7 +98,7 @@ pub(crate) fn is_component(binary: &[u8]) -> bool {
     binary.get(6..8) == Some(&COMPONENT_LAYER)
 }
 
-/// Whether the binary is a component (or else a core module).
+/// What the binary is: `"component"` or `"module"`.
 fn kind_of(binary: &[u8]) -> &'static str {
     if is_component(binary) {
         "component"
@@ -160,7 +160,8 @@ pub(crate) enum Found<T> {
     Refused(String),
 }
 
-/// The artifact `path`, for the `.wasm` whose bytes are `wasm`, if it passes
+/// The artifact `path`, for the `.wasm` whose bytes are `wasm` (a `kind`,
+/// `"component"` or `"module"`), if it passes
 /// every check (see the module docs); `deserialize` is wasmtime's.
 ///
 /// # Safety
@@ -170,6 +171,7 @@ pub(crate) enum Found<T> {
 pub(crate) unsafe fn load<T>(
     path: &Path,
     wasm: &[u8],
+    kind: &str,
     runtime: &crate::Runtime,
     deadline: bool,
     deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
@@ -199,8 +201,6 @@ pub(crate) unsafe fn load<T>(
             header.source_sha256
         ));
     }
-    let binary = wat::parse_bytes(wasm).map(std::borrow::Cow::into_owned);
-    let kind = binary.as_deref().map_or("module", kind_of);
     if header.kind != kind {
         return refused(format!(
             "compiled as a {}, and this is a {kind}",

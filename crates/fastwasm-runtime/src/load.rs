@@ -139,12 +139,18 @@ impl Runtime {
         let size = wasm.len();
         let mut refusal = None;
         if is_component(&binary) {
-            let from_artifact =
-                self.precompiled(artifact, wasm, limits.deadline, &mut refusal, |bytes| {
+            let from_artifact = self.precompiled(
+                artifact,
+                wasm,
+                "component",
+                limits.deadline,
+                &mut refusal,
+                |bytes| {
                     // SAFETY: `artifact::load` checks where the bytes come from;
                     // this is wasmtime's deserializer for this kind and engine.
                     unsafe { wasmtime::component::Component::deserialize(engine, bytes) }
-                });
+                },
+            );
             let (code, cache) = match from_artifact {
                 Some(code) => (code, CacheOutcome::Precompiled),
                 None => self.compiled(
@@ -161,11 +167,17 @@ impl Runtime {
             let info = load_info(cache, refusal, started, size);
             Component::new(self.clone(), &code, info, limits, options.grants).map(Loaded::Component)
         } else {
-            let from_artifact =
-                self.precompiled(artifact, wasm, limits.deadline, &mut refusal, |bytes| {
+            let from_artifact = self.precompiled(
+                artifact,
+                wasm,
+                "module",
+                limits.deadline,
+                &mut refusal,
+                |bytes| {
                     // SAFETY: as above.
                     unsafe { wasmtime::Module::deserialize(engine, bytes) }
-                });
+                },
+            );
             let (code, cache) = match from_artifact {
                 Some(code) => (code, CacheOutcome::Precompiled),
                 None => self.compiled(
@@ -218,6 +230,7 @@ impl Runtime {
         &self,
         artifact: Option<&Path>,
         wasm: &[u8],
+        kind: &str,
         deadline: bool,
         refusal: &mut Option<String>,
         deserialize: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
@@ -225,7 +238,7 @@ impl Runtime {
         let path = artifact?;
         // SAFETY: the caller's `deserialize` is wasmtime's, for this kind of
         // code and the engine it loads into; `artifact::load` checks the rest.
-        match unsafe { artifact::load(path, wasm, self, deadline, deserialize) } {
+        match unsafe { artifact::load(path, wasm, kind, self, deadline, deserialize) } {
             Found::Used(code) => Some(code),
             Found::Absent => None,
             Found::Refused(reason) => {

@@ -165,15 +165,17 @@ impl Pinned {
                 actual: function.signature(),
             });
         }
-        // What a refusal names: the first resource the function takes, or
-        // the function.
-        let subject = function
-            .params
-            .iter()
-            .find_map(|(_, t)| self.component.resource_of(t))
-            .map_or_else(|| function.name.clone(), |r| r.name.clone());
+        // What a refusal names, only once there is one: the first resource
+        // the function takes, or the function.
+        let subject = || {
+            function
+                .params
+                .iter()
+                .find_map(|(_, t)| component.resource_of(t))
+                .map_or_else(|| function.name.clone(), |r| r.name.clone())
+        };
         let (func, ty) = {
-            let mut lease = self.slot(&subject)?.lease();
+            let mut lease = self.slot(subject)?.lease();
             let func = func(&mut lease, index, function);
             // The instance's own types: a handle's type names its instance.
             let ty = func.ty(lease.store());
@@ -203,7 +205,7 @@ impl Pinned {
         let started = Instant::now();
         let mut results = vec![Val::Bool(false); usize::from(function.result.is_some())];
         self.in_call = true;
-        let ran = match self.slot(&subject) {
+        let ran = match self.slot(subject) {
             Ok(slot) => component
                 .inner
                 .pool
@@ -226,10 +228,7 @@ impl Pinned {
             }
         };
         self.live.retain(|h| !moved.contains(h));
-        self.component
-            .inner
-            .live_resources
-            .fetch_sub(moved.len(), Ordering::Relaxed);
+        self.released(moved.len());
         let result = results.pop();
         if let (Some(val), Some(ty)) = (&result, ty.results().next()) {
             let mut made = Vec::new();
@@ -264,7 +263,7 @@ impl Pinned {
         let component = self.component.clone();
         self.in_call = true;
         let ran =
-            match self.slot(resource) {
+            match self.slot(|| resource.to_owned()) {
                 Ok(slot) => component.inner.pool.run_pinned(
                     slot,
                     &label,
@@ -277,10 +276,7 @@ impl Pinned {
         match ran {
             Ok(()) => {
                 self.live.swap_remove(at);
-                self.component
-                    .inner
-                    .live_resources
-                    .fetch_sub(1, Ordering::Relaxed);
+                self.released(1);
                 Ok(())
             }
             Err(PinnedStop::Refused(error)) => Err(error),
@@ -293,11 +289,11 @@ impl Pinned {
         }
     }
 
-    fn slot(&mut self, subject: &str) -> Result<&mut Slot<Pre>, Error> {
+    fn slot(&mut self, subject: impl FnOnce() -> String) -> Result<&mut Slot<Pre>, Error> {
         match (&mut self.slot, &self.gone) {
             (Some(slot), _) => Ok(slot),
             (None, gone) => Err(Error::Resource {
-                resource: subject.to_owned(),
+                resource: subject(),
                 reason: gone.clone().unwrap_or_default(),
             }),
         }
@@ -357,15 +353,20 @@ impl Pinned {
         Err(Error::ResourceLimit { limit: max })
     }
 
+    /// Takes `handles` off the component's count of live handles.
+    fn released(&self, handles: usize) {
+        self.component
+            .inner
+            .live_resources
+            .fetch_sub(handles, Ordering::Relaxed);
+    }
+
     /// Throws the instance away after a failure: every handle is gone.
     fn discard(&mut self, why: String) {
         if let Some(slot) = self.slot.take() {
             self.component.inner.pool.unpin(slot, false);
         }
-        self.component
-            .inner
-            .live_resources
-            .fetch_sub(self.live.len(), Ordering::Relaxed);
+        self.released(self.live.len());
         self.live.clear();
         self.gone = Some(why);
     }
@@ -384,9 +385,6 @@ impl Drop for Pinned {
             // A handle left behind is guest state no other caller may see.
             self.component.inner.pool.unpin(slot, self.live.is_empty());
         }
-        self.component
-            .inner
-            .live_resources
-            .fetch_sub(self.live.len(), Ordering::Relaxed);
+        self.released(self.live.len());
     }
 }
