@@ -178,7 +178,12 @@ bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE)
 	$(PYTHON) -m bench.suite.kernel_http
 	$(PYTHON) -m bench.suite.acall_bench
 	$(PYTHON) -m bench.suite.startup_bench
+	$(PYTHON) -m bench.suite.reload_bench
 	$(PYTHON) -m bench.suite.report
+
+.PHONY: bench-reload ## a kernel route under hey -c 20 while its file is reloaded 20 times, both servers (bench/results/reload.json)
+bench-reload: build tools server-bin
+	$(PYTHON) -m bench.suite.reload_bench
 
 .PHONY: bench-startup ## start-up with kernels, cold, warm and precompiled, both servers (bench/results/startup.json)
 bench-startup: build server-bin
@@ -198,6 +203,7 @@ bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_B
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.value_mapping quick
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.acall_bench > /dev/null
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.startup_bench
+	BENCH_QUICK=1 $(PYTHON) -m bench.suite.reload_bench
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.report
 
 .PHONY: server-bin ## build fastwasm-server (release) for the HTTP benchmarks
@@ -264,11 +270,11 @@ lock:
 
 .PHONY: run ## build everything, then serve the API on http://127.0.0.1:8000 (FASTWASM_* settings apply)
 run: build
-	$(VENV)/bin/fastwasm serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/fastwasm serve --host 127.0.0.1 --port 8000 --reload-kernels
 
 .PHONY: run-rust ## build fastwasm-server (axum), then serve the same API on http://127.0.0.1:8001
 run-rust: wasm components
-	$(CARGO) run --locked --release -p fastwasm-server -- --host 127.0.0.1 --port 8001
+	$(CARGO) run --locked --release -p fastwasm-server -- --host 127.0.0.1 --port 8001 --reload-kernels
 
 .PHONY: openapi ## regenerate docs/openapi.json, the OpenAPI document both servers serve
 openapi: build

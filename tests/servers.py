@@ -25,6 +25,22 @@ FASTWASM = Path(sys.executable).with_name("fastwasm")
 FASTWASM_SERVER = Path(os.environ.get("FASTWASM_SERVER_BIN", ROOT / "target" / "release" / "fastwasm-server"))
 
 
+def custom_section(name: str, payload: bytes) -> bytes:
+    """A WebAssembly custom section (id 0), its name and payload: appended
+    to a `.wasm` file, another file (another SHA-256) that computes the same."""
+
+    def leb(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte, n = n & 0x7F, n >> 7
+            out.append(byte | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    body = leb(len(name)) + name.encode() + payload
+    return b"\0" + leb(len(body)) + body
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -21,6 +21,7 @@ from bench.common import QUICK, RESULTS, ROOT
 from bench.suite.report_arrays import arrays_section
 from bench.suite.report_format import conditions, fmt_time, micro_table, rows_of
 from bench.suite.report_moved import moved_section
+from bench.suite.report_reload import reload_section
 from bench.suite.report_startup import startup_kernels_section
 
 SUFFIX = "-quick" if QUICK else ""
@@ -801,6 +802,7 @@ def main() -> None:
         *scaling_section(http, micro),
         *startup_section(http, micro),
         *startup_kernels_section(load_optional("startup", ("samples", "conditions"))),
+        *reload_section(load_optional("reload", ("rows", "conditions"))),
         *memory_section(http),
         *http_section(http),
         *fastapi_layers_section(load_optional("fastapi-layers", ("rows", "conditions"))),

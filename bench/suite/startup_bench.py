@@ -31,6 +31,7 @@ from pathlib import Path
 
 import fastwasm
 from bench.common import FASTWASM_BIN, QUICK, ROOT, free_port, machine, wait_until_up, write_results
+from servers import custom_section
 
 COMPONENTS = Path(fastwasm.__file__).with_name("components")
 SERVER = ROOT / "target" / "release" / "fastwasm-server"
@@ -39,21 +40,6 @@ COPIES = 10
 STATES = ("cold", "warm", "precompiled")
 #: What `/kernels` says of each kernel's code, by state.
 EXPECTED = {"cold": "miss", "warm": "hit", "precompiled": "precompiled"}
-
-
-def custom_section(name: str, payload: bytes) -> bytes:
-    """A WebAssembly custom section (id 0): its name and payload."""
-
-    def leb(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out.append(byte | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
-    body = leb(len(name)) + name.encode() + payload
-    return b"\0" + leb(len(body)) + body
 
 
 def kernel_sets(scratch: Path) -> dict[str, Path]:

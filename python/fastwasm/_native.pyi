@@ -12,6 +12,7 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "ABI_VERSION",
+    "ADMIN_RELOAD_ROUTE",
     "ALGORITHMS",
     "COMPUTE_BUCKETS",
     "MAX_U64_N",
@@ -34,6 +35,7 @@ __all__ = [
     "Module",
     "ModuleError",
     "PoolStats",
+    "Reload",
     "Resource",
     "ResourceError",
     "ResourceMethod",
@@ -332,6 +334,9 @@ class Answer:
     @property
     def execution_time_s(self) -> float | None: ...
     @property
+    def challenge(self) -> str | None:
+        """The `WWW-Authenticate` header of a 401."""
+    @property
     def outcome(self) -> str:
         """`ok`, `guest_error`, `validation`, `not_found`, `too_large`, `unsupported_media_type`, or an error kind."""
 
@@ -372,6 +377,13 @@ class KernelSet:
         setting_names: _SettingNames = "library",
         grants_root: str | PathLike[str] | None = None,
     ) -> KernelSet: ...
+    @property
+    def generation(self) -> int:
+        """0 as loaded, one more for each reload that changed the set."""
+    def reload(self) -> Reload:
+        """Reads every kernel file again and swaps new versions in at once; blocks while it compiles."""
+    def changed(self) -> bool:
+        """Whether a kernel file or sidecar changed since the serving set was read."""
     @property
     def directory_error(self) -> str | None: ...
     @property
@@ -426,6 +438,26 @@ class KernelSet:
     def runs_inline(self, kernel: str, function: str) -> bool: ...
     def openapi_paths(self) -> str:
         """The OpenAPI path items of every function, under `prefix`, as JSON text."""
+
+@final
+class Reload:
+    """What one reload of a `KernelSet` did, kernel by kernel."""
+
+    @property
+    def generation(self) -> int: ...
+    @property
+    def loaded(self) -> list[str]: ...
+    @property
+    def unchanged(self) -> list[str]: ...
+    @property
+    def removed(self) -> list[str]: ...
+    @property
+    def failed(self) -> list[tuple[str, str]]: ...
+    @property
+    def refused(self) -> str | None: ...
+    @property
+    def answer(self) -> Answer:
+        """The admin route's answer: 200 with the report, or 409 when nothing could be reloaded."""
 
 @final
 class Component:
@@ -635,6 +667,7 @@ def compile_kernel(runtime: Runtime, path: str | PathLike[str], cpu: str = "nati
 # fastwasm-http's rules for fastwasm's servers (re-exported by `fastwasm.http`).
 
 COMPUTE_BUCKETS: Final[list[float]]
+ADMIN_RELOAD_ROUTE: Final[str]
 
 class InvalidSetting(ValueError):
     """A FASTWASM_* setting that does not parse or is out of range."""
@@ -650,6 +683,11 @@ class ServiceSettings:
         """The runtime these settings ask for (fastwasm-server makes the same)."""
     def refusal(self, n: int, algorithm: str) -> str | None:
         """The detail of the 400 that refuses `n` for `algorithm`, or None."""
+    def admin_refusal(self, authorization: str | None) -> Answer | None:
+        """None when this `Authorization` header may use the admin routes, else their 401."""
+    @property
+    def has_admin_token(self) -> bool:
+        """Whether the admin routes are mounted (`FASTWASM_ADMIN_TOKEN` is set)."""
 
 def fibonacci_body(n: int, method_label: str, algorithm: str, digits: str, seconds: float) -> bytes: ...
 def compare_body(n: int, algorithm: str, results: list[tuple[str, str, float]]) -> bytes: ...

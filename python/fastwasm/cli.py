@@ -29,6 +29,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument(
         "--workers", type=int, default=defaults.workers or 1, help="processes; default: FASTWASM_WORKERS or 1"
     )
+    serve.add_argument(
+        "--reload-kernels",
+        "--reload-modules",
+        action="store_true",
+        default=defaults.reload_kernels,
+        help="development: reload the kernels folder whenever a file in it changes; default: "
+        "FASTWASM_RELOAD_KERNELS (SIGHUP reloads it in any case)",
+    )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument(
         "--engine",
@@ -83,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "serve" and args.engine == "ray":
         serve_with_ray(parser, defaults, args)
     elif args.command == "serve":
+        if args.reload_kernels:
+            # The app reads its settings in each worker: the flag is a setting.
+            os.environ["FASTWASM_RELOAD_KERNELS"] = "true"
         if args.workers < 1:
             parser.error("--workers must be at least 1")
         if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

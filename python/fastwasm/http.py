@@ -10,9 +10,12 @@ and fastwasm-server, which calls the same code natively.
   behind a limit in a library user's words or the service's.
 - `metric_table`, `COMPUTE_BUCKETS`: every metric's name, kind, help text
   and labels.
+- `ADMIN_RELOAD_ROUTE`: where the admin route that reloads the kernels is,
+  when `FASTWASM_ADMIN_TOKEN` is set.
 """
 
 from fastwasm._native import (
+    ADMIN_RELOAD_ROUTE,
     COMPUTE_BUCKETS,
     InvalidSetting,
     ServiceSettings,
@@ -24,6 +27,7 @@ from fastwasm._native import (
 )
 
 __all__ = [
+    "ADMIN_RELOAD_ROUTE",
     "COMPUTE_BUCKETS",
     "InvalidSetting",
     "ServiceSettings",

@@ -25,6 +25,8 @@ pub struct Answer {
     /// `not_found`, `too_large`, `unsupported_media_type`, or an error kind
     /// of the runtime (`timeout`, `trap`, ...).
     pub outcome: &'static str,
+    /// The `WWW-Authenticate` header of a 401: how to authenticate.
+    pub challenge: Option<&'static str>,
     /// What the guest wrote, for a kernel whose sidecar asks for its output
     /// in the log (`log_output = true`): each server logs it its own way.
     pub guest_output: Option<Box<GuestOutput>>,
@@ -50,6 +52,7 @@ impl Answer {
             retry_after_s: None,
             execution_time_s: None,
             outcome,
+            challenge: None,
             guest_output: None,
         }
     }

@@ -273,6 +273,7 @@ impl Target<'_> {
                     retry_after_s: None,
                     execution_time_s: None,
                     outcome: "ok",
+                    challenge: None,
                     guest_output: None,
                 },
                 seconds,

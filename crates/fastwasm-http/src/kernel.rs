@@ -1,7 +1,8 @@
 //! One kernel: a `.wasm` component of the folder (or a named file), loaded
 //! with its limits, or the error it failed with.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use fastwasm_runtime::{Component, Cpu, LoadOptions, Loaded, Runtime};
 use serde_json::{Value, json};
@@ -22,6 +23,11 @@ pub struct Kernel {
     pub sha256: String,
     /// The file's size.
     pub size_bytes: u64,
+    /// When it was loaded (or failed to).
+    pub loaded_at: SystemTime,
+    /// What a reload compares to tell a changed kernel: the SHA-256 of its
+    /// file and of its sidecar's text.
+    pub(crate) identity: String,
     /// Its limits: the server's, tightened by its sidecar.
     pub limits: Limits,
     /// The sidecar keys that tightened them.
@@ -54,37 +60,23 @@ impl Kernel {
         .to_owned()
     }
 
-    /// The file at `path`, named `name` or after its stem, with the
-    /// sidecar beside it (`NAME.toml`) if there is one.
-    pub(crate) fn load(
+    /// The kernel of files already read.
+    pub(crate) fn of_files(
         runtime: &Runtime,
-        name: Option<&str>,
-        path: &Path,
+        files: KernelFiles,
         defaults: Limits,
         grants_root: Option<&Path>,
     ) -> Self {
-        let name = name.map_or_else(
-            || {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            },
-            str::to_owned,
-        );
-        let file = path
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let sidecar_path = path.with_extension("toml");
-        let sidecar = std::fs::read_to_string(&sidecar_path).ok().map(|text| {
-            let file = sidecar_path.file_name().map_or_else(
-                || format!("{name}.toml"),
-                |f| f.to_string_lossy().into_owned(),
-            );
-            (file, text)
-        });
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"));
+        let identity = files.identity();
+        let KernelFiles {
+            name,
+            file,
+            bytes,
+            sidecar,
+            artifact,
+        } = files;
         let mut kernel = Self::new(name, file, &bytes, defaults);
+        kernel.identity = identity;
         if let Some((sidecar_file, text)) = &sidecar {
             match crate::sidecar::grants(
                 sidecar_file,
@@ -100,7 +92,6 @@ impl Kernel {
                 }
             }
         }
-        let artifact = Some(path.with_extension("cwasm"));
         kernel.loaded = bytes
             .and_then(|bytes| kernel.load_component(runtime, &bytes, sidecar, defaults, artifact));
         kernel
@@ -131,8 +122,10 @@ impl Kernel {
         Self {
             name,
             file,
+            identity: sha256.clone(),
             sha256,
             size_bytes,
+            loaded_at: SystemTime::now(),
             limits: defaults,
             tightened: Vec::new(),
             grants: SidecarGrants::default(),
@@ -147,7 +140,7 @@ impl Kernel {
         bytes: &[u8],
         sidecar: Option<(String, String)>,
         defaults: Limits,
-        artifact: Option<std::path::PathBuf>,
+        artifact: Option<PathBuf>,
     ) -> Result<Component, String> {
         if let Some((file, text)) = sidecar {
             self.limits = defaults
@@ -207,7 +200,15 @@ impl Kernel {
         })
     }
 
-    pub(crate) fn describe(&self, prefix: &str) -> Value {
+    /// `loaded_at` in RFC 3339, UTC, to the millisecond.
+    #[must_use]
+    pub fn loaded_at_rfc3339(&self) -> String {
+        humantime::format_rfc3339_millis(self.loaded_at).to_string()
+    }
+
+    /// What `GET {prefix}/{kernel}` answers; `failure`: the newer file a
+    /// reload could not load, while this version serves on.
+    pub(crate) fn describe(&self, prefix: &str, failure: Option<&ReloadFailure>) -> Value {
         let load = self.loaded.as_ref().ok().map(|component| {
             let info = component.load_info();
             json!({
@@ -230,7 +231,9 @@ impl Kernel {
             "file": self.file,
             "sha256": self.sha256,
             "size_bytes": self.size_bytes,
+            "loaded_at": self.loaded_at_rfc3339(),
             "error": self.loaded.as_ref().err(),
+            "reload_error": failure.map(ReloadFailure::describe),
             "limits": {
                 "timeout_s": self.limits.timeout.as_secs_f64(),
                 "max_memory_mb": self.limits.max_memory_mb,
@@ -253,6 +256,89 @@ impl Kernel {
     }
 }
 
+/// A kernel's files, read: its `.wasm` bytes (or why they could not be
+/// read), its sidecar's text, and where its precompiled artifact would be.
+pub(crate) struct KernelFiles {
+    pub(crate) name: String,
+    file: String,
+    bytes: Result<Vec<u8>, String>,
+    sidecar: Option<(String, String)>,
+    artifact: Option<PathBuf>,
+}
+
+impl KernelFiles {
+    /// The file at `path`, named `name` or after its stem, and the sidecar
+    /// beside it (`NAME.toml`) if there is one.
+    pub(crate) fn read(name: Option<&str>, path: &Path) -> Self {
+        let name = name.map_or_else(
+            || {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            },
+            str::to_owned,
+        );
+        let file = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sidecar_path = path.with_extension("toml");
+        let sidecar = std::fs::read_to_string(&sidecar_path).ok().map(|text| {
+            let file = sidecar_path.file_name().map_or_else(
+                || format!("{name}.toml"),
+                |f| f.to_string_lossy().into_owned(),
+            );
+            (file, text)
+        });
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"));
+        Self {
+            name,
+            file,
+            bytes,
+            sidecar,
+            artifact: Some(path.with_extension("cwasm")),
+        }
+    }
+
+    /// The SHA-256 of the `.wasm` bytes, and of the sidecar's text when
+    /// there is one: what [`Kernel::identity`] holds.
+    pub(crate) fn identity(&self) -> String {
+        let Ok(bytes) = &self.bytes else {
+            return String::new();
+        };
+        let wasm = format!("{:x}", Sha256::digest(bytes));
+        match &self.sidecar {
+            None => wasm,
+            Some((_, text)) => format!("{wasm}+{:x}", Sha256::digest(text.as_bytes())),
+        }
+    }
+}
+
+/// A newer file of a kernel that a reload could not load: the version
+/// before it serves on.
+#[derive(Debug, Clone)]
+pub struct ReloadFailure {
+    /// Why it did not load.
+    pub error: String,
+    /// The newer file's SHA-256.
+    pub sha256: String,
+    /// When the reload tried it.
+    pub at: SystemTime,
+    /// The newer files' identity, so the same broken files are not
+    /// compiled again.
+    pub(crate) identity: String,
+}
+
+impl ReloadFailure {
+    fn describe(&self) -> Value {
+        json!({
+            "error": self.error,
+            "sha256": self.sha256,
+            "at": humantime::format_rfc3339_millis(self.at).to_string(),
+        })
+    }
+}
+
 /// Compiles the kernel `path` (`NAME.wasm`) ahead of time for `cpu` and
 /// writes the artifact beside it (`NAME.cwasm`, see
 /// `fastwasm_runtime::compile_artifact`), as `runtime` would load it: with
@@ -266,7 +352,7 @@ pub fn compile_artifact(
     path: &Path,
     cpu: Cpu,
     defaults: Limits,
-) -> Result<std::path::PathBuf, String> {
+) -> Result<PathBuf, String> {
     let wasm = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let sidecar = path.with_extension("toml");
     let limits = match std::fs::read_to_string(&sidecar) {

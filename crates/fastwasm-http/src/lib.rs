@@ -42,12 +42,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod admin;
 pub mod admission;
 mod answer;
 mod call;
 pub mod fibonacci;
 pub mod json;
 mod kernel;
+mod live;
 pub mod metrics;
 mod openapi;
 pub mod schema;
@@ -58,7 +60,8 @@ pub mod status;
 
 pub use answer::{Answer, GuestOutput};
 pub use call::{Arguments, Owned, Target};
-pub use kernel::{Kernel, compile_artifact};
+pub use kernel::{Kernel, ReloadFailure, compile_artifact};
+pub use live::{LiveKernels, Reload};
 pub use set::{DEFAULT_PREFIX, KernelSet, UNKNOWN_FUNCTION};
 pub use settings::{Settings, SettingsError};
 pub use status::SettingNames;

@@ -154,6 +154,20 @@ pub const CACHE_REFUSALS: Metric = metric(
     "Compiled-module cache directories or files refused by the ownership checks.",
     &[],
 );
+/// Reloads of the kernels.
+pub const KERNEL_RELOADS: Metric = metric(
+    "fastwasm_kernel_reloads",
+    Kind::Counter,
+    "Reloads of the kernels folder (on SIGHUP, the admin route or a change), whatever they found.",
+    &[],
+);
+/// Kernel files a reload could not load.
+pub const KERNEL_RELOAD_FAILURES: Metric = metric(
+    "fastwasm_kernel_reload_failures",
+    Kind::Counter,
+    "Kernel files a reload could not load; the version before each serves on. Each is logged.",
+    &[],
+);
 /// Unplanned failures.
 pub const INTERNAL_ERRORS: Metric = metric(
     "fastwasm_internal_errors",
@@ -163,7 +177,7 @@ pub const INTERNAL_ERRORS: Metric = metric(
 );
 
 /// Every metric, in the order the servers register them.
-pub const ALL: [Metric; 15] = [
+pub const ALL: [Metric; 17] = [
     REQUESTS,
     COMPUTE_SECONDS,
     KERNEL_CALLS,
@@ -178,5 +192,7 @@ pub const ALL: [Metric; 15] = [
     WASM_MEMORY_LIMITS,
     WASM_CANCELLED,
     CACHE_REFUSALS,
+    KERNEL_RELOADS,
+    KERNEL_RELOAD_FAILURES,
     INTERNAL_ERRORS,
 ];

@@ -3,26 +3,41 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use fastwasm_runtime::{CallOptions, CancelToken, Runtime};
 use serde_json::{Map, Value, json};
 
 use crate::answer::Answer;
 use crate::call::{Arguments, Target};
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, KernelFiles, ReloadFailure};
+use crate::live::{Fingerprint, Source};
 use crate::openapi::{operation, route};
 use crate::sidecar::Limits;
 use crate::status::SettingNames;
 
 /// The kernels directory, loaded.
+///
+/// A set never changes: a reload makes a new one
+/// ([`crate::LiveKernels::reload`]), sharing each unchanged kernel with
+/// this one, so a call keeps the set it started with to its end.
 pub struct KernelSet {
-    kernels: BTreeMap<String, Kernel>,
+    pub(crate) kernels: BTreeMap<String, Arc<Kernel>>,
+    /// The newer files a reload could not load, by kernel: the version in
+    /// `kernels` serves on.
+    pub(crate) failures: BTreeMap<String, ReloadFailure>,
     /// Why the directory could not be listed, if it could not.
     pub dir_error: Option<String>,
     /// Where the routes are mounted: `/kernels` by default.
     prefix: String,
     /// What the caller calls its settings, for the details of errors.
     names: SettingNames,
+    /// Where the kernels came from, and with what, to load them again.
+    pub(crate) source: Source,
+    /// The files' sizes and times when they were read.
+    pub(crate) fingerprint: Fingerprint,
+    /// 0 for the first set, one more for each reload that changed it.
+    pub(crate) generation: u64,
 }
 
 /// Where the kernel routes are, unless a server mounts them elsewhere.
@@ -37,10 +52,74 @@ impl KernelSet {
     pub fn empty(names: SettingNames) -> Self {
         Self {
             kernels: BTreeMap::new(),
+            failures: BTreeMap::new(),
             dir_error: None,
             prefix: DEFAULT_PREFIX.to_owned(),
             names,
+            source: Source::Embedded,
+            fingerprint: Fingerprint::default(),
+            generation: 0,
         }
+    }
+
+    /// A set loaded from `source` afresh.
+    pub(crate) fn of_source(runtime: &Runtime, source: Source) -> Self {
+        let mut set = Self::empty(source.defaults().names);
+        let (paths, fingerprint) = match source.paths() {
+            Ok(found) => found,
+            Err(error) => {
+                set.dir_error = Some(error);
+                set.source = source;
+                return set;
+            }
+        };
+        set.fingerprint = fingerprint;
+        for (name, path) in paths {
+            let files = KernelFiles::read(name.as_deref(), &path);
+            let kernel = Kernel::of_files(runtime, files, source.defaults(), source.grants_root());
+            set.insert(kernel);
+        }
+        set.source = source;
+        set
+    }
+
+    /// The set a reload makes of this one: its kernels and failures, the
+    /// files' fingerprint when they were read, and its generation; where
+    /// it is mounted, its words and its source stay.
+    pub(crate) fn succeeded_by(
+        &self,
+        kernels: BTreeMap<String, Arc<Kernel>>,
+        failures: BTreeMap<String, ReloadFailure>,
+        fingerprint: Fingerprint,
+        generation: u64,
+    ) -> Self {
+        Self {
+            kernels,
+            failures,
+            dir_error: None,
+            prefix: self.prefix.clone(),
+            names: self.names,
+            source: self.source.clone(),
+            fingerprint,
+            generation,
+        }
+    }
+
+    /// What the caller calls its settings.
+    pub(crate) fn names(&self) -> SettingNames {
+        self.names
+    }
+
+    pub(crate) fn insert(&mut self, kernel: Kernel) {
+        self.kernels.insert(kernel.name.clone(), Arc::new(kernel));
+    }
+
+    /// Which version of the set this is: 0 as loaded, one more for each
+    /// reload that changed it (a cache of what is made from the set, its
+    /// `OpenAPI` paths say, is keyed by it).
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Every `*.wasm` file in `dir`, each loaded into `runtime` with
@@ -53,25 +132,12 @@ impl KernelSet {
         defaults: Limits,
         grants_root: Option<&Path>,
     ) -> Self {
-        let mut set = Self::empty(defaults.names);
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                set.dir_error = Some(format!("cannot list {}: {e}", dir.display()));
-                return set;
-            }
+        let source = Source::Dir {
+            dir: dir.to_owned(),
+            defaults,
+            grants_root: grants_root.map(Path::to_owned),
         };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let kernel = Kernel::load(runtime, None, &path, defaults, grants_root);
-            set.kernels.insert(kernel.name.clone(), kernel);
-        }
-        set
+        Self::of_source(runtime, source)
     }
 
     /// One file as a set of one kernel (the `fastwasm call` command), named
@@ -83,10 +149,12 @@ impl KernelSet {
         defaults: Limits,
         grants_root: Option<&Path>,
     ) -> Self {
-        let mut set = Self::empty(defaults.names);
-        let kernel = Kernel::load(runtime, None, path, defaults, grants_root);
-        set.kernels.insert(kernel.name.clone(), kernel);
-        set
+        let source = Source::Files {
+            files: vec![(None, path.to_owned())],
+            defaults,
+            grants_root: grants_root.map(Path::to_owned),
+        };
+        Self::of_source(runtime, source)
     }
 
     /// Named files, each with its sidecar (`NAME.toml` beside `NAME.wasm`)
@@ -98,12 +166,15 @@ impl KernelSet {
         defaults: Limits,
         grants_root: Option<&Path>,
     ) -> Self {
-        let mut set = Self::empty(defaults.names);
-        for (name, path) in files {
-            let kernel = Kernel::load(runtime, Some(name), path, defaults, grants_root);
-            set.kernels.insert(kernel.name.clone(), kernel);
-        }
-        set
+        let source = Source::Files {
+            files: files
+                .iter()
+                .map(|(name, path)| (Some(name.clone()), path.clone()))
+                .collect(),
+            defaults,
+            grants_root: grants_root.map(Path::to_owned),
+        };
+        Self::of_source(runtime, source)
     }
 
     /// Kernels from bytes the server carries (its own examples, embedded in
@@ -120,7 +191,7 @@ impl KernelSet {
                 None,
                 defaults,
             );
-            set.kernels.insert(kernel.name.clone(), kernel);
+            set.insert(kernel);
         }
         set
     }
@@ -165,7 +236,14 @@ impl KernelSet {
 
     /// The kernels, by name.
     pub fn kernels(&self) -> impl Iterator<Item = &Kernel> {
-        self.kernels.values()
+        self.kernels.values().map(Arc::as_ref)
+    }
+
+    /// The newer file of kernel `name` that a reload could not load, if
+    /// there was one: the kernel's version before it serves on.
+    #[must_use]
+    pub fn reload_failure(&self, name: &str) -> Option<&ReloadFailure> {
+        self.failures.get(name)
     }
 
     /// The kernel `name`.
@@ -173,7 +251,7 @@ impl KernelSet {
     /// # Errors
     /// A 404 [`Answer`] naming the kernels there are.
     pub fn kernel(&self, name: &str) -> Result<&Kernel, Answer> {
-        self.kernels.get(name).ok_or_else(|| {
+        self.kernels.get(name).map(Arc::as_ref).ok_or_else(|| {
             let names: Vec<&str> = self.kernels.keys().map(String::as_str).collect();
             let there = if names.is_empty() {
                 format!("there are none ({})", self.names.kernels)
@@ -203,7 +281,7 @@ impl KernelSet {
         let kernels: Vec<Value> = self
             .kernels
             .values()
-            .map(|m| m.describe(&self.prefix))
+            .map(|m| m.describe(&self.prefix, self.failures.get(&m.name)))
             .collect();
         Answer::json(200, &json!({ "kernels": kernels }), "ok")
     }
@@ -212,7 +290,10 @@ impl KernelSet {
     #[must_use]
     pub fn show(&self, name: &str) -> Answer {
         match self.kernel(name) {
-            Ok(kernel) => Answer::json(200, &kernel.describe(&self.prefix), "ok"),
+            Ok(kernel) => {
+                let failure = self.failures.get(name);
+                Answer::json(200, &kernel.describe(&self.prefix, failure), "ok")
+            }
             Err(answer) => answer,
         }
     }

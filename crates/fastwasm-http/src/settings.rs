@@ -71,6 +71,17 @@ pub struct Settings {
     pub grants_root: Option<PathBuf>,
     /// `FASTWASM_CACHE_DIR`: compiled-module cache. Default as the runtime's.
     pub cache_dir: Option<PathBuf>,
+    /// `FASTWASM_ADMIN_TOKEN`: the bearer token of the admin routes
+    /// ([`crate::admin`]), at least 16 visible ASCII characters. `None`,
+    /// the default: there are no admin routes.
+    pub admin_token: Option<String>,
+    /// `FASTWASM_RELOAD_KERNELS`: reload the kernels folder when a file in
+    /// it changes (development). Default false: only on SIGHUP or the
+    /// admin route.
+    pub reload_kernels: bool,
+    /// `FASTWASM_RELOAD_POLL_S`: how often a server that reloads on change
+    /// looks at the files' sizes and times. Default 0.5 s.
+    pub reload_poll: Duration,
 }
 
 /// A `FASTWASM_*` variable that is out of range or does not parse.
@@ -143,6 +154,9 @@ impl Settings {
             max_body_bytes: env.int("max_body_bytes", 8 << 20, 1, 1 << 30)?,
             grants_root: env.get("grants_root").map(PathBuf::from),
             cache_dir: env.get("cache_dir").map(PathBuf::from),
+            admin_token: env.token("admin_token")?,
+            reload_kernels: env.flag("reload_kernels", false)?,
+            reload_poll: env.seconds("reload_poll_s", 0.5, 60.0)?,
         })
     }
 
@@ -183,7 +197,23 @@ impl Settings {
             "max_body_bytes": self.max_body_bytes,
             "grants_root": self.grants_root,
             "cache_dir": self.cache_dir,
+            // Whether there is one: the token itself is never printed.
+            "admin_token": self.admin_token.as_ref().map(|_| "(set)"),
+            "reload_kernels": self.reload_kernels,
+            "reload_poll_s": self.reload_poll.as_secs_f64(),
         })
+    }
+
+    /// `None` when the admin routes may answer a request with this
+    /// `Authorization` header; else the 401 (also when no token is set:
+    /// then a server mounts no admin route at all).
+    #[must_use]
+    pub fn admin_refusal(&self, authorization: Option<&str>) -> Option<crate::Answer> {
+        crate::admin::refusal(
+            authorization,
+            self.admin_token.as_deref(),
+            "FASTWASM_ADMIN_TOKEN",
+        )
     }
 
     /// The limits every kernel gets, before its sidecar.
@@ -260,6 +290,32 @@ impl Env<'_> {
             None => Ok(None),
             Some(_) => self.int(name, 0, min, max).map(Some),
         }
+    }
+
+    fn flag(&self, name: &str, default: bool) -> Result<bool, SettingsError> {
+        match self.get(name).map(|s| s.trim().to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(s) if ["1", "true", "yes", "on"].contains(&s.as_str()) => Ok(true),
+            Some(s) if ["0", "false", "no", "off"].contains(&s.as_str()) => Ok(false),
+            Some(_) => Err(self.invalid(name, "must be true or false (1/0, yes/no, on/off)")),
+        }
+    }
+
+    fn token(&self, name: &str) -> Result<Option<String>, SettingsError> {
+        let Some(token) = self.get(name) else {
+            return Ok(None);
+        };
+        let min = crate::admin::MIN_TOKEN_CHARS;
+        if token.len() < min || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            let mut error = self.invalid(
+                name,
+                &format!("must be at least {min} visible ASCII characters, with no spaces"),
+            );
+            // A secret, even a refused one, never goes into a message.
+            "(hidden)".clone_into(&mut error.value);
+            return Err(error);
+        }
+        Ok(Some(token.to_owned()))
     }
 
     fn seconds(&self, name: &str, default: f64, max: f64) -> Result<Duration, SettingsError> {

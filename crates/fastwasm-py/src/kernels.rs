@@ -25,12 +25,14 @@ pub struct Answer {
     retry_after_s: Option<u32>,
     execution_time_s: Option<f64>,
     outcome: &'static str,
+    /// The `WWW-Authenticate` header of a 401.
+    challenge: Option<&'static str>,
 }
 
 impl Answer {
     /// The Python answer; what the guest wrote, when its kernel logs its
     /// output, goes to the `fastwasm.guest` logger first.
-    fn of(py: Python<'_>, answer: &http::Answer) -> Self {
+    pub(crate) fn of(py: Python<'_>, answer: &http::Answer) -> Self {
         if let Some(written) = &answer.guest_output {
             // A logging failure (a handler that raises) must not turn a
             // computed answer into an error; Python's logging reports it.
@@ -43,6 +45,7 @@ impl Answer {
             retry_after_s: answer.retry_after_s,
             execution_time_s: answer.execution_time_s,
             outcome: answer.outcome,
+            challenge: answer.challenge,
         }
     }
 }
@@ -67,11 +70,36 @@ pub struct KernelLimits {
     deadline: bool,
 }
 
+/// What one reload of a `KernelSet` did, kernel by kernel.
+#[pyclass(frozen, module = "fastwasm", get_all)]
+pub struct Reload {
+    generation: u64,
+    loaded: Vec<String>,
+    unchanged: Vec<String>,
+    removed: Vec<String>,
+    failed: Vec<(String, String)>,
+    refused: Option<String>,
+    answer: Py<Answer>,
+}
+
+#[pymethods]
+impl Reload {
+    fn __repr__(&self) -> String {
+        format!(
+            "<Reload generation={} loaded={:?} removed={:?} failed={:?}>",
+            self.generation,
+            self.loaded,
+            self.removed,
+            self.failed.iter().map(|(k, _)| k).collect::<Vec<_>>()
+        )
+    }
+}
+
 /// Every component of a directory (or of named files), loaded, and the
-/// answers of their routes.
+/// answers of their routes; `reload` swaps in new versions.
 #[pyclass(frozen, module = "fastwasm")]
 pub struct KernelSet {
-    inner: http::KernelSet,
+    inner: http::LiveKernels,
     blocking_warning: Duration,
 }
 
@@ -151,6 +179,7 @@ impl KernelSet {
             setting_names,
         )?;
         let blocking_warning = runtime.blocking_warning;
+        let owned = runtime.inner.clone();
         let runtime = &runtime.inner;
         let root = grants_root.as_deref();
         let inner = match (directory, files) {
@@ -170,15 +199,48 @@ impl KernelSet {
             }
         };
         Ok(Self {
-            inner: inner.with_prefix(prefix),
+            inner: http::LiveKernels::new(owned, inner.with_prefix(prefix)),
             blocking_warning,
         })
+    }
+
+    /// Which version of the set serves: 0 as loaded, one more for each
+    /// reload that changed it.
+    #[getter]
+    fn generation(&self) -> u64 {
+        self.inner.current().generation()
+    }
+
+    /// Reads every kernel file again, loads each new or changed one beside
+    /// the version serving, and swaps them all in at once; calls already
+    /// running finish on the versions they started with. A file that does
+    /// not load leaves its old version serving, listed in `failed` and in
+    /// `listing()`. Blocks while it compiles (release the event loop:
+    /// `anyio.to_thread.run_sync(kernels.reload)`); releases the GIL.
+    fn reload(&self, py: Python<'_>) -> PyResult<Reload> {
+        let report = py.detach(|| self.inner.reload());
+        let answer = Py::new(py, Answer::of(py, &report.answer()))?;
+        Ok(Reload {
+            generation: report.generation,
+            loaded: report.loaded,
+            unchanged: report.unchanged,
+            removed: report.removed,
+            failed: report.failed,
+            refused: report.refused,
+            answer,
+        })
+    }
+
+    /// Whether a kernel file or sidecar changed since the serving set was
+    /// read (sizes and times only); releases the GIL.
+    fn changed(&self, py: Python<'_>) -> bool {
+        py.detach(|| self.inner.changed())
     }
 
     /// Why the directory could not be listed, if it could not.
     #[getter]
     fn directory_error(&self) -> Option<String> {
-        self.inner.dir_error.clone()
+        self.inner.current().dir_error.clone()
     }
 
     /// Each kernel whose precompiled artifact (`NAME.cwasm`) was refused, so
@@ -186,6 +248,7 @@ impl KernelSet {
     #[getter]
     fn artifact_refusals(&self) -> Vec<(String, String)> {
         self.inner
+            .current()
             .artifact_refusals()
             .into_iter()
             .map(|(name, why)| (name.to_owned(), why))
@@ -198,6 +261,7 @@ impl KernelSet {
     #[getter]
     fn grant_errors(&self) -> Vec<String> {
         self.inner
+            .current()
             .grant_errors()
             .into_iter()
             .map(str::to_owned)
@@ -206,14 +270,15 @@ impl KernelSet {
 
     /// Where the routes are mounted (`/kernels` by default).
     #[getter]
-    fn prefix(&self) -> &str {
-        self.inner.prefix()
+    fn prefix(&self) -> String {
+        self.inner.current().prefix().to_owned()
     }
 
     /// `(name, error)` for every kernel: `error` is None when it loaded.
     #[getter]
     fn kernels(&self) -> Vec<(String, Option<String>)> {
         self.inner
+            .current()
             .kernels()
             .map(|m| (m.name.clone(), m.loaded.as_ref().err().cloned()))
             .collect()
@@ -222,7 +287,8 @@ impl KernelSet {
     /// Kernel `name`'s component, to call from Python; None when there is no
     /// such kernel or it did not load.
     fn component(&self, name: &str) -> Option<Component> {
-        let component = self.inner.kernel(name).ok()?.loaded.as_ref().ok()?;
+        let set = self.inner.current();
+        let component = set.kernel(name).ok()?.loaded.as_ref().ok()?;
         Some(Component::new(
             component.clone(),
             self.blocking_warning,
@@ -232,7 +298,7 @@ impl KernelSet {
 
     /// The limits of kernel `name`, or None when there is no such kernel.
     fn limits(&self, name: &str) -> Option<KernelLimits> {
-        let limits = self.inner.kernel(name).ok()?.limits;
+        let limits = self.inner.current().kernel(name).ok()?.limits;
         Some(KernelLimits {
             timeout_s: limits.timeout.as_secs_f64(),
             max_memory_mb: limits.max_memory_mb,
@@ -245,22 +311,26 @@ impl KernelSet {
     /// The `function` label of a call's metrics: its WIT name, or
     /// `(unknown)` for a function the kernel does not export.
     fn metric_function(&self, kernel: &str, function: &str) -> String {
-        self.inner.metric_function(kernel, function).to_owned()
+        self.inner
+            .current()
+            .metric_function(kernel, function)
+            .to_owned()
     }
 
     /// `GET /kernels`.
     fn listing(&self, py: Python<'_>) -> Answer {
-        Answer::of(py, &self.inner.list())
+        Answer::of(py, &self.inner.current().list())
     }
 
     /// `GET /kernels/{name}`.
     fn show(&self, py: Python<'_>, name: &str) -> Answer {
-        Answer::of(py, &self.inner.show(name))
+        Answer::of(py, &self.inner.current().show(name))
     }
 
     /// 413 for kernel `name`'s body limit (the route stops reading there).
     fn too_large(&self, py: Python<'_>, name: &str) -> Option<Answer> {
-        let kernel = self.inner.kernel(name).ok()?;
+        let set = self.inner.current();
+        let kernel = set.kernel(name).ok()?;
         Some(Answer::of(
             py,
             &http::Answer::too_large(kernel, kernel.limits.max_body_bytes),
@@ -270,7 +340,8 @@ impl KernelSet {
     /// 504 for a call of kernel `name`, which runs without a deadline, that
     /// did not answer within its `timeout_s` (the call runs on).
     fn unanswered(&self, py: Python<'_>, name: &str, function: &str) -> Option<Answer> {
-        let kernel = self.inner.kernel(name).ok()?;
+        let set = self.inner.current();
+        let kernel = set.kernel(name).ok()?;
         Some(Answer::of(py, &http::Answer::unanswered(kernel, function)))
     }
 
@@ -290,10 +361,8 @@ impl KernelSet {
         cancel: Option<&CancelToken>,
     ) -> Answer {
         let cancel = cancel.map(|c| &c.inner);
-        let answer = py.detach(|| {
-            self.inner
-                .call(kernel, function, body, content_type, accept, cancel)
-        });
+        let set = self.inner.current();
+        let answer = py.detach(|| set.call(kernel, function, body, content_type, accept, cancel));
         Answer::of(py, &answer)
     }
 
@@ -330,10 +399,12 @@ impl KernelSet {
         inline: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let this = slf.get();
-        if inline.unwrap_or_else(|| this.inner.runs_inline(kernel, function)) {
+        // The set serving now: the call keeps it to its end, whatever a
+        // reload swaps in meanwhile.
+        let set = slf.get().inner.current();
+        if inline.unwrap_or_else(|| set.runs_inline(kernel, function)) {
             let options = CallOptions::default();
-            let answer = this.inner.call_inline(
+            let answer = set.call_inline(
                 kernel,
                 function,
                 body.as_bytes(),
@@ -345,18 +416,15 @@ impl KernelSet {
                 return Ok(Bound::new(py, Answer::of(py, &answer))?.into_any());
             }
         }
-        let set: Py<Self> = slf.clone().unbind();
         let (kernel, function) = (kernel.to_owned(), function.to_owned());
         // bytes are immutable: copied once here, so the call thread needs no GIL.
         let body = body.as_bytes().to_vec();
         // No kernel loaded: the answer is a 404, with nothing to run.
-        let runtime = this
-            .inner
+        let runtime = set
             .kernels()
             .find_map(|m| m.loaded.as_ref().ok())
             .map(|c| c.runtime().clone());
-        let stoppable = this
-            .inner
+        let stoppable = set
             .kernel(&kernel)
             .ok()
             .and_then(|k| k.loaded.as_ref().ok())
@@ -367,7 +435,7 @@ impl KernelSet {
             None,
             stoppable,
             move |options| {
-                set.get().inner.call_with(
+                set.call_with(
                     &kernel,
                     &function,
                     &body,
@@ -382,13 +450,13 @@ impl KernelSet {
 
     /// Whether `acall` runs `function` of `kernel` inline now.
     fn runs_inline(&self, kernel: &str, function: &str) -> bool {
-        self.inner.runs_inline(kernel, function)
+        self.inner.current().runs_inline(kernel, function)
     }
 
     /// The `OpenAPI` path items of every function, keyed by their paths
     /// under `prefix`, as JSON text, to merge into the service's document.
     fn openapi_paths(&self) -> String {
-        serde_json::Value::Object(self.inner.openapi_paths()).to_string()
+        serde_json::Value::Object(self.inner.current().openapi_paths()).to_string()
     }
 }
 

@@ -103,6 +103,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<resources::Resource>()?;
     m.add_class::<resources::ResourceMethod>()?;
     m.add_class::<kernels::KernelSet>()?;
+    m.add_class::<kernels::Reload>()?;
     m.add_class::<kernels::Answer>()?;
     m.add_class::<kernels::KernelLimits>()?;
     m.add_function(wrap_pyfunction!(fibonacci::fibonacci_by_method, m)?)?;

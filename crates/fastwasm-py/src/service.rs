@@ -63,6 +63,24 @@ impl ServiceSettings {
         Runtime::with_config(py, config, crate::runtime::DEFAULT_BLOCKING_WARNING)
     }
 
+    /// None when a request with this `Authorization` header may use the
+    /// admin routes; else their 401. Without `FASTWASM_ADMIN_TOKEN` every
+    /// request is refused (and a server mounts no admin route).
+    fn admin_refusal(
+        &self,
+        py: Python<'_>,
+        authorization: Option<&str>,
+    ) -> Option<crate::kernels::Answer> {
+        let refusal = self.inner.admin_refusal(authorization)?;
+        Some(crate::kernels::Answer::of(py, &refusal))
+    }
+
+    /// Whether the admin routes are mounted (`FASTWASM_ADMIN_TOKEN` is set).
+    #[getter]
+    fn has_admin_token(&self) -> bool {
+        self.inner.admin_token.is_some()
+    }
+
     /// The detail of the 400 that refuses `n` for `algorithm`, or None when
     /// it is within its limit.
     fn refusal(&self, n: &Bound<'_, PyAny>, algorithm: &str) -> Result<Option<String>> {
@@ -180,6 +198,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ServiceSettings>()?;
     m.add("InvalidSetting", m.py().get_type::<InvalidSetting>())?;
     m.add("COMPUTE_BUCKETS", metrics::COMPUTE_BUCKETS.to_vec())?;
+    m.add("ADMIN_RELOAD_ROUTE", fastwasm_http::admin::RELOAD_ROUTE)?;
     m.add_function(wrap_pyfunction!(fibonacci_body, m)?)?;
     m.add_function(wrap_pyfunction!(compare_body, m)?)?;
     m.add_function(wrap_pyfunction!(overloaded, m)?)?;

@@ -88,7 +88,7 @@ fn log_output(answer: &Answer) {
 }
 
 /// The answer as `fastwasm-http` made it.
-fn respond(answer: Answer) -> Response {
+pub(crate) fn respond(answer: Answer) -> Response {
     log_output(&answer);
     let mut response = (
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -99,6 +99,12 @@ fn respond(answer: Answer) -> Response {
     let headers = response.headers_mut();
     if let Some(seconds) = answer.retry_after_s {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if let Some(challenge) = answer.challenge {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
     }
     if answer.content_type == "application/octet-stream"
         && let Some(seconds) = answer.execution_time_s
@@ -111,12 +117,12 @@ fn respond(answer: Answer) -> Response {
 
 /// `GET /kernels`.
 pub async fn list(State(state): State<Arc<AppState>>) -> Response {
-    respond(state.kernels.list())
+    respond(state.kernels.current().list())
 }
 
 /// `GET /kernels/{kernel}`.
 pub async fn show(State(state): State<Arc<AppState>>, Path(kernel): Path<String>) -> Response {
-    respond(state.kernels.show(&kernel))
+    respond(state.kernels.current().show(&kernel))
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -128,6 +134,8 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
 
 /// `POST /kernels/{kernel}/{function}`: a cheap call runs inline; any other
 /// takes a slot and runs on the blocking pool, cancelled if the client leaves.
+/// The call keeps the kernel set it started with to its end, whatever a
+/// reload swaps in meanwhile.
 ///
 /// # Errors
 /// [`ApiError::Overloaded`] when no slot frees up in time.
@@ -137,7 +145,7 @@ pub async fn call(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let kernels = &state.kernels;
+    let kernels = state.kernels.current();
     let found = match kernels.kernel(&kernel) {
         Ok(found) => found,
         Err(answer) => return Ok(respond(answer)),
@@ -180,8 +188,8 @@ pub async fn call(
     };
     // Cheap (declared, or measured so: fastwasm_runtime::Placement): on this
     // async worker, preempted at the next epoch tick if it turns out not to be.
-    if state.kernels.runs_inline(&kernel_name, &function_name)
-        && let Some(answer) = state.kernels.call_inline(
+    if kernels.runs_inline(&kernel_name, &function_name)
+        && let Some(answer) = kernels.call_inline(
             &kernel_name,
             &function_name,
             &body,
@@ -196,13 +204,14 @@ pub async fn call(
     let cancel = CancelToken::new();
     let guard = CancelOnDrop(cancel.clone());
     let shared = Arc::clone(&state);
+    let set = Arc::clone(&kernels);
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let options = CallOptions {
             cancel: Some(&cancel),
             timeout: None,
         };
-        let answer = shared.kernels.call_with(
+        let answer = set.call_with(
             &kernel_name,
             &function_name,
             &body,

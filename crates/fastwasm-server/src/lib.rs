@@ -28,11 +28,12 @@ pub mod error;
 pub mod kernels;
 pub mod metrics;
 pub mod params;
+pub mod reload;
 pub mod slash;
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use axum::Router;
@@ -42,8 +43,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fastwasm_http::KernelSet;
 use fastwasm_http::fibonacci::{self, Method};
+use fastwasm_http::{KernelSet, LiveKernels};
 use fastwasm_runtime::Runtime;
 use fib_host::{Algorithm, FibonacciModule};
 use futures_util::FutureExt as _;
@@ -98,12 +99,14 @@ pub struct AppState {
     pub admission: Admission,
     /// Prometheus metrics.
     pub metrics: Metrics,
-    /// The kernels: `FASTWASM_KERNELS_DIR`, or the embedded examples.
-    pub kernels: Arc<KernelSet>,
+    /// The kernels: `FASTWASM_KERNELS_DIR`, or the embedded examples, as
+    /// the last reload left them.
+    pub kernels: LiveKernels,
     module_path: String,
     exports: Value,
     versions: Value,
-    openapi: String,
+    /// The document, and the kernel set generation it was made for.
+    openapi: Mutex<(u64, Arc<String>)>,
     local_addr: OnceLock<SocketAddr>,
 }
 
@@ -169,8 +172,8 @@ impl AppState {
                 "wasmtime": fastwasm_runtime::WASMTIME_VERSION,
                 "server": "fastwasm-server (axum)",
             }),
-            openapi: served_openapi(&kernels),
-            kernels: Arc::new(kernels),
+            openapi: Mutex::new((kernels.generation(), Arc::new(served_openapi(&kernels)))),
+            kernels: LiveKernels::new(runtime, kernels),
             settings,
             local_addr: OnceLock::new(),
         }))
@@ -180,6 +183,17 @@ impl AppState {
     /// that carry no `Host` header.
     pub fn set_local_addr(&self, address: SocketAddr) {
         let _ = self.local_addr.set(address);
+    }
+
+    /// The `OpenAPI` document of the kernels serving now: made again only
+    /// after a reload changed them.
+    fn openapi(&self) -> Arc<String> {
+        let kernels = self.kernels.current();
+        let mut cached = self.openapi.lock().unwrap_or_else(PoisonError::into_inner);
+        if cached.0 != kernels.generation() {
+            *cached = (kernels.generation(), Arc::new(served_openapi(&kernels)));
+        }
+        Arc::clone(&cached.1)
     }
 }
 
@@ -197,7 +211,18 @@ fn served_openapi(kernels: &KernelSet) -> String {
 
 /// The router: every route, the JSON 404 and 405, and the access log.
 pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
+    let router = Router::new();
+    // The admin route exists only when there is a token to check.
+    let router = if state.settings.admin_token.is_some() {
+        router.route(
+            fastwasm_http::admin::RELOAD_ROUTE,
+            post(reload::admin_reload)
+                .fallback(|| async { ApiError::MethodNotAllowed { allow: "POST" } }),
+        )
+    } else {
+        router
+    };
+    router
         .route(ROUTES[0], get(fibonacci_wasm))
         .route(ROUTES[1], get(fibonacci_native))
         .route(ROUTES[2], get(compare))
@@ -385,7 +410,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn openapi(State(state): State<Arc<AppState>>) -> Response {
-    json_response(state.openapi.clone())
+    json_response(state.openapi().as_str().to_owned())
 }
 
 const REQUEST_ID: &str = "x-request-id";

@@ -17,6 +17,11 @@ struct Args {
     /// Port to bind; default: `FASTWASM_PORT` or 8000.
     #[arg(long)]
     port: Option<u16>,
+    /// Reload the kernels folder whenever a file in it changes
+    /// (development); default: `FASTWASM_RELOAD_KERNELS`. SIGHUP reloads it
+    /// in any case.
+    #[arg(long, alias = "reload-modules")]
+    reload_kernels: bool,
     /// Print the effective settings as JSON and exit.
     #[arg(long)]
     print_settings: bool,
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
     if let Some(port) = args.port {
         settings.port = port;
     }
+    settings.reload_kernels |= args.reload_kernels;
     if args.print_settings {
         #[allow(clippy::print_stdout)]
         {
@@ -84,6 +90,14 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot bind {address}: {e}"))?;
     state.set_local_addr(listener.local_addr()?);
+    tokio::spawn(fastwasm_server::reload::on_hangup(std::sync::Arc::clone(
+        &state,
+    )));
+    if state.settings.reload_kernels {
+        tokio::spawn(fastwasm_server::reload::on_change(std::sync::Arc::clone(
+            &state,
+        )));
+    }
     tracing::info!(address = %listener.local_addr()?, "fastwasm-server listening");
     axum::serve(
         listener,

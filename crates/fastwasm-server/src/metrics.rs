@@ -67,6 +67,8 @@ pub struct Metrics {
     cancelled: Counter,
     rejected: Counter,
     cache_refusals: Counter,
+    kernel_reloads: Counter,
+    kernel_reload_failures: Counter,
     internal_errors: Counter,
     /// One scrape at a time copies the sources into the counters.
     sync: std::sync::Mutex<()>,
@@ -126,6 +128,8 @@ impl Metrics {
         let cancelled = counter(spec::WASM_CANCELLED);
         let rejected = counter(spec::HEAVY_REJECTED);
         let cache_refusals = counter(spec::CACHE_REFUSALS);
+        let kernel_reloads = counter(spec::KERNEL_RELOADS);
+        let kernel_reload_failures = counter(spec::KERNEL_RELOAD_FAILURES);
         let internal_errors = counter(spec::INTERNAL_ERRORS);
         Self {
             registry,
@@ -143,6 +147,8 @@ impl Metrics {
             cancelled,
             rejected,
             cache_refusals,
+            kernel_reloads,
+            kernel_reload_failures,
             internal_errors,
             sync: std::sync::Mutex::new(()),
         }
@@ -161,6 +167,13 @@ impl Metrics {
     /// Counts a request that failed in an unplanned way (a 500).
     pub fn internal_error(&self) {
         self.internal_errors.inc();
+    }
+
+    /// Counts a reload of the kernels and the files it could not load.
+    pub fn kernel_reload(&self, failures: usize) {
+        self.kernel_reloads.inc();
+        self.kernel_reload_failures
+            .inc_by(u64::try_from(failures).unwrap_or(u64::MAX));
     }
 
     /// Records the time of one computation.

@@ -9,6 +9,7 @@ import asyncio
 import inspect
 import logging
 import platform
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -28,7 +29,7 @@ from fastwasm.api.metrics import Metrics
 from fastwasm.api.middleware import ObservabilityMiddleware
 from fastwasm.api.models import ExportInfo
 from fastwasm.api.python_workers import PythonWorkers
-from fastwasm.api.routers import compare, fibonacci, health, page
+from fastwasm.api.routers import admin, compare, fibonacci, health, page
 from fastwasm.api.routers import metrics as metrics_router
 from fastwasm.api.settings import Settings
 from fastwasm.fastapi import Admission, Kernels
@@ -116,6 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="kernels",
         setting_names="service",
         grants_root=settings.grants_root,
+        # As fastwasm-server: SIGHUP reloads the kernels folder (with several
+        # workers, uvicorn's supervisor takes SIGHUP and replaces each worker).
+        reload_signal=signal.SIGHUP,
+        reload_poll_s=settings.reload_poll_s if settings.reload_kernels else None,
     )
 
     @asynccontextmanager
@@ -170,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_flat(app, fibonacci.router)
     # /modules: the routes' old path, still served, left out of OpenAPI.
     kernels.install(app, prefix="/kernels", aliases=["/modules"])
+    if settings.admin_token is not None:
+        app.include_router(admin.router(settings, kernels, app))
     app.include_router(compare.router)
     app.include_router(health.router)
     app.include_router(metrics_router.router)

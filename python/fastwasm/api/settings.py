@@ -46,6 +46,11 @@ class Settings(BaseModel):
     max_body_bytes: int
     grants_root: Path | None
     cache_dir: Path | None
+    #: "(set)" when FASTWASM_ADMIN_TOKEN is set: the token itself stays in
+    #: Rust, which checks requests against it (`admin_refusal`).
+    admin_token: str | None
+    reload_kernels: bool
+    reload_poll_s: float
     _rules: ServiceSettings = PrivateAttr()
 
     def __init__(self, **overrides: Any) -> None:
@@ -58,6 +63,11 @@ class Settings(BaseModel):
         """The detail of the 400 that refuses `n` for `algorithm` (negative,
         or above its limit, naming the setting), or None."""
         return self._rules.refusal(n, algorithm)
+
+    def admin_refusal(self, authorization: str | None) -> fastwasm.Answer | None:
+        """None when a request with this `Authorization` header may use the
+        admin routes, else their 401 (fastwasm-http's rule)."""
+        return self._rules.admin_refusal(authorization)
 
     def runtime(self) -> fastwasm.Runtime:
         """The one runtime of the service, as these settings ask for it

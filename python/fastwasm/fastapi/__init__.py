@@ -3,7 +3,9 @@
 
 - `Kernels`: a set of kernels from a folder or named files; `depends(name)`
   gives a route a `Kernel`, `install(app)` adds the lifespan, the error
-  handlers and the OpenAPI operations, `router` serves every function.
+  handlers and the OpenAPI operations, `router` serves every function, and
+  `reload(app)` swaps in new kernel versions (also on a signal or a file
+  change, if asked) without dropping a request.
 - `Kernel.acall`: a kernel call that never blocks the event loop, with
   admission control, cancel-on-disconnect and metrics.
 - The parts, for your own heavy work: `Admission`, `until_disconnected`,
@@ -18,7 +20,7 @@ from fastwasm.fastapi.disconnect import CLIENT_CLOSED_REQUEST, ClientDisconnecte
 from fastwasm.fastapi.errors import install_error_handlers
 from fastwasm.fastapi.kernel import Kernel, Loaded
 from fastwasm.fastapi.kernels import Kernels, KernelSetupError
-from fastwasm.fastapi.metrics import Bound, CallMetrics, counter, gauge, histogram
+from fastwasm.fastapi.metrics import Bound, CallMetrics, ReloadMetrics, counter, gauge, histogram
 from fastwasm.fastapi.models import ErrorResponse, KernelsResponse, ServedKernel
 from fastwasm.fastapi.routes import respond
 from fastwasm.fastapi.unstoppable import NotAnswered, waited_for
@@ -38,6 +40,7 @@ __all__ = [
     "Loaded",
     "NotAnswered",
     "Overloaded",
+    "ReloadMetrics",
     "ServedKernel",
     "counter",
     "gauge",

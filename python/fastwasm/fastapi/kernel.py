@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,44 @@ class RouteLabel:
     path: str
 
 
+class Components(Mapping[str, fastwasm.Component]):
+    """The components of a kernel set's loaded kernels, by name, as its last
+    reload left them: made again only when a reload changed the set (their
+    Python objects hold per-function caches worth keeping)."""
+
+    __slots__ = ("_by_name", "_generation", "_kernels")
+
+    def __init__(self, kernels: fastwasm.KernelSet) -> None:
+        self._kernels = kernels
+        self._generation = -1
+        self._by_name: dict[str, fastwasm.Component] = {}
+
+    def _current(self) -> dict[str, fastwasm.Component]:
+        generation = self._kernels.generation
+        if generation != self._generation:
+            kernels = self._kernels
+            self._by_name = {name: c for name, _ in kernels.kernels if (c := kernels.component(name)) is not None}
+            self._generation = generation
+        return self._by_name
+
+    def __getitem__(self, name: str) -> fastwasm.Component:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """What a `Kernels` serves in one app, made in its lifespan."""
 
     runtime: fastwasm.Runtime
     kernels: fastwasm.KernelSet
-    components: Mapping[str, fastwasm.Component]
+    #: The loaded kernels' components, as the last reload left them.
+    components: Components
     admission: Admission
     metrics: CallMetrics | None
     #: Where its routes are mounted, if they are.

@@ -13,6 +13,13 @@ async def thumbnail(image: Image, ...) -> Response:
     return Response(await image.acall("blur", pixels, width, height, 4))
 ```
 
+`await kernels.reload(app)` reads the files again and swaps in each new
+version at once: calls already running finish on the version they started
+with, a file that does not load leaves its old version serving (listed in
+`GET /kernels` with its error), and a removed file stops being served. The
+kit also reloads on a signal (`reload_signal=signal.SIGHUP`) and, in
+development, when a file changes (`reload_poll_s=0.5`).
+
 The kernels load in the app's lifespan (composed with yours), off the event
 loop; a missing folder, a kernel a dependency asks for that is not there or
 did not load, and two kits at one prefix stop start-up with an error that
@@ -24,9 +31,12 @@ of its own.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -35,15 +45,15 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from prometheus_client import CollectorRegistry
 from starlette.routing import NoMatchFound
 
 import fastwasm
 from fastwasm.fastapi.admission import Admission
 from fastwasm.fastapi.errors import SettingNames, install_error_handlers
-from fastwasm.fastapi.kernel import Kernel, Loaded
-from fastwasm.fastapi.metrics import CallMetrics
+from fastwasm.fastapi.kernel import Components, Kernel, Loaded
+from fastwasm.fastapi.metrics import CallMetrics, ReloadMetrics
 from fastwasm.fastapi.routes import add_routes, labels_at
 
 LOG = logging.getLogger("fastwasm.kernels")
@@ -88,7 +98,14 @@ class Kernels:
       `FASTWASM_*` variables).
     - `grants_root`: the only directory under which a kernel's `NAME.toml`
       may grant directories (`[dirs]`); None: no sidecar grants one. A grant
-      outside it stops start-up, naming the file and the key.
+      outside it stops start-up, naming the file and the key (and, in a
+      reload, keeps that kernel's version before serving).
+    - `reload_signal`: a signal (`signal.SIGHUP`) that reloads the kernels
+      while the app serves (`reload`); None, the default: none. A signal has
+      one handler per process, so give it to one kit.
+    - `reload_poll_s`: in development, how often to look at the files'
+      sizes and times, and reload when one changed; None, the default:
+      never.
     """
 
     def __init__(
@@ -107,6 +124,8 @@ class Kernels:
         name: str = "kernels",
         setting_names: SettingNames = "library",
         grants_root: str | os.PathLike[str] | None = None,
+        reload_signal: signal.Signals | None = None,
+        reload_poll_s: float | None = None,
     ) -> None:
         if (folder is None) == (files is None):
             raise TypeError("Kernels takes a folder or files=, not both and not neither")
@@ -120,6 +139,10 @@ class Kernels:
         self.name = name
         self.setting_names: SettingNames = setting_names
         self.grants_root = None if grants_root is None else Path(grants_root)
+        if reload_poll_s is not None and not reload_poll_s > 0:
+            raise KernelSetupError(f"reload_poll_s must be a positive number of seconds, not {reload_poll_s!r}")
+        self.reload_signal = reload_signal
+        self.reload_poll_s = reload_poll_s
         #: The slots heavy calls take: yours, or the kit's own.
         self.admission = admission or Admission(
             max_concurrent or 2 * fastwasm.available_cores(),
@@ -128,6 +151,7 @@ class Kernels:
             registry=registry,
         )
         self._metrics = None if registry is None else CallMetrics(registry)
+        self._reload_metrics = None if registry is None else ReloadMetrics(registry)
         self._wanted: set[str] = set()
         self._apps = _Apps()
         # Unique per kit: the lifespan-state key, and the route names the
@@ -146,7 +170,12 @@ class Kernels:
 
         async def get_kernel(request: Request) -> Kernel:
             loaded: Loaded = request.scope["state"][key]
-            return Kernel(kernel, loaded.components[kernel], loaded, request)
+            component = loaded.components.get(kernel)
+            if component is None:
+                # A reload removed it, or its first file never loaded.
+                detail = f"the kernel {kernel!r} is not served now: see GET /kernels"
+                raise HTTPException(503, detail)
+            return Kernel(kernel, component, loaded, request)
 
         get_kernel.__name__ = f"kernel_{kernel}"
         return Depends(get_kernel)
@@ -157,6 +186,46 @@ class Kernels:
             return self._apps.loaded[app]
         except KeyError:
             raise KernelSetupError(f"the kernels {self.name!r} are not running in this app") from None
+
+    async def reload(self, app: FastAPI, *, trigger: str = "call") -> fastwasm.Reload:
+        """Reads the kernel files again, off the event loop, and swaps in
+        every new or changed kernel at once (`fastwasm.KernelSet.reload`):
+        calls already running finish on the versions they started with. A
+        file that does not load leaves its old version serving; its error is
+        logged, counted and listed in `GET /kernels`. The OpenAPI document
+        follows. `trigger` names what asked, in the log."""
+        loaded = self.loaded(app)
+        report = await anyio.to_thread.run_sync(loaded.kernels.reload)
+        fields = {"kit": self.name, "trigger": trigger}
+        if report.refused is not None:
+            LOG.warning("the kernels %s were not reloaded: %s", self.name, report.refused, extra={"fields": fields})
+            return report
+        if self._reload_metrics is not None:
+            self._reload_metrics.count(len(report.failed))
+        for name, error in report.failed:
+            LOG.warning(
+                "the kernel %s did not load; its version before serves on: %s",
+                name,
+                error,
+                extra={"fields": {**fields, "kernel": name}},
+            )
+        LOG.info(
+            "kernels %s reloaded: generation %d, loaded %s, removed %s, %d failed, %d unchanged",
+            self.name,
+            report.generation,
+            ", ".join(report.loaded) or "none",
+            ", ".join(report.removed) or "none",
+            len(report.failed),
+            len(report.unchanged),
+            extra={"fields": fields},
+        )
+        return report
+
+    async def _reload_on_change(self, app: FastAPI, kernels: fastwasm.KernelSet, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            if await anyio.to_thread.run_sync(kernels.changed):
+                await self.reload(app, trigger="change")
 
     # -- set-up
 
@@ -231,17 +300,20 @@ class Kernels:
         )
 
     def _openapi_of(self, app: FastAPI, base: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-        merged: dict[int, dict[str, Any]] = {}
+        merged: dict[tuple[int, int], dict[str, Any]] = {}
 
         def openapi() -> dict[str, Any]:
             document = base()
             loaded = self._apps.loaded.get(app)
             if loaded is None or loaded.prefix is None:
                 return document
-            cached = merged.get(id(loaded.kernels))
+            # Made again after a reload changed the kernels, and only then.
+            key = (id(loaded.kernels), loaded.kernels.generation)
+            cached = merged.get(key)
             if cached is None:
                 paths = {**document["paths"], **json.loads(loaded.kernels.openapi_paths())}
-                cached = merged[id(loaded.kernels)] = {**document, "paths": paths}
+                merged.clear()
+                cached = merged[key] = {**document, "paths": paths}
             return cached
 
         return openapi
@@ -258,10 +330,46 @@ class Kernels:
                     )
         loaded = await anyio.to_thread.run_sync(self._load, prefix)
         self._apps.loaded[app] = loaded
+        tasks: set[asyncio.Task[Any]] = set()
+        loop = asyncio.get_running_loop()
+
+        def reload_now(trigger: str) -> None:
+            task = loop.create_task(self.reload(app, trigger=trigger))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        if self.reload_poll_s is not None:
+            tasks.add(loop.create_task(self._reload_on_change(app, loaded.kernels, self.reload_poll_s)))
+        signalled = self.reload_signal is not None and self._on_signal(loop, reload_now)
         try:
             yield loaded
         finally:
+            if signalled and self.reload_signal is not None:
+                loop.remove_signal_handler(self.reload_signal)
+            for task in tasks:
+                task.cancel()
+            for task in list(tasks):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             self._apps.loaded.pop(app, None)
+
+    def _on_signal(self, loop: asyncio.AbstractEventLoop, reload_now: Callable[[str], None]) -> bool:
+        """Reloads on `reload_signal`, when this loop can take signals (only
+        the main thread's can: an app served from another thread, as a test
+        client serves it, reloads by `reload` alone, and the log says so)."""
+        assert self.reload_signal is not None
+        try:
+            loop.add_signal_handler(self.reload_signal, reload_now, self.reload_signal.name)
+        except (RuntimeError, ValueError) as error:
+            LOG.warning(
+                "the kernels %s do not reload on %s here: %s",
+                self.name,
+                self.reload_signal.name,
+                error,
+                extra={"fields": {"kit": self.name}},
+            )
+            return False
+        return True
 
     def _prefix(self, app: FastAPI) -> str | None:
         try:
@@ -319,7 +427,7 @@ class Kernels:
             if kernel in failed:
                 message = f"a route depends on the kernel {kernel!r}, which did not load: {failed[kernel]}"
                 raise KernelSetupError(message)
-        components = {name: c for name in names if (c := kernels.component(name)) is not None}
+        components = Components(kernels)
         LOG.info(
             "kernels %s loaded: %s", self.name, ", ".join(sorted(components)), extra={"fields": {"prefix": prefix}}
         )

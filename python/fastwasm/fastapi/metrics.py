@@ -2,7 +2,8 @@
 (`fastwasm.http.metric_table()`): the names, help texts and labels
 fastwasm-server exports too, written once in Rust.
 
-`CallMetrics` counts kernel calls for the kit; `counter`, `gauge` and
+`CallMetrics` counts kernel calls for the kit, `ReloadMetrics` its
+reloads; `counter`, `gauge` and
 `histogram` make any metric of the table in a registry of yours.
 """
 
@@ -86,6 +87,18 @@ class CallMetrics:
         self._bound(self.calls, function, kernel, outcome).inc()
         if seconds is not None:
             self._bound(self.seconds, function, kernel).observe(seconds)
+
+
+class ReloadMetrics:
+    """Reloads of a kit's kernels, and the files they could not load, in `registry`."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.reloads = counter("fastwasm_kernel_reloads", registry)
+        self.failures = counter("fastwasm_kernel_reload_failures", registry)
+
+    def count(self, failures: int) -> None:
+        self.reloads.inc()
+        self.failures.inc(failures)
 
 
 def outcome_of(error: BaseException) -> str:

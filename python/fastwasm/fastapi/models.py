@@ -3,6 +3,7 @@ error body, so that OpenAPI says what the routes answer."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -50,6 +51,15 @@ class KernelLoadInfo(BaseModel):
     )
 
 
+class ReloadErrorInfo(BaseModel):
+    """A newer file of a kernel that a reload could not load: the version
+    listed serves on."""
+
+    error: str
+    sha256: str = Field(description="The SHA-256 of the file that did not load.")
+    at: datetime = Field(description="When the reload tried it (UTC).")
+
+
 class ParamInfo(BaseModel):
     """One parameter of a served function."""
 
@@ -80,9 +90,13 @@ class ServedKernel(BaseModel):
 
     name: str
     file: str
-    sha256: str
+    sha256: str = Field(description="The SHA-256 of the file serving.")
     size_bytes: int
+    loaded_at: datetime = Field(description="When the version serving was loaded (UTC): at start-up or a reload.")
     error: str | None
+    reload_error: ReloadErrorInfo | None = Field(
+        description="The newer file a reload could not load, if one did not: this version serves on."
+    )
     limits: KernelLimitsInfo
     grants: KernelGrantsInfo
     load: KernelLoadInfo | None = Field(description="How it was loaded; None when it did not load.")

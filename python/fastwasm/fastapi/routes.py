@@ -36,6 +36,8 @@ def respond(answer: fastwasm.Answer) -> Response:
     headers = {}
     if answer.retry_after_s is not None:
         headers["Retry-After"] = str(answer.retry_after_s)
+    if answer.challenge is not None:
+        headers["WWW-Authenticate"] = answer.challenge
     if answer.content_type == "application/octet-stream" and answer.execution_time_s is not None:
         headers["X-Execution-Time"] = repr(answer.execution_time_s)
     return Response(answer.body, answer.status, headers, media_type=answer.content_type)

@@ -1,6 +1,7 @@
 //! fastwasm-http's integration tests: one binary.
 
 mod json;
+mod reload;
 mod set;
 mod sidecar;
 mod status;

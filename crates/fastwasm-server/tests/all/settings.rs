@@ -88,3 +88,40 @@ fn a_bad_value_is_refused_naming_its_variable_and_range() {
         );
     }
 }
+
+#[test]
+fn the_reload_settings_parse_and_the_admin_token_is_never_shown() {
+    let settings = Settings::from_vars([]).unwrap();
+    assert!(!settings.reload_kernels);
+    assert_eq!(settings.reload_poll, Duration::from_millis(500));
+    assert_eq!(settings.admin_token, None);
+    assert_eq!(settings.to_json()["admin_token"], serde_json::Value::Null);
+
+    let token = "0123456789abcdef!";
+    let settings = Settings::from_vars(vars(&[
+        ("FASTWASM_RELOAD_KERNELS", "Yes"),
+        ("FASTWASM_RELOAD_POLL_S", "0.1"),
+        ("FASTWASM_ADMIN_TOKEN", token),
+    ]))
+    .unwrap();
+    assert!(settings.reload_kernels);
+    assert_eq!(settings.reload_poll, Duration::from_millis(100));
+    assert_eq!(settings.admin_token.as_deref(), Some(token));
+    let printed = settings.to_json().to_string();
+    assert!(printed.contains(r#""admin_token":"(set)""#), "{printed}");
+    assert!(!printed.contains(token));
+    assert!(
+        settings
+            .admin_refusal(Some(&format!("Bearer {token}")))
+            .is_none()
+    );
+    assert_eq!(settings.admin_refusal(None).map(|a| a.status), Some(401));
+
+    let flag = Settings::from_vars(vars(&[("FASTWASM_RELOAD_KERNELS", "maybe")])).unwrap_err();
+    assert_eq!(flag.variable, "FASTWASM_RELOAD_KERNELS");
+    for short in ["too-short", "sixteen chars ok", "caf\u{e9}0123456789abcdef"] {
+        let error = Settings::from_vars(vars(&[("FASTWASM_ADMIN_TOKEN", short)])).unwrap_err();
+        assert_eq!(error.variable, "FASTWASM_ADMIN_TOKEN");
+        assert!(!error.to_string().contains(short), "{error}");
+    }
+}
