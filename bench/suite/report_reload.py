@@ -49,7 +49,8 @@ def reload_section(data: dict[str, Any] | None) -> list[str]:
     lines += [
         "",
         '"Higher" or "lower" only when every round\'s p99 is beyond every round of the run with no reloads;'
-        " else a tie. A reload compiles on the core the server is pinned to, while it serves: what a reload costs a replica.",
+        " else a tie. A reload compiles on the core the server is pinned to, while it serves:"
+        " what a reload costs a replica.",
         "",
     ]
     return lines
