@@ -112,8 +112,15 @@ check: build
 test: build tools lint
 	$(CARGO) test --locked --workspace --release
 	$(PYTHON) -m pytest
+	$(MAKE) soak-short
 	$(MAKE) test-ray
 	$(MAKE) bench-quick
+
+# About 30 s of mixed load, 15 s on each server after a 5 s warm-up: the soak
+# test's own checks (an unintended 5xx, an inexact value, RSS growth), short.
+.PHONY: soak-short ## the soak test, 15 s a server (part of make test; bench/results/soak-quick.json)
+soak-short: build tools target/release/fastwasm-server
+	SOAK_SECONDS=15 SOAK_WARMUP_SECONDS=5 BENCH_QUICK=1 $(PYTHON) -m pytest -m soak -p no:cacheprovider tests/soak
 
 # make test draws the same examples on every run (tests/conftest.py, schemathesis.toml);
 # this keeps the random exploration, with many more examples, for humans to run.
@@ -131,17 +138,29 @@ bench-digits: wasm
 	$(CARGO) run --locked --release -p fib-guest --example digits_timing
 
 PEER_PLUGIN := bench/peers/extism_fib.wasm
+TUTORIAL_WASM := bench/apps/tutorial/fibonacci_tutorial.wasm
+
+.PHONY: tutorial-guest ## build the tutorial's own guest (bench/apps/tutorial/guest), which the tutorial app compiles per request
+tutorial-guest: $(TUTORIAL_WASM)
+
+$(TUTORIAL_WASM): bench/apps/tutorial/guest/src/lib.rs bench/apps/tutorial/guest/Cargo.toml | wasm-target
+	$(CARGO) build --locked --release --target $(WASM_TARGET) --manifest-path bench/apps/tutorial/guest/Cargo.toml --target-dir target/tutorial
+	cp target/tutorial/$(WASM_TARGET)/release/fibonacci_wasm.wasm $@
 
 .PHONY: peers ## build the Extism plug-in of the same kernels (bench/peers/extism-fib)
+# The plug-in's bigints are built as the guest's are (GUEST_RUSTFLAGS: 64-bit
+# words, wide arithmetic), so the digits rows compare the runtimes, not two
+# builds of the same bigint code; the flags are recorded beside it for the report.
 peers: wasm-target
-	$(CARGO) build --locked --release --target $(WASM_TARGET) --manifest-path bench/peers/extism-fib/Cargo.toml --target-dir target/peers
+	RUSTFLAGS='$(GUEST_RUSTFLAGS)' $(CARGO) build --locked --release --target $(WASM_TARGET) --manifest-path bench/peers/extism-fib/Cargo.toml --target-dir target/peers
 	cp target/peers/$(WASM_TARGET)/release/extism_fib.wasm $(PEER_PLUGIN)
+	printf '%s\n' '$(GUEST_RUSTFLAGS)' > $(PEER_PLUGIN).rustflags
 
 COMPONENT_COST_BIN := target/release/examples/component_call_cost
 ARRAY_COST_BIN := target/release/examples/array_call_cost
 
 .PHONY: bench-micro ## per-call cost from Python: Python, wasmtime-py, Extism, fastwasm wasm/native; components
-bench-micro: build peers component-cost-bin
+bench-micro: build peers component-cost-bin $(TUTORIAL_WASM)
 	$(PYTHON) -m bench.suite.micro
 
 .PHONY: bench-mapping ## the one value mapping's cost in process: Component.call and KernelSet.call over the echo shapes
@@ -167,7 +186,7 @@ bench-arrays: build component-cost-bin $(SCALAR_IMAGE)
 	$(PYTHON) -m bench.suite.arrays
 
 .PHONY: bench ## the whole suite: micro, sweep, HTTP; JSON in bench/results, report in docs/
-bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE)
+bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE) $(TUTORIAL_WASM)
 	$(PYTHON) -m bench.suite.micro
 	$(PYTHON) -m bench.suite.arrays
 	$(PYTHON) -m bench.suite.sweep
@@ -179,6 +198,8 @@ bench: build tools peers server-bin component-cost-bin ray-venv $(SCALAR_IMAGE)
 	$(PYTHON) -m bench.suite.acall_bench
 	$(PYTHON) -m bench.suite.startup_bench
 	$(PYTHON) -m bench.suite.reload_bench
+	$(PYTHON) -m bench.suite.cheap_under_heavy
+	$(PYTHON) -m bench.suite.cancel_latency
 	$(PYTHON) -m bench.suite.report
 
 .PHONY: bench-reload ## a kernel route under hey -c 20 while its file is reloaded 20 times, both servers (bench/results/reload.json)
@@ -190,7 +211,7 @@ bench-startup: build server-bin
 	$(PYTHON) -m bench.suite.startup_bench
 
 .PHONY: bench-quick ## the suite in BENCH_QUICK=1 mode (1-2 min): a smoke run, JSON checked, no speed asserted
-bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN) $(ARRAY_COST_BIN) $(SCALAR_IMAGE)
+bench-quick: build tools peers target/release/fastwasm-server $(COMPONENT_COST_BIN) $(ARRAY_COST_BIN) $(SCALAR_IMAGE) $(TUTORIAL_WASM)
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.micro > /dev/null
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.arrays
 	BENCH_QUICK=1 $(PYTHON) -m bench.suite.sweep
@@ -215,18 +236,16 @@ target/release/fastwasm-server:
 	$(MAKE) server-bin
 
 .PHONY: bench-http ## HTTP: req/s, p50, p99 (with the tutorial's pattern and fastwasm-server), scaling, start-up, memory
-bench-http: build tools server-bin ray-venv
+bench-http: build tools server-bin ray-venv $(TUTORIAL_WASM)
 	$(PYTHON) -m bench.suite.http_bench
 	$(PYTHON) -m bench.suite.fastapi_layers
 	$(PYTHON) -m bench.suite.asgi_choice
 	$(PYTHON) -m bench.suite.ray_http
 	$(PYTHON) -m bench.suite.kernel_http
 
-.PHONY: soak ## a test: mixed load on both servers (tests/soak), fails on an unintended 5xx, an inexact value or RSS growth > 10%; then cheap latency under floods and cancel latency
+.PHONY: soak ## a test: 60 s of mixed load on each server (tests/soak), fails on an unintended 5xx, an inexact value or RSS growth > 10%
 soak: build tools server-bin
 	$(PYTHON) -m pytest -m soak -p no:cacheprovider -s tests/soak
-	$(PYTHON) -m bench.suite.cheap_under_heavy
-	$(PYTHON) -m bench.suite.cancel_latency
 
 CARGO_FUZZ_VERSION := 0.13.2
 CARGO_FUZZ := target/tools/bin/cargo-fuzz
@@ -283,5 +302,5 @@ openapi: build
 .PHONY: clean ## remove build outputs and .venv
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so bench/apps/tutorial/fibonacci_tutorial.wasm $(PEER_PLUGIN) \
+	rm -rf $(VENV) $(WASM_MODULE) python/fastwasm/*.so $(TUTORIAL_WASM) $(PEER_PLUGIN) $(PEER_PLUGIN).rustflags \
 		$(COMPONENTS_DIR) $(TEST_COMPONENTS_DIR)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import platform
@@ -12,7 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -142,10 +145,15 @@ def hey(
     content_type: str = "application/json",
     accept: str | None = None,
     cpu_use: dict[str, float] | None = None,
+    allowed: Collection[str] = (),
 ) -> list[dict[str, str]]:
     """One `hey -z` block (a POST of the file `body`, when given); every
     request as a CSV row (response-time, status-code, offset...). With
-    `cpu_use`, adds hey's own CPU seconds to `cpu_use["hey"]`."""
+    `cpu_use`, adds hey's own CPU seconds to `cpu_use["hey"]`.
+
+    Any answer but a 2xx or a status in `allowed` stops the benchmark
+    (`unexpected_answers`): a rate of errors is no measurement, and the smoke
+    run must fail on a server that answers 500."""
     binary = shutil.which("hey")
     if not binary:
         sys.exit("hey is missing: `make tools` installs it")
@@ -164,10 +172,20 @@ def hey(
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         cpu_use["hey"] = cpu_use.get("hey", 0.0) + spent
-    import csv
-    import io
+    rows = list(csv.DictReader(io.StringIO(out)))
+    unexpected_answers(url, rows, allowed)
+    return rows
 
-    return list(csv.DictReader(io.StringIO(out)))
+
+def unexpected_answers(url: str, rows: list[dict[str, str]], allowed: Collection[str] = ()) -> None:
+    """Stops the benchmark when `hey` got no answers, or any answer but a 2xx
+    or a status in `allowed`, naming the statuses and their counts."""
+    if not rows:
+        raise SystemExit(f"{url}: hey got no answers")
+    codes = Counter(row["status-code"] for row in rows)
+    bad = {code: count for code, count in codes.items() if not code.startswith("2") and code not in allowed}
+    if bad:
+        raise SystemExit(f"{url}: unexpected answers {dict(sorted(bad.items()))} of {len(rows):,}")
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -64,6 +64,9 @@ def test_the_readme_component_builds_and_its_python_runs(
     # The components' lock pins wit-bindgen and its dependencies, which `make`
     # already fetched: the build needs no network.
     shutil.copy(root / "crates" / "components" / "Cargo.lock", tmp_path / "Cargo.lock")
+    # The project's toolchain, which `make` installed with the wasm targets: outside
+    # the checkout, cargo would take rustup's default, which may lack them.
+    shutil.copy(root / "rust-toolchain.toml", tmp_path / "rust-toolchain.toml")
     subprocess.run(
         ["cargo", "build", "--offline", "--release", "--target", "wasm32-wasip2"],
         cwd=tmp_path,

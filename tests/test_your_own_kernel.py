@@ -51,6 +51,9 @@ def kernels_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The components' lock pins wit-bindgen and its dependencies, which `make`
     # already fetched: the build needs no network.
     shutil.copy(ROOT / "crates" / "components" / "Cargo.lock", crate / "Cargo.lock")
+    # The project's toolchain, which `make` installed with the wasm targets: outside
+    # the checkout, cargo would take rustup's default, which may lack them.
+    shutil.copy(ROOT / "rust-toolchain.toml", crate / "rust-toolchain.toml")
     subprocess.run(
         ["cargo", "build", "--offline", "--release", "--target", "wasm32-wasip2"],
         cwd=crate,

@@ -51,6 +51,7 @@ from bench.common import (
     rate_of,
     run_table,
     serving,
+    unexpected_answers,
     uvicorn_app,
     write_results,
 )
@@ -96,6 +97,7 @@ def flood(kit: str) -> dict[str, Any]:
                     flooding.wait(timeout=SECONDS + 60)
                     out.seek(0)
                     blur = list(csv.DictReader(io.StringIO(out.read().decode())))
+                unexpected_answers(kit + FLOODS[name], blur)
                 row["rates"].append(rate_of(blur, SECONDS))
                 row["non_2xx"] += non_2xx(blur)
             row["ping"] += latencies(ping)

@@ -67,6 +67,14 @@ def wasmtime_py_cached() -> tuple[wasmtime.Store, dict[str, wasmtime.Func]]:
     return store, funcs
 
 
+def extism_rustflags() -> str:
+    """The RUSTFLAGS the Extism plug-in was built with (`make peers` records them)."""
+    flags = EXTISM_PLUGIN.with_name(EXTISM_PLUGIN.name + ".rustflags")
+    if not flags.is_file():
+        raise SystemExit(f"{flags} is missing: `make peers` builds the plug-in and records its flags")
+    return flags.read_text().strip()
+
+
 def extism_plugin() -> extism.Plugin:
     """The same kernels built with extism-pdk (bench/peers/extism-fib, `make peers`)."""
     return extism.Plugin(EXTISM_PLUGIN.read_bytes(), wasi=False)
@@ -74,7 +82,7 @@ def extism_plugin() -> extism.Plugin:
 
 def tutorial_per_call(n: int) -> int:
     """The tutorial's wasm_service.py: everything built on every call, on a
-    module the size of the tutorial's own (bench/apps/tutorial/)."""
+    the tutorial's own module (bench/apps/tutorial/guest)."""
     return calculate_fibonacci_wasm(n)
 
 
@@ -345,7 +353,11 @@ def main() -> None:
 
     payload = {
         "machine": info,
-        "params": {"big_recursive_n": BIG_RECURSIVE_N, "digits_n": DIGITS_N},
+        "params": {
+            "big_recursive_n": BIG_RECURSIVE_N,
+            "digits_n": DIGITS_N,
+            "extism_rustflags": extism_rustflags(),
+        },
         "tables": {
             title: [{"name": r.name, "median_us": r.median, "samples_us": r.samples_us} for r in rows]
             for title, rows in tables.items()

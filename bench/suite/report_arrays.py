@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.suite.report_format import compare, conditions, fmt_time, met_every_round, micro_table, rows_of
+from bench.suite.report_format import (
+    compare,
+    conditions,
+    fmt_time,
+    met_every_round,
+    micro_table,
+    rows_of,
+    versus,
+)
 
 
 def _table(data: dict[str, Any], start: str) -> dict[str, dict[str, Any]]:
@@ -29,11 +37,7 @@ def _met(ok: bool) -> str:
 
 
 def _versus(row: dict[str, Any], other: dict[str, Any]) -> str:
-    """`row` against `other`: the median ratio, and faster, slower or tie."""
-    ratio = _ratio(row, other)
-    verdict = compare(row["samples_us"], other["samples_us"])
-    words = {"faster": "faster (whole spread below)", "slower": "slower (whole spread above)", "tie": "a tie"}
-    return f"{ratio:.2f}× the time, {words[verdict]}"
+    return versus(row["samples_us"], other["samples_us"])
 
 
 def arrays_section(data: dict[str, Any] | None) -> list[str]:
@@ -96,7 +100,7 @@ def arrays_section(data: dict[str, Any] | None) -> list[str]:
             (f"{kernel}: simd128 faster than scalar", _versus(simd, scalar), compare(simd[s], scalar[s]) == "faster")
         )
     lines += [
-        "Targets, each judged in every round (a ratio) or on the whole spread (faster, tie):",
+        "Targets, each judged in every round (a ratio) or by the one rule (faster, tie):",
         "",
         "| target | measured (median) | |",
         "|---|---|---|",

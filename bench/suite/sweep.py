@@ -7,7 +7,8 @@ Each point times one method producing the decimal digits of F(n): Python runs
 the pure-Python kernel and `str()` (with CPython's digit limit lifted, as a
 user would); WASM and native run `fastwasm.fibonacci_digits`. At each n the
 three methods are interleaved over the rounds; a sample repeats the call
-until it has run for at least a minimum time, and the median is kept.
+until it has run for at least a minimum time. Every round's sample is kept,
+so the report judges WASM against Python at each n by its one rule.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from collections.abc import Callable
 
 import fastwasm
 from bench.common import QUICK, machine, write_results
+from bench.suite.report_micro import first_win, sweep_verdicts
 from fastwasm import pure
 
 sys.set_int_max_str_digits(0)
 
-ROUNDS = 1 if QUICK else 3
+ROUNDS = 2 if QUICK else 5
 MIN_SAMPLE_S = 0.002 if QUICK else 0.02
 
 if QUICK:
@@ -72,18 +74,15 @@ def sweep(algorithm: str) -> dict[str, object]:
         for _ in range(ROUNDS):
             for m, call in calls.items():
                 samples[m].append(sample(call))
-        points.append({"n": n, "seconds": {m: statistics.median(v) for m, v in samples.items()}})
-    wins = [p["n"] for p in points if p["seconds"]["WASM"] < p["seconds"]["Python"]]
-    return {"points": points, "wasm_beats_python_from_n": wins[0] if wins else None, "wasm_faster_at_n": wins}
+        points.append({"n": n, "seconds": {m: statistics.median(v) for m, v in samples.items()}, "samples": samples})
+    return {"points": points}
 
 
 def main() -> None:
     payload = {"machine": machine("make bench (bench/suite/sweep.py)"), "sweeps": {a: sweep(a) for a in POINTS}}
     for algorithm, result in payload["sweeps"].items():
-        print(
-            f"{algorithm}: WASM first beats Python at n = {result['wasm_beats_python_from_n']}"
-            f" (faster at n in {result['wasm_faster_at_n']})"
-        )
+        verdicts = sweep_verdicts(result["points"])
+        print(f"{algorithm}: WASM against Python at each n: {verdicts}; faster from n = {first_win(verdicts)}")
     print(f"wrote {write_results('sweep', payload)}")
 
 
