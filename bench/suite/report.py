@@ -93,9 +93,10 @@ def marker(name: str) -> tuple[str, str]:
 
 
 def between(text: str, name: str) -> str:
-    """What a file holds between the markers of `name`."""
+    """What a file holds between the markers of `name`: whole lines, so an end
+    marker indented inside a list item keeps its indentation."""
     start, end = marker(name)
-    match = re.search(re.escape(start) + r"\n(.*?)" + re.escape(end), text, re.S)
+    match = re.search(re.escape(start) + r"\n(.*?\n)[ \t]*" + re.escape(end), text, re.S)
     if match is None:
         raise SystemExit(f"no {start} … {end} in the file")
     return match.group(1)
@@ -126,7 +127,7 @@ def render(r: dict[str, Any]) -> list[str]:
         *headline_lines(h, missed, micro, sweep, http),
         "",
         *target_lines,
-        *why_missed(missed, h),
+        *why_missed(missed, h, micro, http, sweep),
         *peers_section(micro),
         *components_section(micro),
         *recursion_section(micro),

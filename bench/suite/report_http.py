@@ -237,7 +237,7 @@ def ray_http_section(data: dict[str, Any] | None) -> list[str]:
     """`bench/suite/ray_http.py`: Ray Serve's proxy against plain uvicorn, one box."""
     if data is None:
         return []
-    base = data["rows"][0]["req_per_s_median"]
+    base = data["rows"][0]["req_per_s"]
     lines = [
         "## Ray Serve against plain uvicorn (one machine: the proxy's cost, not scale)",
         "",
@@ -250,9 +250,10 @@ def ray_http_section(data: dict[str, Any] | None) -> list[str]:
     ]
     for row in data["rows"]:
         rates = row["req_per_s"]
+        vs = "–" if rates is base else versus(rates, base, higher_is_better=True)
         lines.append(
             f"| {row['name']} | {row['req_per_s_median']:,.0f} | {min(rates):,.0f} – {max(rates):,.0f}"
-            f" | {row['req_per_s_median'] / base:.2f}× | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['non_2xx']}"
+            f" | {vs} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['non_2xx']}"
             f" | {row['server_cores']:.2f} | {row['hey_cores']:.2f} | {row['ready_s']:.1f} s |"
         )
     return [*lines, ""]

@@ -56,6 +56,17 @@ def first_win(verdicts: list[tuple[int, str]]) -> int | None:
     return first
 
 
+def crossover(verdicts: list[tuple[int, str]]) -> str:
+    """WASM against Python over a sweep, in words: `from n = 5`, or, when no
+    point starts a run of wins to the end, where it wins and ties."""
+    first = first_win(verdicts)
+    if first is not None:
+        return f"faster from n = {first:,}"
+    by = {v: [f"{n:,}" for n, verdict in verdicts if verdict == v] for v in ("faster", "tie", "slower")}
+    said = [f"{v} at n = {', '.join(ns)}" for v, ns in by.items() if ns]
+    return f"not faster up to the sweep's end ({'; '.join(said)})"
+
+
 def peers_section(micro: dict[str, Any]) -> list[str]:
     machine = micro["machine"]
     rows = rows_of(micro, "fib(39)")

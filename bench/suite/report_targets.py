@@ -18,13 +18,18 @@ from bench.suite.report_format import (
     rows_of,
     versus,
 )
-from bench.suite.report_micro import first_win, sweep_verdicts
+from bench.suite.report_micro import crossover, sweep_verdicts
 
 #: (what, key, comparison, threshold): the targets the issues set.
 TARGETS = [
     ('`fastwasm.fibonacci(39, "wasm")` ≤ 0.2 µs', "wasm_us", "<=", 0.2),
-    ("… ≥ 75× faster than wasmtime-py with a cached instance", "vs_wasmtime_py", ">=", 75),
-    ("… faster than pure Python's iterative fib(39)", "vs_python", ">", 1),
+    (
+        '`fastwasm.fibonacci(39, "wasm")` ≥ 75× faster than wasmtime-py with a cached instance',
+        "vs_wasmtime_py",
+        ">=",
+        75,
+    ),
+    ('`fastwasm.fibonacci(39, "wasm")` faster than pure Python\'s iterative fib(39)', "vs_python", ">", 1),
     ("recursive fib(30): WASM within 1.4× of native", "rec_vs_native", "<=", 1.4),
     ("recursive fib(30): WASM ≥ 20× faster than Python", "rec_vs_python", ">=", 20),
     ("2 threads ≥ 1.7× the calls/s of 1 (recursive fib(30), WASM)", "threads", ">=", 1.7),
@@ -140,12 +145,12 @@ WHY_MISSED = {
     " The deadline explains part of the gap, not all of it: section 1c puts the guest with epochs on and off"
     " beside native. We keep the deadline.",
     "http_vs_bare": "**0.8× a bare FastAPI no-op.** The HTTP table has a third row between the two: a bare app"
-    " with the same endpoint shape (a path int and an enum query, the guest's compute, a pre-rendered body) and"
-    " nothing else. It serves {http_shape_vs_bare:.2f}× the no-op's req/s in this run: that share of the gap"
-    " is FastAPI's own handling of the two parameters, which fastwasm keeps (it is what makes the 422s and the"
-    " OpenAPI true). The rest is fastwasm's features, kept as the issue asks: the n limits, the compute"
-    " histogram, the rendering, and the middleware's request id, access-log line and request counter. The"
-    " in-process table 'Where a FastAPI request's time goes' measures each layer apart.",
+    " with the same endpoint shape (a path int and an enum query, the guest's compute, a pre-rendered body),"
+    " its parameters solved by FastAPI. It serves {http_shape_vs_bare:.2f}× the no-op's req/s in this run: that"
+    " is what FastAPI's solver costs two parameters. fastwasm's route reads plainly valid parameters without"
+    " the solver (`PlainParamsRoute`) and keeps its features: the n limits, the compute histogram, the"
+    " rendering, and the middleware's request id, access-log line and request counter. The in-process table"
+    " 'Where a FastAPI request's time goes' measures each layer apart.",
     "http_vs_tutorial": "**7× the tutorial pattern over HTTP.** The ceiling of any FastAPI endpoint here, the"
     " bare no-op app, serves {tutorial_ceiling:.1f}× the tutorial's req/s in this run, so 7× asks for"
     " {needed:.2f}× of the bare app's rate; `/fibonacci-wasm/39` reaches {http_vs_bare:.2f}× (the target"
@@ -166,11 +171,35 @@ WHY_MISSED = {
 }
 
 
-def why_missed(missed: list[str], facts: dict[str, float]) -> list[str]:
+def why_missed(
+    missed: list[str], facts: dict[str, float], micro: dict[str, Any], http: dict[str, Any], sweep: dict[str, Any]
+) -> list[str]:
+    """A reason for every missed target: when its median meets it and only some
+    rounds miss, the noise; otherwise what this run says about the gap."""
     if not missed:
         return []
+    rounds = per_round(micro, http, sweep)
     known = {**facts, "needed": 7 / facts["tutorial_ceiling"], "http_vs_bare": facts["http_vs_bare"]}
-    reasons = (f"- {WHY_MISSED[k].format(**known)}" for k in missed if k in WHY_MISSED)
+    reasons = []
+    for what, key, op, threshold in TARGETS:
+        if key not in missed:
+            continue
+        values = rounds[key]
+        if judge([statistics.median(values)], op, threshold):
+            short = [v for v in values if not judge([v], op, threshold)]
+            weakest = min(short) if op.startswith(">") else max(short)
+            reasons.append(
+                f"- **{what}.** The median over the rounds meets it ({shown(key, values)}), but {len(short)} of"
+                f" {len(values)} rounds miss it (the weakest: {weakest:.3g}): the one rule counts every round,"
+                " and this shared 2-core machine is noisy."
+            )
+        elif key in WHY_MISSED:
+            reasons.append(f"- {WHY_MISSED[key].format(**known)}")
+        else:
+            reasons.append(
+                f"- **{what}.** Its median misses too ({shown(key, values)}); no cause is known to this report,"
+                " and the section that measures it has the rows."
+            )
     return ["## Why some targets are missed", "", *reasons, ""]
 
 
@@ -185,7 +214,7 @@ def headline_lines(
     native39 = samples(fib39, '"native"')
     rate = {r["name"]: r["req_per_s"] for r in http["throughput"]["endpoints"]}
     http_wasm, rust_wasm = rate["/fibonacci-wasm/39"], rate["fastwasm-server: /fibonacci-wasm/39"]
-    crossovers = ", ".join(f"{a} from n = {first_win(sweep_verdicts(r['points']))}" for a, r in sweep["sweeps"].items())
+    crossovers = "; ".join(f"{a}: {crossover(sweep_verdicts(r['points']))}" for a, r in sweep["sweeps"].items())
     missed_what = [what for what, key, _, _ in TARGETS if key in missed]
     python = micro["machine"]["python"]
     return [
@@ -218,7 +247,7 @@ def headline_lines(
         f" each server on one core; fastwasm-server used {h['rust_server_cores']:.2f} of its core and hey"
         f" {h['rust_hey_cores']:.2f} of the other"
         + (", so hey is the limit there." if h["rust_hey_cores"] > 0.85 > h["rust_server_cores"] + 0.1 else "."),
-        f"- WASM faster than Python at every later grid point of the sweep, on the digits path: {crossovers}.",
+        f'- The sweep, WASM against Python on the digits path ("from n": at every later grid point): {crossovers}.',
         "- Targets missed in this run: " + ("; ".join(missed_what) if missed_what else "none") + ".",
         "- Faster, slower or a tie by the report's one rule: a whole spread beyond the other's and a median"
         f" at least {MARGIN:.0%} apart.",

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import fastwasm
 from bench.common import QUICK, machine, write_results
-from bench.suite.report_micro import first_win, sweep_verdicts
+from bench.suite.report_micro import crossover, sweep_verdicts
 from fastwasm import pure
 
 sys.set_int_max_str_digits(0)
@@ -82,7 +82,7 @@ def main() -> None:
     payload = {"machine": machine("make bench (bench/suite/sweep.py)"), "sweeps": {a: sweep(a) for a in POINTS}}
     for algorithm, result in payload["sweeps"].items():
         verdicts = sweep_verdicts(result["points"])
-        print(f"{algorithm}: WASM against Python at each n: {verdicts}; faster from n = {first_win(verdicts)}")
+        print(f"{algorithm}: WASM against Python at each n: {verdicts}; {crossover(verdicts)}")
     print(f"wrote {write_results('sweep', payload)}")
 
 
