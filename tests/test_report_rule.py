@@ -5,7 +5,7 @@ target met only when every round meets it."""
 from __future__ import annotations
 
 from bench.suite import report
-from bench.suite.report_format import compare, judge, versus
+from bench.suite.report_format import compare, judge, noise_reason, versus
 from bench.suite.report_micro import crossover
 
 
@@ -33,6 +33,14 @@ def test_a_target_is_met_only_in_every_round() -> None:
     assert judge([1.0, 1.2, 0.9], ">=", 0.8)
     assert not judge([1.04, 1.04, 0.76], ">=", 0.8)
     assert not judge([1.3, 1.5], "<=", 1.4)
+
+
+def test_a_missed_target_blames_the_noise_only_when_its_median_meets_it() -> None:
+    reason = noise_reason("fast", [1.0, 1.1, 1.3], "<=", 1.2, "1.10×")
+    assert reason is not None
+    assert "1 of 3 rounds miss it (the weakest: 1.3)" in reason
+    assert noise_reason("fast", [1.25, 1.3, 1.1], "<=", 1.2, "1.25×") is None
+    assert "the weakest: 0.9" in (noise_reason("more", [0.9, 2.0, 2.0], ">=", 1.0, "2.00×") or "")
 
 
 def test_a_crossover_names_the_point_wins_run_from_or_where_it_does_not() -> None:

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from bench.common import QUICK, RESULTS, ROOT
-from bench.suite.report_arrays import arrays_section
+from bench.suite.report_arrays import arrays_missed, arrays_section
 from bench.suite.report_charts import IMG_DIR, OUT_DIR
 from bench.suite.report_http import (
     asgi_choice_section,
@@ -83,7 +83,9 @@ def marked_sections(results: dict[str, Any]) -> dict[tuple[str, str], list[str]]
     """(file, marker name): the lines between that file's markers."""
     _, h, missed = targets(results["micro"], results["http"], results["sweep"])
     return {
-        ("README.md", "headline"): headline_lines(h, missed, results["micro"], results["sweep"], results["http"]),
+        ("README.md", "headline"): headline_lines(
+            h, missed, results["micro"], results["sweep"], results["http"], arrays_missed(results["arrays"])
+        ),
         ("README.md", "floods"): floods_summary(results["cheap-under-heavy"]),
     }
 
@@ -124,7 +126,7 @@ def render(r: dict[str, Any]) -> list[str]:
         "",
         "## Headline",
         "",
-        *headline_lines(h, missed, micro, sweep, http),
+        *headline_lines(h, missed, micro, sweep, http, arrays_missed(r["arrays"])),
         "",
         *target_lines,
         *why_missed(missed, h, micro, http, sweep),

@@ -112,8 +112,8 @@ def components_section(micro: dict[str, Any]) -> list[str]:
     lines = [
         "## 1b. Components: typed calls from Python",
         "",
-        "The same run as section 1. What each table measures, and why two of the issue's targets are"
-        " missed, is in [components.md](components.md#benchmarks).",
+        "The same run as section 1. What each table measures, and how to read it, is in"
+        " [components.md](components.md#benchmarks).",
         "",
     ]
     for title, table in tables.items():
